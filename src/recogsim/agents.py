@@ -1,0 +1,165 @@
+"""The five kinds of agent. Each acts for itself through the model's seeded generator and the
+pure rules in :mod:`recogsim.incentives`; dynamic state sits in the model's arrays (agents are
+views on one row), so the rules can be evaluated for all states at once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from . import incentives as rules
+from .scenario import LEVELS
+
+if TYPE_CHECKING:
+    from .model import RecognitionModel
+
+HOSTS = LEVELS.index("hosts_diplomats")
+DE_JURE = LEVELS.index("de_jure")
+
+
+class State(mesa.Agent):
+    """A state deciding each month whether to move one rung up or down the relation ladder."""
+
+    model: RecognitionModel
+
+    def __init__(self, model: RecognitionModel, idx: int, name: str, bloc: str):
+        super().__init__(model)
+        self.idx, self.name, self.bloc = idx, name, bloc
+
+    @property
+    def level(self) -> int:
+        return int(self.model.levels[self.idx])
+
+    def step(self) -> None:
+        """Draw this month's move from the probabilities the model evaluated for every state."""
+        draw = self.model.rng.random()
+        p_up, p_down = self.model.p_up[self.idx], self.model.p_down[self.idx]
+        if draw < p_up:
+            self.model.set_level(self, self.level + 1)
+        elif draw < p_up + p_down:
+            self.model.set_level(self, self.level - 1)
+
+
+class Taliban(mesa.Agent):
+    """The Taliban government: sets crackdown, concessions and lobbying each month.
+
+    Fixed mode keeps the scenario's levers. Adaptive mode tries every combination of "hold, one
+    step up, one step down" for the three levers and keeps the one whose expected net climb of
+    states, valued by ``legitimacy_need``, most exceeds its domestic cost (seed 002's balancing act).
+    """
+
+    model: RecognitionModel
+
+    def __init__(self, model: RecognitionModel):
+        super().__init__(model)
+        spec = model.scenario.taliban
+        self.crackdown, self.concessions, self.lobbying = spec.crackdown, spec.concessions, spec.lobbying
+
+    def step(self) -> None:
+        spec = self.model.scenario.taliban
+        if spec.mode == "adaptive":
+            self.crackdown, self.concessions, self.lobbying = self._best_policy(spec)
+
+    def _best_policy(self, spec) -> tuple[float, float, float]:
+        a = spec.adaptive
+        moves = np.array([-a.step, 0.0, a.step])
+        grid = np.stack(np.meshgrid(moves, moves, moves, indexing="ij"), axis=-1).reshape(-1, 3)
+        cand = np.clip(grid + [self.crackdown, self.concessions, self.lobbying], 0.0, 1.0)
+        k, c, lob = cand[:, 0], cand[:, 1], cand[:, 2]
+        m = self.model
+        p_up, p_down = m.move_probabilities(crackdown=k, concessions=c, lobbying=lob)
+        reward = a.reward_weight * spec.legitimacy_need * (p_up - p_down).sum(axis=-1)
+        w = a.model_dump()
+        cost = rules.taliban_costs(k, c, lob, m.allied_strength(), m.isk_strength(), m.mean_defection_share(), w)
+        best = int(np.argmax(reward - cost))
+        return float(k[best]), float(c[best]), float(lob[best])
+
+
+class MilitantGroup(mesa.Agent):
+    """A militant group: grows, draws veterans home from Syria, loses to Taliban pressure.
+
+    Allied groups (al-Qaeda/AQIS, TTP, IMU, TIP, Jamaat Ansarullah, Jund al-Khilafah) suffer the
+    crackdown and lose defectors to ISK; ISK is fought by the Taliban whatever its policy and
+    gains from defectors and the "abandoned jihad" narrative (002).
+    """
+
+    model: RecognitionModel
+
+    def __init__(self, model: RecognitionModel, idx: int, name: str, hostile: bool):
+        super().__init__(model)
+        self.idx, self.name, self.hostile = idx, name, hostile
+
+    def step(self) -> None:
+        m, spec, i = self.model, self.model.scenario.militants[self.idx], self.idx
+        taliban = m.taliban
+        pressure = 1.0 if self.hostile else taliban.crackdown
+        conducive = rules.conduciveness(taliban.crackdown, m.scenario.world.minority_violence)
+        strength, pool, defectors = rules.militant_step(
+            m.strength[i], m.pool[i], spec.growth, pressure, spec.crackdown_effect,
+            spec.return_rate, conducive, 0.0 if self.hostile else spec.defection_share,
+        )
+        if self.hostile:
+            narrative = rules.abandoned_jihad_narrative(taliban.crackdown)
+            strength = strength + m.defectors + spec.recruits_from_narrative * narrative * (1 - m.strength[i])
+            m.defectors = 0.0
+        else:
+            m.defectors += float(defectors)
+        m.strength[i] = min(float(strength), 1.0)
+        m.pool[i] = float(pool)
+
+
+class Resistance(mesa.Agent):
+    """An armed resistance group (the NRF and smaller ones) with or without a foreign sanctuary."""
+
+    model: RecognitionModel
+
+    def __init__(self, model: RecognitionModel, idx: int, name: str, host: int | None):
+        super().__init__(model)
+        self.idx, self.name = idx, name
+        self.host = host  # index of the sheltering state, None once withdrawn or if never held
+
+    def step(self) -> None:
+        m, spec = self.model, self.model.scenario.resistance[self.idx]
+        m.resistance_strengths[self.idx] = float(rules.resistance_step(
+            m.resistance_strengths[self.idx], self.host is not None, spec.sanctuary_growth,
+            spec.outside_help, spec.pressure,
+        ))
+
+    def withdraw_sanctuary(self) -> None:
+        self.host = None
+
+
+class Mission(mesa.Agent):
+    """One of Afghanistan's posts abroad: lives on consular revenue, may downsize, close or be taken."""
+
+    model: RecognitionModel
+
+    def __init__(self, model: RecognitionModel, idx: int, name: str, host: int, controller: str, funds: float):
+        super().__init__(model)
+        self.idx, self.name, self.host = idx, name, host
+        self.controller = controller
+        self.funds = funds
+        self.downsized = False
+
+    def step(self) -> None:
+        if self.controller == "closed":
+            return
+        m = self.model
+        r = m.scenario.rules
+        self._pay_the_month(m, r)
+        if self.controller == "republic":
+            allows = m.levels[self.host] >= HOSTS
+            if allows and m.rng.random() < rules.takeover_probability(m.taliban.lobbying, r.takeover_rate, allows):
+                m.hand_over(self)
+
+    def _pay_the_month(self, m: RecognitionModel, r) -> None:
+        shock = m.rng.normal(0.0, r.revenue_noise)
+        cost = r.downsize_factor if self.downsized else 1.0
+        subsidy = r.taliban_subsidy if self.controller == "taliban" else 0.0
+        self.funds = float(rules.mission_funds(self.funds, m.scenario.missions[self.idx].revenue, cost, shock, subsidy))
+        if self.funds < 0 and not self.downsized:
+            self.downsized = True
+        elif self.funds < -r.closure_debt:
+            m.close(self)
