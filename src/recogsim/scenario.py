@@ -544,8 +544,14 @@ def check_references(s: Scenario, blame) -> None:
             need(t, states - {st.name}, ("states", i, "ties", t), "other state")
     for i, r in enumerate(s.resistance):
         need(r.sanctuary, states, ("resistance", i, "sanctuary"), "state")
+    levels = {x.name: x.level for x in s.states}
     for i, m in enumerate(s.missions):
         need(m.host, states, ("missions", i, "host"), "state")
+        if m.controller == "taliban" and level_index(levels[m.host]) < level_index("hosts_diplomats"):
+            loc = ("missions", i, "controller")
+            raise ScenarioError(blame(loc), format_loc(loc),
+                                f"a Taliban-held post needs its host at hosts_diplomats or above, "
+                                f"got {m.host} at {levels[m.host]!r}")
     for bloc, d in s.bloc_defaults.items():
         for g in d.exposure or {}:
             need(g, groups, ("bloc_defaults", bloc, "exposure", g), "militant group")

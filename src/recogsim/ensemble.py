@@ -1,0 +1,181 @@
+"""Ensembles of stochastic replications of one scenario.
+
+Each replication's seed is derived from the root seed and the replication's index through
+``numpy.random.SeedSequence(root, spawn_key=(index,))``, so a run's result depends on nothing but
+(scenario, root seed, index): not on the number of workers, the chunking or the executor. Sweeps
+use the same derivation with ``spawn_key=(point, replication)``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from multiprocessing import get_context
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .model import COMPONENTS, RecognitionModel
+from .scenario import LEVELS, Scenario
+
+
+def replication_seed(root: int, *key: int) -> int:
+    """A 63-bit seed for one run, from the root seed and the run's key (index, or point and index)."""
+    words = np.random.SeedSequence(root, spawn_key=tuple(key)).generate_state(2, dtype=np.uint32)
+    return int((int(words[0]) << 32 | int(words[1])) & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+@dataclass
+class RunResult:
+    """Everything one replication produces, in plain arrays (cheap to pickle between processes)."""
+
+    outcome: dict[str, Any]
+    series: dict[str, list]
+    states: dict[str, Any]
+
+
+def simulate(scenario: Scenario, seed: int) -> RunResult:
+    """Run one replication to the horizon."""
+    model = RecognitionModel(scenario, seed=seed)
+    model.run()
+    months = model.month + 1
+    states = {
+        "state": [a.name for a in model.state_agents],
+        "bloc": [a.bloc for a in model.state_agents],
+        "level": [LEVELS[i] for i in model.levels],
+        "max_level": [LEVELS[i] for i in model.max_levels],
+    }
+    for rung, name in enumerate(LEVELS[1:], start=1):
+        first = model.first_month[:, rung]
+        states[f"month_{name}"] = [None if f < 0 else int(f) for f in first]
+    means = model.component_sums / max(model.month, 1)
+    for j, comp in enumerate(COMPONENTS):
+        states[f"u_{comp}"] = means[:, j].tolist()
+    series = {k: list(v) for k, v in model.datacollector.model_vars.items()}
+    assert all(len(v) == months for v in series.values())
+    return RunResult(model.outcome(), series, states)
+
+
+def _run_chunk(scenario: Scenario, jobs: Sequence[tuple[int, int]]) -> list[tuple[int, RunResult]]:
+    return [(index, simulate(scenario, seed)) for index, seed in jobs]
+
+
+@dataclass
+class EnsembleResult:
+    """The three tables of a results directory plus its manifest (see README, "Results")."""
+
+    runs: pd.DataFrame
+    series: pd.DataFrame
+    states: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def add_month(start: str, months: int) -> str:
+    year, month = (int(x) for x in start.split("-"))
+    total = year * 12 + month - 1 + months
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+def pool_context():
+    """Fork on Linux, so scripts and notebooks need no ``__main__`` guard. Asked for explicitly
+    because importing ``mesa`` forces the global start method to "spawn" (mesa/batchrunner.py)."""
+    return get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def resolve_workers(workers: int) -> int:
+    """0 means every core; anything else is taken as given (1 runs in this process)."""
+    if workers < 0:
+        raise ValueError(f"workers must be 0 (all cores) or more, got {workers}")
+    return os.cpu_count() or 1 if workers == 0 else workers
+
+
+def execute(
+    scenario: Scenario, jobs: list[tuple[int, int]], workers: int, progress: bool | None = None,
+    desc: str = "runs", on_result: Callable[[int, RunResult], None] | None = None,
+) -> dict[int, RunResult]:
+    """Run ``(key, seed)`` jobs locally, in this process or a process pool; results keyed by ``key``."""
+    workers = resolve_workers(workers)
+    results: dict[int, RunResult] = {}
+    # progress=None: a bar only when stderr is a terminal (tqdm's own rule)
+    bar = tqdm(total=len(jobs), desc=desc, unit="run", disable=None if progress is None else not progress)
+    done = _collector(results, bar, on_result)
+    if workers == 1 or len(jobs) <= 1:
+        for key, seed in jobs:
+            done([(key, simulate(scenario, seed))])
+    else:
+        size = max(1, min(25, len(jobs) // (workers * 4)))
+        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+            futures = [pool.submit(_run_chunk, scenario, chunk) for chunk in chunks]
+            for fut in as_completed(futures):
+                done(fut.result())
+    bar.close()
+    return results
+
+
+def _collector(results: dict, bar, on_result):
+    def done(batch: Iterable[tuple[int, RunResult]]) -> None:
+        for key, res in batch:
+            results[key] = res
+            if on_result is not None:
+                on_result(key, res)
+            bar.update(1)
+    return done
+
+
+def run_ensemble(
+    scenario: Scenario, replications: int, seed: int = 0, workers: int = 1, progress: bool | None = None,
+) -> EnsembleResult:
+    """Run ``replications`` independent replications of ``scenario``; identical for any ``workers``."""
+    if replications < 1:
+        raise ValueError(f"replications must be at least 1, got {replications}")
+    jobs = [(i, replication_seed(seed, i)) for i in range(replications)]
+    results = execute(scenario, jobs, workers, progress, desc=scenario.name)
+    seeds = dict(jobs)
+    return assemble(scenario, [(i, seeds[i], results[i]) for i in range(replications)], seed)
+
+
+def assemble(scenario: Scenario, runs: list[tuple[int, int, RunResult]], seed: int,
+             key_columns: Callable[[int], dict[str, Any]] | None = None) -> EnsembleResult:
+    """Tables from per-run results, in the order given (callers sort by key)."""
+    keys = key_columns or (lambda i: {"replication": i})
+    rows, series, states = [], [], []
+    for index, run_seed, res in runs:
+        key = keys(index)
+        first = res.outcome["first_recognition_month"]
+        rows.append({**key, "seed": run_seed, **res.outcome,
+                     "first_recognition_date": None if first is None else add_month(scenario.start, first)})
+        n = len(next(iter(res.series.values())))
+        frame = pd.DataFrame({**{k: [v] * n for k, v in key.items()}, "month": np.arange(n), **res.series})
+        series.append(frame)
+        states.append(pd.DataFrame({**{k: [v] * len(res.states["state"]) for k, v in key.items()}, **res.states}))
+    runs_df = pd.DataFrame(rows)
+    runs_df["first_recognition_month"] = runs_df["first_recognition_month"].astype("Int64")
+    series_df = pd.concat(series, ignore_index=True)
+    series_df.insert(series_df.columns.get_loc("month") + 1, "date",
+                     [add_month(scenario.start, m) for m in series_df["month"]])
+    states_df = pd.concat(states, ignore_index=True)
+    for col in [c for c in states_df.columns if c.startswith("month_")]:
+        states_df[col] = states_df[col].astype("Int64")
+    return EnsembleResult(runs_df, series_df, states_df, manifest(scenario, seed, len(runs)))
+
+
+def manifest(scenario: Scenario, seed: int, replications: int) -> dict[str, Any]:
+    """What produced a results directory. No timestamps or worker counts: same inputs, same bytes."""
+    return {
+        "scenario_name": scenario.name,
+        "scenario_hash": scenario.digest(),
+        "root_seed": seed,
+        "replications": replications,
+        "horizon_months": scenario.horizon_months,
+        "start": scenario.start,
+        "versions": {pkg: version(pkg) for pkg in ("recogsim", "mesa", "numpy", "pandas", "pyarrow")}
+        | {"python": platform.python_version()},
+        "scenario": scenario.canonical(),
+    }
