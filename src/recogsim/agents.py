@@ -132,34 +132,36 @@ class Resistance(mesa.Agent):
 
 
 class Mission(mesa.Agent):
-    """One of Afghanistan's posts abroad: lives on consular revenue, may downsize, close or be taken."""
+    """One of Afghanistan's posts abroad: lives on consular revenue, may downsize, close or be taken.
+
+    The model updates every post's reserves at once (``RecognitionModel.pay_the_month``); the post
+    then decides for itself: downsize when reserves run out, close when arrears pass
+    ``closure_debt``, and change hands when its host allows it and Taliban lobbying succeeds.
+    """
 
     model: RecognitionModel
 
-    def __init__(self, model: RecognitionModel, idx: int, name: str, host: int, controller: str, funds: float):
+    def __init__(self, model: RecognitionModel, idx: int, name: str, host: int, controller: str):
         super().__init__(model)
         self.idx, self.name, self.host = idx, name, host
         self.controller = controller
-        self.funds = funds
         self.downsized = False
+
+    @property
+    def funds(self) -> float:
+        return float(self.model.funds[self.idx])
 
     def step(self) -> None:
         if self.controller == "closed":
             return
-        m = self.model
-        r = m.scenario.rules
-        self._pay_the_month(m, r)
+        m, r = self.model, self.model.scenario.rules
+        funds = m.funds[self.idx]
+        if funds < 0 and not self.downsized:
+            self.downsized = True
+        elif funds < -r.closure_debt:
+            m.close(self)
+            return
         if self.controller == "republic":
             allows = m.levels[self.host] >= HOSTS
             if allows and m.rng.random() < rules.takeover_probability(m.taliban.lobbying, r.takeover_rate, allows):
                 m.hand_over(self)
-
-    def _pay_the_month(self, m: RecognitionModel, r) -> None:
-        shock = m.rng.normal(0.0, r.revenue_noise)
-        cost = r.downsize_factor if self.downsized else 1.0
-        subsidy = r.taliban_subsidy if self.controller == "taliban" else 0.0
-        self.funds = float(rules.mission_funds(self.funds, m.scenario.missions[self.idx].revenue, cost, shock, subsidy))
-        if self.funds < 0 and not self.downsized:
-            self.downsized = True
-        elif self.funds < -r.closure_debt:
-            m.close(self)

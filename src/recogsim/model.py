@@ -70,8 +70,9 @@ class RecognitionModel(mesa.Model):
             for i, r in enumerate(s.resistance)
         ]
         self.mission_agents = [
-            Mission(self, i, m.name, self.state_index[m.host], m.controller, m.funds) for i, m in enumerate(s.missions)
+            Mission(self, i, m.name, self.state_index[m.host], m.controller) for i, m in enumerate(s.missions)
         ]
+        self.funds = np.array([m.funds for m in s.missions], dtype=float)
         self.component_sums = np.zeros((len(s.states), len(COMPONENTS)))
         # Activation order: allied groups before hostile ones, so defectors reach ISK this month.
         self.allied_groups = AgentSet([a for a in self.militant_agents if not a.hostile], random=self.random)
@@ -101,6 +102,7 @@ class RecognitionModel(mesa.Model):
         self.shares = np.array([s.rules.condition_shares.get(c, 0.0) for c in sc.CONDITIONS])
         self.weights = s.rules.model_dump()
         self.mission_host = np.array([m.host for m in self.mission_agents], dtype=np.int64)
+        self.revenue = np.array([m.revenue for m in s.missions], dtype=float) * s.world.consular_demand
         self.posts_per_state = np.bincount(self.mission_host, minlength=n) if len(self.mission_agents) else np.zeros(n, int)
 
     # ---------------------------------------------------------------- queries used by agents
@@ -238,16 +240,32 @@ class RecognitionModel(mesa.Model):
         self.component_sums += np.stack([comp[k] for k in COMPONENTS], axis=-1)
         self.agents_by_type[State].shuffle_do("step")
         if self.mission_agents:
+            self.pay_the_month()
             self.agents_by_type[Mission].shuffle_do("step")
         self._observe()
         self.datacollector.collect(self)
         if self.month >= self.horizon:
             self.running = False
 
+    def pay_the_month(self) -> None:
+        """Every open post's reserves after a month's revenue (with its shock) and costs.
+
+        One normal draw per post every month, open or not, so the stream of draws does not
+        depend on which posts have closed."""
+        r = self.scenario.rules
+        shocks = self.rng.normal(0.0, r.revenue_noise, size=len(self.mission_agents))
+        ctrl = [m.controller for m in self.mission_agents]
+        is_open = np.array([c != "closed" for c in ctrl])
+        cost = np.where([m.downsized for m in self.mission_agents], r.downsize_factor, 1.0)
+        subsidy = np.where([c == "taliban" for c in ctrl], r.taliban_subsidy, 0.0)
+        nxt = rules.mission_funds(self.funds, self.revenue, cost, shocks, subsidy)
+        self.funds = np.where(is_open, nxt, self.funds)
+
     # ---------------------------------------------------------------- observation
     def series_columns(self) -> list[str]:
         cols = ["de_jure_count", "de_facto_count", "western_de_jure_count", "countries_taliban_presence",
                 "missions_taliban", "missions_republic", "missions_closed", "missions_changed_hands",
+                "western_missions_taliban",
                 "legitimacy", "crackdown", "concessions", "lobbying", "resistance_strength"]
         return cols + [f"strength_{slug(g.name)}" for g in self.scenario.militants]
 
@@ -262,6 +280,8 @@ class RecognitionModel(mesa.Model):
         self.missions_republic = ctrl.count("republic")
         self.missions_closed = ctrl.count("closed")
         self.missions_changed_hands = self.handovers
+        self.western_missions_taliban = sum(
+            1 for m in self.mission_agents if m.controller == "taliban" and self.western[m.host])
         self.legitimacy = float(rules.legitimacy(lv, N_RUNGS))
         t = self.taliban
         self.crackdown, self.concessions, self.lobbying = t.crackdown, t.concessions, t.lobbying

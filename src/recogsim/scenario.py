@@ -100,11 +100,11 @@ class Rules(Strict):
         description="relative weight of each Western condition in the conditions cost",
     )
     thresholds: dict[str, float] = Field(
-        default_factory=lambda: {"engaged": 0.0, "hosts_diplomats": 0.8, "de_facto": 1.6, "de_jure": 2.6},
+        default_factory=lambda: {"engaged": 0.0, "hosts_diplomats": 0.3, "de_facto": 2.8, "de_jure": 3.6},
         description="utility a state needs to climb to each rung (higher rungs cost more)",
     )
     slope: bounded(0.1, 50, 4.0, "steepness of the logistic response of move probabilities to utility")
-    rate_up: bounded(0, 1, 0.04, "largest monthly probability of climbing one rung")
+    rate_up: bounded(0, 1, 0.15, "largest monthly probability of climbing one rung")
     rate_down: bounded(0, 1, 0.02, "largest monthly probability of dropping one rung")
     takeover_rate: bounded(0, 1, 0.25, "monthly probability that a Republic-held post whose host allows it is taken over, at full lobbying")
     # mission finances, in months of a post's running cost
@@ -145,6 +145,7 @@ class World(Strict):
 
     migration_pressure: bounded(0, 1, 0.6, "outflow pressure from Afghanistan (economic collapse, repression)")
     minority_violence: bounded(0, 1, 0.3, "reported violence against Afghan minorities, which draws jihadist veterans back")
+    consular_demand: bounded(0, 5, 1.0, "multiplier on every post's consular revenue (demand for passports, visas)")
 
 
 class TalibanAdaptive(Strict):

@@ -1,0 +1,197 @@
+"""``recogsim``: run scenarios as ensembles, plot results, validate and show scenario files.
+
+Bad input of any kind ends with one line on stderr and exit status 2; results already written
+are never removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from . import scenario as sc
+from .ensemble import EnsembleResult, run_ensemble
+from .errors import InputError
+from .store import load_results, write_results
+
+EXIT_INPUT = 2
+DEFAULT_PLOTS = ("fan", "survival", "distribution", "states", "missions")
+FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (the house rule for bad input)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="recogsim", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run scenarios as ensembles and write results, a summary and plots")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    run.add_argument("-n", "--replications", type=_positive, default=100, metavar="REPS")
+    run.add_argument("--seed", type=_non_negative, default=0, help="root seed (default 0)")
+    run.add_argument("--workers", type=_non_negative, default=1, help="processes; 0 = every core (default 1)")
+    run.add_argument("--out", type=Path, default=Path("results"), help="results root; one folder per scenario")
+    run.add_argument("--no-plots", action="store_true", help="write results and summary only")
+
+    plot = sub.add_parser("plot", help="plot one or more results directories")
+    plot.add_argument("results", nargs="+", type=Path, metavar="RESULTS_DIR")
+    plot.add_argument("--kind", required=True, choices=DEFAULT_PLOTS)
+    plot.add_argument("--series", default=None, help="series column for --kind fan")
+    plot.add_argument("-o", "--output", type=Path, default=None, help="PNG file (default: <kind>.png here)")
+
+    val = sub.add_parser("validate", help="check scenario files")
+    val.add_argument("files", nargs="+", metavar="FILE")
+
+    show = sub.add_parser("show", help="print a scenario as resolved after extends and defaults")
+    show.add_argument("scenario", metavar="SCENARIO")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate, "show": cmd_show}[args.command](args)
+    except InputError as err:
+        print(f"recogsim: error: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("recogsim: interrupted; results already written are kept", file=sys.stderr)
+        return 130
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenarios = [sc.load(path) for path in args.scenarios]  # validate all before running any
+    names = [s.name for s in scenarios]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise InputError(None, None, f"two scenarios share the name {sorted(dupes)[0]!r}; "
+                                     "results folders are named after scenarios, so names must differ")
+    results: dict[str, EnsembleResult] = {}
+    for scen in scenarios:
+        result = run_ensemble(scen, args.replications, seed=args.seed, workers=args.workers)
+        out = write_results(result, args.out / scen.name)
+        results[scen.name] = result
+        print(f"wrote {out}/ (runs, series, states, manifest)", file=sys.stderr)
+    print(summary_table(results))
+    if not args.no_plots:
+        for path in save_default_plots(results, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def summary_table(results: dict[str, EnsembleResult]) -> str:
+    """One row per scenario: the headline outcomes analysts ask for first."""
+    header = ("scenario", "runs", "P(recog)", "median month", "presence", "de facto", "de jure",
+              "posts TB/RP/closed", "changed hands")
+    rows = [header]
+    for name, r in results.items():
+        runs, horizon = r.runs, r.manifest["horizon_months"]
+        months = runs["first_recognition_month"].dropna()
+        rows.append((
+            name, str(len(runs)), f"{len(months) / len(runs):.2f}",
+            f"{months.median():.0f}" if len(months) else f">{horizon}",
+            f"{runs['countries_taliban_presence'].mean():.1f}", f"{runs['de_facto_count'].mean():.1f}",
+            f"{runs['de_jure_count'].mean():.2f}",
+            f"{runs['missions_taliban'].mean():.1f}/{runs['missions_republic'].mean():.1f}/"
+            f"{runs['missions_closed'].mean():.1f}",
+            f"{runs['missions_changed_hands'].mean():.1f}",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    note = "(means at the horizon; P(recog) = share of runs with a de jure recognition; median among those)"
+    return "\n".join(lines + [note])
+
+
+def save_default_plots(results: dict[str, EnsembleResult], out: Path) -> list[Path]:
+    from . import plots  # matplotlib only when plotting
+
+    # one scenario: beside its results; several: side by side in a comparison folder
+    target = out / next(iter(results)) / "plots" if len(results) == 1 else out / "comparison"
+    written = []
+    for kind in DEFAULT_PLOTS:
+        for column in (FAN_SERIES if kind == "fan" else (None,)):
+            name = f"fan_{column}.png" if column else f"{kind}.png"
+            written.append(_save(plots.plot_kind(kind, results, series=column), target / name))
+    return written
+
+
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from . import plots
+
+    results = {}
+    for d in args.results:
+        r = load_results(d)
+        label = r.manifest.get("scenario_name", d.name)
+        results[label if label not in results else str(d)] = r
+    if args.kind == "fan" and args.series is not None:
+        columns = set(next(iter(results.values())).series.columns)
+        if args.series not in columns:
+            raise InputError(str(args.results[0]), "--series",
+                             f"unknown series {args.series!r}; expected one of {', '.join(sorted(columns))}")
+    fig = plots.plot_kind(args.kind, results, series=args.series)
+    path = _save(fig, args.output or Path(f"{args.kind}.png"))
+    print(path)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            s = sc.load(path)
+        except InputError as err:
+            print(f"recogsim: error: {err}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"ok {path}: {s.name}, {len(s.states)} states, {len(s.missions)} posts, "
+              f"{len(s.militants)} militant groups, {len(s.events)} events, {s.horizon_months} months")
+    return EXIT_INPUT if failed else 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    s = sc.load(args.scenario)
+    print(yaml.safe_dump(s.canonical(), sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
