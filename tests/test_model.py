@@ -1,0 +1,136 @@
+"""Model invariants and events, through the public model API on the shipped baseline."""
+
+import numpy as np
+import pytest
+
+from recogsim import scenario as sc
+from recogsim.agents import HOSTS, Mission, State
+from recogsim.model import RecognitionModel
+
+LADDER_TOP = len(sc.LEVELS) - 1
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return sc.load("scenarios/baseline.yaml")
+
+
+def with_events(s, *events, **changes):
+    data = s.canonical()
+    data["events"] = data["events"] + list(events)
+    data.update(changes)
+    return sc.validate(data)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_invariants_hold_every_month(baseline, seed):
+    m = RecognitionModel(baseline, seed=seed)
+    n_posts = len(baseline.missions)
+    closed_before: set[str] = set()
+    while m.running:
+        m.step()
+        ctrl = [p.controller for p in m.agents_by_type[Mission]]
+        assert all(c in sc.CONTROLLERS for c in ctrl)
+        assert len(ctrl) == n_posts == m.missions_taliban + m.missions_republic + m.missions_closed
+        assert np.all((m.levels >= 0) & (m.levels <= LADDER_TOP))
+        assert np.all(m.max_levels >= m.levels)
+        for post in m.agents_by_type[Mission]:
+            if post.controller == "taliban":  # a post changes hands only where its host allows it
+                assert m.levels[post.host] >= HOSTS
+        closed_now = {p.name for p in m.agents_by_type[Mission] if p.controller == "closed"}
+        assert closed_before <= closed_now  # closed posts stay closed
+        closed_before = closed_now
+    assert m.month == baseline.horizon_months
+    df = m.datacollector.get_model_vars_dataframe()
+    assert len(df) == baseline.horizon_months + 1
+    assert df["missions_changed_hands"].is_monotonic_increasing
+
+
+def test_the_snapshot_is_the_starting_point(baseline):
+    m = RecognitionModel(baseline, seed=0)
+    assert m.countries_taliban_presence == 14
+    assert m.de_jure_count == 0 and m.de_facto_count == 0 and m.western_missions_taliban == 0
+    assert m.missions_taliban + m.missions_republic + m.missions_closed == 65
+    names = {a.name for a in m.agents_by_type[State] if a.level >= HOSTS}
+    assert {"Pakistan", "Iran", "China", "Turkmenistan", "Uzbekistan", "Russia", "Turkey", "Indonesia"} <= names
+    assert "Tajikistan" not in names
+
+
+def test_same_seed_same_history_other_seed_other_history(baseline):
+    def history(seed):
+        m = RecognitionModel(baseline, seed=seed)
+        m.run()
+        return m.datacollector.get_model_vars_dataframe()
+
+    a, b, c = history(7), history(7), history(8)
+    assert a.equals(b)
+    assert not a.equals(c)
+
+
+def test_relation_event_moves_the_level_and_closing_below_hosts_closes_taliban_posts(baseline):
+    s = with_events(baseline,
+                    {"month": 2, "kind": "relation", "state": "Tajikistan", "level": "hosts_diplomats"},
+                    {"month": 4, "kind": "relation", "state": "Pakistan", "level": "engaged"},
+                    horizon_months=5)
+    m = RecognitionModel(s, seed=0)
+    nrf = next(r for r in m.resistance_agents if r.name == "NRF")
+    assert nrf.host is not None
+    m.step(); m.step()
+    assert m.state_agents[m.state_index["Tajikistan"]].level >= HOSTS - 1  # may move again after the event
+    assert nrf.host is None  # a host that reaches withdraw_level withdraws sanctuary
+    m.step(); m.step()
+    pak = m.state_index["Pakistan"]
+    assert all(p.controller == "closed" for p in m.mission_agents if p.host == pak)
+
+
+def test_close_influx_and_withdraw_events(baseline):
+    s = with_events(baseline,
+                    {"month": 1, "kind": "close_mission", "mission": "London embassy"},
+                    {"month": 1, "kind": "influx", "group": "TIP", "amount": 0.2},
+                    {"month": 1, "kind": "withdraw_sanctuary", "resistance": "NRF"},
+                    horizon_months=3)
+    m = RecognitionModel(s, seed=0)
+    tip = [g.name for g in s.militants].index("TIP")
+    pool_before = m.pool[tip]
+    m.step()
+    assert next(p for p in m.mission_agents if p.name == "London embassy").controller == "closed"
+    assert m.pool[tip] == pytest.approx(pool_before - 0.2, abs=0.02)  # minus this month's ordinary returns
+    assert m.strength[tip] > 0.25
+    assert next(r for r in m.resistance_agents if r.name == "NRF").host is None
+
+
+def test_set_event_changes_a_parameter_from_its_month(baseline):
+    s = with_events(baseline,
+                    {"month": 3, "kind": "set", "path": "taliban.crackdown", "value": 0.9},
+                    {"month": 3, "kind": "set", "path": "world.consular_demand", "value": 0.0},
+                    horizon_months=4)
+    m = RecognitionModel(s, seed=0)
+    m.step(); m.step()
+    assert m.taliban.crackdown == pytest.approx(0.3)
+    m.step()
+    assert m.taliban.crackdown == pytest.approx(0.9)
+    assert m.scenario.world.consular_demand == 0.0 and np.all(m.revenue == 0.0)
+
+
+def test_adaptive_taliban_moves_its_levers_by_at_most_a_step(baseline):
+    s = sc.apply(sc.apply(baseline, "taliban.mode", "adaptive"), "horizon_months", 24)
+    m = RecognitionModel(s, seed=3)
+    step = s.taliban.adaptive.step
+    prev = np.array([m.crackdown, m.concessions, m.lobbying])
+    moved = False
+    while m.running:
+        m.step()
+        now = np.array([m.crackdown, m.concessions, m.lobbying])
+        assert np.all(np.abs(now - prev) <= step + 1e-9) and np.all((now >= 0) & (now <= 1))
+        moved |= bool(np.any(now != prev))
+        prev = now
+    assert moved
+
+
+def test_unfunded_posts_downsize_then_close(baseline):
+    s = sc.apply(sc.apply(baseline, "world.consular_demand", 0.0), "horizon_months", 30)
+    m = RecognitionModel(s, seed=0)
+    m.run()
+    # no revenue: Republic posts (no subsidy) run out of 6 months' reserves and close
+    assert m.missions_republic == 0
+    assert m.missions_closed > 3
