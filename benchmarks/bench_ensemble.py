@@ -1,0 +1,33 @@
+"""Replications per second of the baseline over its 120 months, one worker and every core.
+
+Usage: python benchmarks/bench_ensemble.py [REPLICATIONS]   (default 200)
+Prints one line per configuration; the README quotes its output. Not part of the test suite:
+speed targets live here, never in timed unit tests. Target: >= 8 runs/s per core.
+"""
+
+import os
+import sys
+import time
+
+from recogsim import scenario as sc
+from recogsim.ensemble import run_ensemble
+
+
+def measure(s: sc.Scenario, reps: int, workers: int) -> float:
+    start = time.perf_counter()
+    run_ensemble(s, reps, seed=1, workers=workers, progress=False)
+    return reps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    s = sc.load("scenarios/baseline.yaml")
+    cores = os.cpu_count() or 1
+    print(f"baseline: {len(s.states)} states, {len(s.missions)} posts, {s.horizon_months} months, {reps} replications")
+    for workers in sorted({1, cores}):
+        rate = measure(s, reps, workers)
+        print(f"workers={workers}: {rate:6.1f} runs/s  ({rate / workers:5.1f} runs/s per core)")
+
+
+if __name__ == "__main__":
+    main()
