@@ -103,7 +103,6 @@ class RecognitionModel(mesa.Model):
         self.weights = s.rules.model_dump()
         self.mission_host = np.array([m.host for m in self.mission_agents], dtype=np.int64)
         self.revenue = np.array([m.revenue for m in s.missions], dtype=float) * s.world.consular_demand
-        self.posts_per_state = np.bincount(self.mission_host, minlength=n) if len(self.mission_agents) else np.zeros(n, int)
 
     # ---------------------------------------------------------------- queries used by agents
     def isk_strength(self) -> float:
@@ -117,12 +116,8 @@ class RecognitionModel(mesa.Model):
         return float(self.defection_shares[allied].mean()) if allied.any() else 0.0
 
     def channel(self) -> np.ndarray:
-        """1 where the Taliban holds a post in the state, or has diplomats there and no post exists."""
-        held = np.zeros(len(self.state_agents))
-        for m in self.mission_agents:
-            if m.controller == "taliban":
-                held[m.host] = 1.0
-        return np.where((held > 0) | ((self.posts_per_state == 0) & (self.levels >= HOSTS)), 1.0, 0.0)
+        """1 where the Taliban has diplomats accepted (which every Taliban-held post implies)."""
+        return (self.levels >= HOSTS).astype(float)
 
     def shelters(self) -> np.ndarray:
         out = np.zeros(len(self.state_agents))
@@ -206,9 +201,9 @@ class RecognitionModel(mesa.Model):
     def _event_set(self, ev: sc.SetEvent) -> None:
         self.scenario = sc.apply(self.scenario, ev.path, ev.value)
         self._load_parameters()
-        if ev.path.startswith("taliban."):
-            t, spec = self.taliban, self.scenario.taliban
-            t.crackdown, t.concessions, t.lobbying = spec.crackdown, spec.concessions, spec.lobbying
+        lever = ev.path.removeprefix("taliban.")
+        if lever in ("crackdown", "concessions", "lobbying"):  # only the lever named; others keep their course
+            setattr(self.taliban, lever, getattr(self.scenario.taliban, lever))
 
     def _event_relation(self, ev: sc.RelationEvent) -> None:
         self.set_level(self.state_agents[self.state_index[ev.state]], sc.level_index(ev.level))

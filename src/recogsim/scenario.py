@@ -90,9 +90,9 @@ class Rules(Strict):
     w_bandwagon: bounded(0, 10, 0.6, "pull of the share of all states already at or above the next rung")
     w_conditions: bounded(0, 10, 2.5, "cost of unmet Western conditions, times the state's conditions_weight")
     w_militant_links: bounded(0, 10, 1.0, "cost of visible Taliban links to allied militants")
-    w_resistance: bounded(0, 10, 1.0, "cost to a resistance supporter of dealing with the Taliban")
+    w_resistance: bounded(0, 10, 2.0, "cost to a resistance supporter of dealing with the Taliban")
     w_alternative: bounded(0, 10, 0.4, "discount on engagement while an armed alternative is strong")
-    w_lobbying: bounded(0, 10, 0.8, "bonus of Taliban lobbying on the rung where a post is handed over")
+    w_lobbying: bounded(0, 10, 0.8, "bonus of Taliban lobbying on the handover rung, and above it where Taliban diplomats are accepted")
     restraint_floor: bounded(0, 1, 0.5, "share of the security motive that holds before any crackdown on allied groups")
     w_isk_attacks: bounded(0, 10, 0.5, "how much ISK attacks on foreign missions add to every state's security motive")
     condition_shares: dict[str, Unit] = Field(
@@ -113,7 +113,7 @@ class Rules(Strict):
     closure_debt: bounded(0, 120, 3.0, "months of running cost in arrears at which a downsized post closes")
     taliban_subsidy: bounded(0, 10, 0.3, "monthly support from Kabul to a Taliban-held post, in running costs")
     # Taliban compliance
-    crackdown_ceiling: bounded(0, 1, 0.6, "share of al-Qaeda's visibility a full crackdown can suppress (restrict, not expel)")
+    crackdown_ceiling: bounded(0, 1, 0.6, "how far a full crackdown quiets allied groups and counts as a break with al-Qaeda (restrict, not expel)")
 
     @field_validator("condition_shares")
     @classmethod
@@ -195,19 +195,19 @@ class MilitantSpec(Strict):
     name: str = Field(min_length=1, json_schema_extra=FIXED)
     stance: Literal["allied", "hostile"] = Field(json_schema_extra=FIXED)
     strength: bounded(0, 1, 0.1, "strength inside Afghanistan (0-1 index)", settable=False)
-    visibility: Unit = 0.3
+    visibility: bounded(0, 1, 0.3, "propaganda exposing Taliban links (allied groups only; ignored for hostile ones)")
     pool_abroad: bounded(0, 1, 0.0, "veterans abroad (Syria) who may return, same units as strength")
     growth: bounded(0, 1, 0.02, "monthly logistic recruitment rate")
     return_rate: bounded(0, 1, 0.02, "monthly share of the pool abroad that returns when conditions are fully conducive")
     crackdown_effect: bounded(0, 1, 0.05, "monthly strength loss per unit of Taliban crackdown (allied) or pressure (hostile)")
-    defection_share: bounded(0, 1, 0.3, "share of strength lost to crackdown that defects to ISK")
+    defection_share: bounded(0, 1, 0.3, "share of strength lost to crackdown that defects to ISK (allied groups only)")
     recruits_from_narrative: bounded(0, 1, 0.0, "monthly growth from the 'abandoned jihad' narrative (ISK)")
 
 
 class ResistanceSpec(Strict):
     name: str = Field(min_length=1, json_schema_extra=FIXED)
     strength: bounded(0, 1, 0.1, "armed strength (0-1 index)", settable=False)
-    sanctuary: str | None = Field(None, description="state hosting its leaders, or null")
+    sanctuary: str | None = Field(None, description="state hosting its leaders, or null", json_schema_extra=FIXED)
     outside_help: bounded(0, 1, 0.0, "monthly growth from outside help")
     sanctuary_growth: bounded(0, 1, 0.01, "monthly growth while a sanctuary is held")
     pressure: bounded(0, 1, 0.05, "monthly erosion under Taliban pressure")
@@ -593,8 +593,12 @@ def apply(s: Scenario, path: str, value: Any) -> Scenario:
 
 def _check_set_event(s: Scenario, i: int, ev: SetEvent, blame) -> None:
     loc = ("events", i, "path")
-    if ev.path.split(".")[0].split("[")[0] in ("events", "name", "start", "horizon_months", "description"):
+    head = ev.path.split(".")[0].split("[")[0]
+    if head in ("events", "name", "start", "horizon_months", "description", "extends"):
         raise ScenarioError(blame(loc), format_loc(loc), f"cannot be changed by a set event, got {ev.path!r}")
+    if head == "bloc_defaults":
+        raise ScenarioError(blame(loc), format_loc(loc), "bloc defaults are filled in at load; to change them "
+                            f"mid-run set states[bloc=...].FIELD instead, got {ev.path!r}")
     try:
         if not settable(ev.path):
             raise ScenarioError(blame(loc), format_loc(loc),
