@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REPS   ?= 300
 SEED   ?= 20230401
-OUT    ?= results/baseline
+OUT    ?= results
 
 .PHONY: run test bench install clean
 
