@@ -134,3 +134,15 @@ def test_unfunded_posts_downsize_then_close(baseline):
     # no revenue: Republic posts (no subsidy) run out of 6 months' reserves and close
     assert m.missions_republic == 0
     assert m.missions_closed > 3
+
+
+def test_a_recognition_present_at_the_start_counts_from_month_0(baseline):
+    data = baseline.canonical()
+    data["horizon_months"] = 2
+    for st in data["states"]:
+        if st["name"] == "Turkmenistan":
+            st["level"] = "de_jure"
+    m = RecognitionModel(sc.validate(data), seed=0)
+    m.run()
+    assert m.outcome()["first_recognition_month"] == 0
+    assert m.outcome()["first_recognizer"] == "Turkmenistan"

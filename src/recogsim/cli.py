@@ -93,6 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if dupes:
         raise InputError(None, None, f"two scenarios share the name {sorted(dupes)[0]!r}; "
                                      "results folders are named after scenarios, so names must differ")
+    for scen in scenarios:  # fail before hours of work, not after
+        _writable_folder(args.out / scen.name, "--out")
     results: dict[str, EnsembleResult] = {}
     for scen in scenarios:
         result = run_ensemble(scen, args.replications, seed=args.seed, workers=args.workers)
@@ -104,6 +106,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         for path in save_default_plots(results, args.out):
             print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _writable_folder(path: Path, flag: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(str(path), flag, f"expected a folder that can be created or written, got "
+                                          f"{exc.strerror.lower() if exc.strerror else exc}") from None
 
 
 def summary_table(results: dict[str, EnsembleResult]) -> str:
@@ -153,8 +163,15 @@ def _save(fig, path: Path) -> Path:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from matplotlib.backend_bases import FigureCanvasBase
+
     from . import plots
 
+    output = args.output or Path(f"{args.kind}.png")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if output.suffix.lstrip(".").lower() not in formats:
+        raise InputError(str(output), "-o", f"expected a file ending in one of "
+                                            f"{', '.join('.' + f for f in sorted(formats))}, got {output.suffix or 'no suffix'!r}")
     results = {}
     for d in args.results:
         r = load_results(d)
@@ -166,7 +183,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
             raise InputError(str(args.results[0]), "--series",
                              f"unknown series {args.series!r}; expected one of {', '.join(sorted(columns))}")
     fig = plots.plot_kind(args.kind, results, series=args.series)
-    path = _save(fig, args.output or Path(f"{args.kind}.png"))
+    path = _save(fig, output)
     print(path)
     return 0
 

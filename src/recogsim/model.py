@@ -41,7 +41,9 @@ class RecognitionModel(mesa.Model):
         self.horizon = scenario.horizon_months
         self._build_agents()
         self._load_parameters()
-        self.first_recognition: tuple[int, str] | None = None
+        # a scenario may start with recognitions already made: the first is then at month 0
+        recognized = [a.name for a in self.state_agents if self.levels[a.idx] == DE_JURE]
+        self.first_recognition: tuple[int, str] | None = (0, recognized[0]) if recognized else None
         self.handovers = 0
         self._events = sorted(enumerate(scenario.events), key=lambda e: (e[1].month, e[0]))
         self._apply_events(0)

@@ -291,6 +291,11 @@ def outcome_distribution(runs: Frames, columns: Sequence[str] | None = None, ax:
         a.set_xticks(range(len(labels)), labels if any(labels) else [""] * len(labels),
                      rotation=30 if len(labels) > 2 else 0, ha="right" if len(labels) > 2 else "center")
         a.set_title(pretty(column), fontsize="medium")
+        if all(np.array_equal(v, np.round(v)) for v in values):  # counts: no 0.5 ticks
+            a.yaxis.set_major_locator(MaxNLocator(integer=True))
+            lo, hi = a.get_ylim()
+            if hi - lo < 2:  # every run equal (e.g. no recognition anywhere): show a unit range
+                a.set_ylim(np.floor(lo + 0.5) - 0.5, np.floor(lo + 0.5) + 1.5)
         a.grid(axis="y", alpha=0.3)
     return _one_or_many(axes)
 
@@ -338,7 +343,8 @@ def state_levels(states: pd.DataFrame, ax: Axes | None = None, top: int | None =
         if np.isnan(p):
             continue
         ax.text(c, r, f"{p:.0%}", ha="center", va="center", fontsize=7, color="white" if p > 0.6 else "black")
-    ax.set_xticks(range(table.shape[1]), [c.replace("_", " ") for c in table.columns])
+    ax.set_xticks(range(table.shape[1]), [c.replace("hosts_", "hosts\n").replace("_", " ") for c in table.columns],
+                  fontsize=8)
     ax.set_yticks(range(len(table)), table.index, fontsize=8 if len(table) > 25 else 9)
     ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
     ax.set_title("P(reached level by horizon)", fontsize="medium")
@@ -370,8 +376,8 @@ def missions_by_controller(series: Frames, ax: AxesArg = None, stat: str = "medi
         _time_axis(a, _dates({label: df}))
         a.set_title(f"{label}: posts abroad ({stat} of runs)" if label else f"Posts abroad ({stat} of runs)",
                     fontsize="medium")
-        a.set_ylabel("posts")
         a.margins(x=0)
+    axes[0].set_ylabel("posts")
     axes[0].legend(loc="lower left", fontsize="small", framealpha=0.9)
     return _one_or_many(axes)
 
@@ -398,7 +404,7 @@ def _build_states(results: dict[str, EnsembleResult], _series: str | None) -> np
     pooled = pd.concat([r.states for r in results.values()], ignore_index=True)
     order = list(level_probabilities(pooled).index)
     height = 1.0 + 0.24 * len(order)
-    axes = _new_axes(len(results), None, len(results), (4.2 if len(results) > 1 else 5.5, height))
+    axes = _new_axes(len(results), None, len(results), (4.6 if len(results) > 1 else 5.5, height))
     for i, (a, (label, r)) in enumerate(zip(axes, results.items())):
         state_levels(r.states, ax=a, order=order)
         a.set_title(f"{label}: P(reached level by horizon)" if label else a.get_title(), fontsize="medium")

@@ -129,6 +129,8 @@ class Rules(Strict):
         if missing:
             raise ValueError(f"missing rung(s) {', '.join(missing)}")
         vals = [v[k] for k in LEVELS[1:]]
+        if any(x != x or x in (float("inf"), float("-inf")) for x in vals):
+            raise ValueError(f"must be finite numbers, got {vals}")
         if any(b < a for a, b in zip(vals, vals[1:])):
             raise ValueError(f"must not decrease up the ladder ({', '.join(LEVELS[1:])}), got {vals}")
         return v
@@ -225,7 +227,7 @@ class MissionSpec(Strict):
 
 
 class _Event(Strict):
-    month: int = Field(ge=0, description="months after the scenario start")
+    month: int = Field(ge=0, strict=True, description="months after the scenario start")
 
 
 class SetEvent(_Event):
@@ -256,6 +258,8 @@ class CloseMissionEvent(_Event):
     mission: str
 
 
+EVENT_KINDS = (SetEvent, RelationEvent, InfluxEvent, WithdrawSanctuaryEvent, CloseMissionEvent)
+
 Event = Annotated[
     Union[SetEvent, RelationEvent, InfluxEvent, WithdrawSanctuaryEvent, CloseMissionEvent],
     Field(discriminator="kind"),
@@ -266,7 +270,7 @@ class Scenario(Strict):
     name: str
     description: str = ""
     start: str = Field(description="first month, YYYY-MM")
-    horizon_months: int = Field(120, ge=1, le=1200)
+    horizon_months: int = Field(120, ge=1, le=1200, strict=True)
     world: World = Field(default_factory=World)
     rules: Rules = Field(default_factory=Rules)
     taliban: TalibanSpec = Field(default_factory=TalibanSpec)
@@ -305,6 +309,10 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"mapping keys must be plain names, got {type(key).__name__} {key!r}", key_node.start_mark
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -371,7 +379,11 @@ def _is_record_list(x: list) -> bool:
     return all(isinstance(i, dict) for i in x)
 
 
-def _labels(data: Any, label: str) -> Any:
+class Source(str):
+    """A file name in a provenance tree; a distinct type so that item names are never taken for files."""
+
+
+def _labels(data: Any, label: Source) -> Any:
     """Same shape as ``data`` with leaves replaced by ``label``; names kept so merges align."""
     if isinstance(data, dict):
         return {k: (v if k == "name" else _labels(v, label)) for k, v in data.items()}
@@ -381,13 +393,15 @@ def _labels(data: Any, label: str) -> Any:
 
 
 def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict, Any]:
-    path = path.resolve()
-    if path in stack:
+    """Merge a file over its ancestors; errors name files as the user wrote them (``path`` joins
+    each parent to its child's folder), cycles are detected on resolved paths."""
+    real = path.resolve()
+    if real in {p.resolve() for p in stack}:
         chain = " -> ".join(p.name for p in (*stack, path))
         raise ScenarioError(str(stack[-1]), "extends", f"cycle in extends: {chain}")
     data = read_yaml(path)
     parent = data.pop("extends", None)
-    labels = _labels(data, str(path))
+    labels = _labels(data, Source(path))
     if parent is None:
         return data, labels
     if not isinstance(parent, str) or not parent.strip():
@@ -400,6 +414,8 @@ def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict, Any]:
 
 
 def _blame(labels: Any, loc: tuple, default: str) -> str:
+    """The file a value at ``loc`` came from: its own label, or the one file that supplied all of
+    the deepest container on the way (e.g. a ``thresholds`` mapping set wholly in a parent)."""
     node = labels
     for part in loc:
         if isinstance(node, dict) and part in node:
@@ -408,9 +424,21 @@ def _blame(labels: Any, loc: tuple, default: str) -> str:
             node = node[part]
         else:
             break
-        if isinstance(node, str):
-            return node
-    return default
+        if isinstance(node, Source):
+            return str(node)
+    sources = set(_sources(node))
+    return str(sources.pop()) if len(sources) == 1 else default
+
+
+def _sources(node: Any):
+    if isinstance(node, Source):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from _sources(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _sources(v)
 
 
 def format_loc(loc: tuple) -> str:
@@ -443,19 +471,33 @@ def _describe(err: dict) -> str:
     return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {value!r}"
 
 
-def _unknown_key_hint(model: type[BaseModel] | None, loc: tuple) -> str:
-    """For an unknown key, list the keys that are allowed there (typos are the usual cause)."""
+EVENT_MODELS: dict[str, type[BaseModel]] = {}  # filled below, after the event classes
+
+
+def _unknown_key_hint(model: type[BaseModel], loc: tuple, data: Any) -> str:
+    """For an unknown key, list the keys allowed there (typos are the usual cause). Walks the
+    schema beside the data, so an event's hint lists the keys of its own kind."""
     node: Any = model
     for part in loc[:-1]:
-        if isinstance(part, int) or node is None:
-            continue
-        field = node.model_fields.get(part) if hasattr(node, "model_fields") else None
-        if field is None:
+        data = data[part] if isinstance(data, (dict, list)) and _has(data, part) else None
+        if node is None or not hasattr(node, "model_fields"):
             return ""
-        node = _inner_model(field.annotation)
+        field = node.model_fields.get(part) if isinstance(part, str) else None
+        if field is not None:
+            node = _inner_model(field.annotation)
+            if isinstance(data, dict) and "kind" in data and data["kind"] in EVENT_MODELS:
+                node = EVENT_MODELS[data["kind"]]
+        elif isinstance(data, dict) and data.get("kind") in EVENT_MODELS:
+            node = EVENT_MODELS[data["kind"]]  # a list index or a dict key: stay on the item's model
     if node is None or not hasattr(node, "model_fields"):
         return ""
     return f"; expected one of {', '.join(sorted(node.model_fields))}"
+
+
+def _has(container: dict | list, key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(key, int) and 0 <= key < len(container)
 
 
 def _inner_model(ann: Any) -> Any:
@@ -481,13 +523,16 @@ def validate(data: dict, file: str = "<scenario>", labels: Any = None) -> Scenar
         loc = _strip_union_tags(loc)  # discriminated unions add the tag to the location
         msg = _describe(err)
         if err["type"] == "extra_forbidden":
-            msg += _unknown_key_hint(Scenario, loc)
+            msg += _unknown_key_hint(Scenario, loc, data)
         raise ScenarioError(_blame(labels, loc, file), format_loc(loc), msg) from None
     check_references(scenario, lambda loc: _blame(labels, loc, file))
     return scenario
 
 
 _EVENT_TAGS = {"set", "relation", "influx", "withdraw_sanctuary", "close_mission"}
+
+
+EVENT_MODELS.update({m.model_fields["kind"].annotation.__args__[0]: m for m in EVENT_KINDS})
 
 
 def _strip_union_tags(loc: tuple) -> tuple:
@@ -502,15 +547,16 @@ def _fill_bloc_defaults(data: dict, file: str, labels: Any) -> None:
     for i, state in enumerate(states):
         if not isinstance(state, dict):
             continue
-        fill = defaults.get(state.get("bloc"))
+        bloc = state.get("bloc")
+        fill = defaults.get(bloc) if isinstance(bloc, str) else None
         if not isinstance(fill, dict):
             continue
         for key, value in fill.items():
             if value is not None and key not in state:
                 state[key] = copy.deepcopy(value)
                 if isinstance(labels, dict) and isinstance(labels.get("states"), list) and i < len(labels["states"]):
-                    src = _blame(labels, ("bloc_defaults", state.get("bloc"), key), file)
-                    labels["states"][i][key] = src
+                    src = _blame(labels, ("bloc_defaults", bloc, key), file)
+                    labels["states"][i][key] = Source(src)
 
 
 def _duplicates(items: list, loc: str, blame) -> None:
@@ -604,6 +650,10 @@ def _check_set_event(s: Scenario, i: int, ev: SetEvent, blame) -> None:
             raise ScenarioError(blame(loc), format_loc(loc),
                                 f"{ev.path!r} is initial state or identity; use a relation, influx, "
                                 "withdraw_sanctuary or close_mission event instead")
+        current = [c[k] for c, k, _ in paths.targets(s.canonical(), ev.path)]
+        if any(isinstance(v, list) or (isinstance(v, dict) and "name" in v) for v in current):
+            raise ScenarioError(blame(loc), format_loc(loc),
+                                f"must address a parameter, not a whole record or list, got {ev.path!r}")
         apply(s, ev.path, ev.value)
     except paths.PathError as exc:
         raise ScenarioError(blame(loc), format_loc(loc), str(exc)) from None
