@@ -16,10 +16,11 @@ import yaml
 from . import scenario as sc
 from .ensemble import EnsembleResult, run_ensemble
 from .errors import InputError
-from .store import load_results, write_results
+from .store import is_sweep, load_results, load_sweep, write_results
 
 EXIT_INPUT = 2
 DEFAULT_PLOTS = ("fan", "survival", "distribution", "states", "missions")
+SWEEP_PLOTS = ("heatmap", "response", "sensitivity", "distribution")
 FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
 
 
@@ -60,10 +61,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("results"), help="results root; one folder per scenario")
     run.add_argument("--no-plots", action="store_true", help="write results and summary only")
 
-    plot = sub.add_parser("plot", help="plot one or more results directories")
+    sweep = sub.add_parser("sweep", help="run an experiment's design (resumable; local processes or Dask)")
+    sweep.add_argument("experiment", metavar="EXPERIMENT")
+    sweep.add_argument("--workers", type=_non_negative, default=0, help="local processes; 0 = every core (default)")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on an existing Dask cluster")
+    where.add_argument("--dask-local", type=_positive, metavar="N", help="run on a Dask LocalCluster of N workers")
+    sweep.add_argument("--out", type=Path, default=None, help="results folder (default results/sweeps/NAME)")
+    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
+    sweep.add_argument("--chunk", type=_positive, default=500, metavar="RUNS",
+                       help="runs per chunk written to disk while running (default 500)")
+
+    analyze = sub.add_parser("analyze", help="per-point summaries and sensitivity indices of a sweep")
+    analyze.add_argument("results", type=Path, metavar="DIR")
+    analyze.add_argument("--method", choices=("sobol", "morris"), default=None,
+                         help="indices to compute (default: the design's own, if sobol or morris)")
+    analyze.add_argument("--outcome", default="recognized",
+                         help="run outcome for the indices (default 'recognized': P(de jure recognition))")
+
+    plot = sub.add_parser("plot", help="plot results directories (ensembles) or a sweep folder")
     plot.add_argument("results", nargs="+", type=Path, metavar="RESULTS_DIR")
-    plot.add_argument("--kind", required=True, choices=DEFAULT_PLOTS)
+    plot.add_argument("--kind", required=True, choices=sorted(set(DEFAULT_PLOTS) | set(SWEEP_PLOTS)))
     plot.add_argument("--series", default=None, help="series column for --kind fan")
+    plot.add_argument("--outcome", default="recognized", help="sweep plots: run outcome (default 'recognized')")
+    plot.add_argument("--x", default=None, help="sweep plots: parameter on the x axis (default: the first)")
+    plot.add_argument("--y", default=None, help="heatmap: parameter on the y axis (default: the second)")
+    plot.add_argument("--method", choices=("sobol", "morris"), default=None, help="sensitivity plots")
     plot.add_argument("-o", "--output", type=Path, default=None, help="PNG file (default: <kind>.png here)")
 
     val = sub.add_parser("validate", help="check scenario files")
@@ -77,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate, "show": cmd_show}[args.command](args)
+        commands = {"run": cmd_run, "sweep": cmd_sweep, "analyze": cmd_analyze, "plot": cmd_plot,
+                    "validate": cmd_validate, "show": cmd_show}
+        return commands[args.command](args)
     except InputError as err:
         print(f"recogsim: error: {err}", file=sys.stderr)
         return EXIT_INPUT
@@ -172,6 +197,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if output.suffix.lstrip(".").lower() not in formats:
         raise InputError(str(output), "-o", f"expected a file ending in one of "
                                             f"{', '.join('.' + f for f in sorted(formats))}, got {output.suffix or 'no suffix'!r}")
+    if any(is_sweep(d) for d in args.results):
+        return _plot_sweep(args, output)
+    if args.kind not in DEFAULT_PLOTS:
+        raise InputError(str(args.results[0]), "--kind", f"{args.kind!r} plots a sweep folder; for ensemble "
+                                                          f"results use one of {', '.join(DEFAULT_PLOTS)}")
     results = {}
     for d in args.results:
         r = load_results(d)
@@ -186,6 +216,65 @@ def cmd_plot(args: argparse.Namespace) -> int:
     path = _save(fig, output)
     print(path)
     return 0
+
+
+def _plot_sweep(args: argparse.Namespace, output: Path) -> int:
+    from . import plots
+
+    if len(args.results) != 1:
+        raise InputError(None, "RESULTS_DIR", f"sweep plots take one sweep folder, got {len(args.results)}")
+    if args.kind not in SWEEP_PLOTS:
+        raise InputError(str(args.results[0]), "--kind", f"{args.kind!r} plots ensemble results; for a sweep "
+                                                          f"use one of {', '.join(SWEEP_PLOTS)}")
+    result = load_sweep(args.results[0])
+    fig = plots.plot_sweep_kind(args.kind, result, outcome=args.outcome, x=args.x, y=args.y, method=args.method)
+    print(_save(fig, output))
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from . import experiment, sweep
+    from .analysis import summarize
+
+    loaded = experiment.load(args.experiment)
+    out = args.out or Path("results") / "sweeps" / loaded.experiment.name
+    sweep.run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
+                    resume=args.resume, chunk_runs=args.chunk)
+    summary = summarize(load_sweep(out))
+    summary.to_csv(out / "summary.csv", index=False)
+    print(f"wrote {out}/ (points, runs{', series' if loaded.experiment.keep_series else ''}, manifest, summary.csv)",
+          file=sys.stderr)
+    print(_table(summary))
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis import experiment_of, sensitivity, summarize
+
+    result = load_sweep(args.results)
+    summary = summarize(result)
+    summary.to_csv(args.results / "summary.csv", index=False)
+    print(_table(summary))
+    method = args.method or (experiment_of(result).design.kind if experiment_of(result).design.kind in ("sobol", "morris") else None)
+    if method is None:
+        return 0
+    try:
+        indices = sensitivity(result, method, args.outcome)
+    except InputError as err:
+        raise InputError(str(args.results), err.path, err.message) from None
+    path = args.results / f"sensitivity_{method}_{args.outcome}.csv"
+    indices.to_csv(path, index=False)
+    print(f"\n{method} indices of {args.outcome} (wrote {path}):")
+    print(_table(indices))
+    return 0
+
+
+def _table(df, limit: int = 40) -> str:
+    import pandas as pd
+
+    with pd.option_context("display.max_columns", 12, "display.width", 160, "display.precision", 3):
+        text = df.head(limit).to_string(index=False)
+    return text + (f"\n... {len(df) - limit} more rows in the CSV" if len(df) > limit else "")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

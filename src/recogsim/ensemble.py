@@ -175,7 +175,11 @@ def manifest(scenario: Scenario, seed: int, replications: int) -> dict[str, Any]
         "replications": replications,
         "horizon_months": scenario.horizon_months,
         "start": scenario.start,
-        "versions": {pkg: version(pkg) for pkg in ("recogsim", "mesa", "numpy", "pandas", "pyarrow")}
-        | {"python": platform.python_version()},
+        "versions": version_info(),
         "scenario": scenario.canonical(),
     }
+
+
+def version_info() -> dict[str, str]:
+    return {pkg: version(pkg) for pkg in ("recogsim", "mesa", "numpy", "pandas", "pyarrow")} | {
+        "python": platform.python_version()}

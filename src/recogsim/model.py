@@ -260,11 +260,16 @@ class RecognitionModel(mesa.Model):
 
     # ---------------------------------------------------------------- observation
     def series_columns(self) -> list[str]:
+        return self.columns_for(self.scenario)
+
+    @staticmethod
+    def columns_for(scenario: Scenario) -> list[str]:
+        """The per-month series (and run outcome) columns a scenario produces."""
         cols = ["de_jure_count", "de_facto_count", "western_de_jure_count", "countries_taliban_presence",
                 "missions_taliban", "missions_republic", "missions_closed", "missions_changed_hands",
                 "western_missions_taliban",
                 "legitimacy", "crackdown", "concessions", "lobbying", "resistance_strength"]
-        return cols + [f"strength_{slug(g.name)}" for g in self.scenario.militants]
+        return cols + [f"strength_{slug(g.name)}" for g in scenario.militants]
 
     def _observe(self) -> None:
         lv = self.levels

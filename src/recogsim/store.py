@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +71,29 @@ def load_results(directory: str | Path) -> EnsembleResult:
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(str(d / "manifest.json"), None, f"unreadable manifest ({exc.__class__.__name__})") from None
     return EnsembleResult(tables["runs"], tables["series"], tables["states"], manifest)
+
+
+@dataclass
+class SweepResult:
+    """A sweep folder read back: the design points, one row per run, series if kept, the manifest."""
+
+    points: pd.DataFrame
+    runs: pd.DataFrame
+    series: pd.DataFrame | None
+    manifest: dict[str, Any]
+
+
+def load_sweep(directory: str | Path) -> SweepResult:
+    d = Path(directory)
+    if not (d / "points.parquet").exists():
+        raise InputError(str(d), None, "not a sweep results folder (expected points.parquet, runs.parquet, manifest.json)")
+    manifest = json.loads((d / "manifest.json").read_text())
+    if manifest.get("status") != "complete" or not (d / "runs.parquet").exists():
+        raise InputError(str(d), None, "the sweep is not complete; finish it with `recogsim sweep EXPERIMENT --out "
+                                       f"{d} --resume`")
+    series = pd.read_parquet(d / "series.parquet") if (d / "series.parquet").exists() else None
+    return SweepResult(pd.read_parquet(d / "points.parquet"), pd.read_parquet(d / "runs.parquet"), series, manifest)
+
+
+def is_sweep(directory: str | Path) -> bool:
+    return (Path(directory) / "points.parquet").exists()

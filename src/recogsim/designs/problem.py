@@ -1,0 +1,33 @@
+"""The SALib problem dictionary built from experiment parameters (shared by the SALib designs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def problem(parameters) -> dict[str, Any]:
+    """Bounds and distributions in SALib's format: ``unif`` [lo, hi], ``triang`` [lo, hi, peak
+    fraction], ``truncnorm`` [lo, hi, mean, sd]."""
+    bounds, dists = [], []
+    for p in parameters:
+        d = p.distribution
+        if d is None:
+            bounds.append(list(p.range))
+            dists.append("unif")
+        elif d.kind == "triangular":
+            bounds.append([d.min, d.max, (d.mode - d.min) / (d.max - d.min)])
+            dists.append("triang")
+        else:
+            bounds.append([d.min, d.max, d.mean, d.sd])
+            dists.append("truncnorm")
+    return {"num_vars": len(parameters), "names": [p.path for p in parameters], "bounds": bounds, "dists": dists}
+
+
+def needs_support(parameters, design: str):
+    for i, p in enumerate(parameters):
+        if p.values is not None:
+            return (f"parameters[{i}].values",
+                    f"a {design} design samples a range or distribution, got a list of values for {p.path!r}")
+        if p.steps is not None:
+            return f"parameters[{i}].steps", f"steps belong to grid designs, got steps with a {design} design"
+    return None

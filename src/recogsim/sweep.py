@@ -1,0 +1,339 @@
+"""Run an experiment's design: every point x every replication, locally or on Dask, resumable.
+
+Seeds come from (root seed, point, replication) only, and finished runs are written in chunks with
+a fixed Arrow schema, then consolidated sorted by (point, replication). So the final files are the
+same bit for bit whatever the executor, the number of workers, the order runs finish in, or how
+many times the sweep was interrupted and resumed.
+
+Results directory: ``points.parquet``, ``runs.parquet``, ``series.parquet`` (if ``keep_series``),
+``manifest.json``; while running, finished runs accumulate in ``chunks/`` (each chunk written to a
+temporary name and renamed), which the final consolidation removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import as_completed as local_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from . import experiment as ex
+from .designs import DESIGNS
+from .ensemble import add_month, pool_context, replication_seed, resolve_workers, simulate, version_info
+from .errors import InputError
+from .model import slug
+from .scenario import LEVELS
+from .store import atomic_write, write_json
+
+STRING_COLUMNS = {"first_recognizer", "first_recognition_date", "date"}
+FLOAT_COLUMNS = {"legitimacy", "crackdown", "concessions", "lobbying", "resistance_strength"}
+RUNS_PER_TASK = 20
+CHUNK = re.compile(r"^runs-(\d{6})\.parquet$")
+
+
+class SweepError(InputError):
+    """A results folder that cannot be started, resumed or consolidated as asked."""
+
+
+def arrow_type(column: str) -> pa.DataType:
+    if column in STRING_COLUMNS:
+        return pa.string()
+    if column in FLOAT_COLUMNS or column.startswith("strength_"):
+        return pa.float64()
+    return pa.int64()
+
+
+def schema(columns: list[str]) -> pa.Schema:
+    return pa.schema([(c, arrow_type(c)) for c in columns])
+
+
+@dataclass
+class Plan:
+    """The design matrix and the runs it implies."""
+
+    loaded: ex.LoadedExperiment
+    X: np.ndarray
+
+    @property
+    def n_points(self) -> int:
+        return len(self.X)
+
+    def values(self, point: int) -> dict[str, Any]:
+        return {p.path: _plain(v) for p, v in zip(self.loaded.experiment.parameters, self.X[point])}
+
+    def points_table(self) -> pa.Table:
+        exp = self.loaded.experiment
+        cols: dict[str, Any] = {"point": pa.array(range(self.n_points), pa.int64())}
+        for j, p in enumerate(exp.parameters):
+            column = [_plain(v) for v in self.X[:, j]]
+            kind = pa.string() if any(isinstance(v, str) for v in column) else pa.float64()
+            cols[p.path] = pa.array([str(v) if kind == pa.string() else float(v) for v in column], kind)
+        return pa.table(cols)
+
+    def jobs(self) -> list[tuple[int, int, int]]:
+        exp = self.loaded.experiment
+        return [(pt, rep, replication_seed(exp.seed, pt, rep))
+                for pt in range(self.n_points) for rep in range(exp.replications)]
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def plan(loaded: ex.LoadedExperiment) -> Plan:
+    exp = loaded.experiment
+    X = DESIGNS[exp.design.kind].sample(exp.design, exp.parameters, exp.seed)
+    return Plan(loaded, np.asarray(X, dtype=object))
+
+
+def manifest(p: Plan) -> dict[str, Any]:
+    exp, scen = p.loaded.experiment, p.loaded.scenario
+    return {
+        "experiment_name": exp.name,
+        "experiment_hash": exp.digest(),
+        "scenario_name": scen.name,
+        "scenario_hash": scen.digest(),
+        "design": exp.design.kind,
+        "points": p.n_points,
+        "replications": exp.replications,
+        "runs": p.n_points * exp.replications,
+        "root_seed": exp.seed,
+        "horizon_months": scen.horizon_months,
+        "start": scen.start,
+        "versions": version_info(),
+        "experiment": exp.canonical(),
+        "scenario": scen.canonical(),
+    }
+
+
+# ---------------------------------------------------------------- the work a worker does
+def run_task(scenario, experiment, task: list[tuple[int, dict, list[tuple[int, int]]]], outcomes: list[str],
+             keep_series: bool) -> list[dict[str, Any]]:
+    """Simulate a batch of (point, values, [(replication, seed)]) and keep the chosen outcomes."""
+    out = []
+    for point, values, reps in task:
+        scen = ex.point_scenario(scenario, experiment, values)
+        for rep, seed in reps:
+            res = simulate(scen, seed)
+            first = res.outcome["first_recognition_month"]
+            outcome = {**res.outcome, "first_recognition_date": None if first is None else add_month(scen.start, first),
+                       **{f"max_level_{slug(n)}": LEVELS.index(lv)
+                          for n, lv in zip(res.states["state"], res.states["max_level"])}}
+            row = {"point": point, "replication": rep, "seed": seed, **{k: outcome[k] for k in outcomes}}
+            series = None
+            if keep_series:
+                n = len(next(iter(res.series.values())))
+                series = {"point": [point] * n, "replication": [rep] * n, "month": list(range(n)),
+                          "date": [add_month(scen.start, m) for m in range(n)], **res.series}
+            out.append({"row": row, "series": series})
+    return out
+
+
+def batches(p: Plan, todo: list[tuple[int, int, int]]) -> list[list[tuple[int, dict, list]]]:
+    """Group pending runs into tasks of about RUNS_PER_TASK runs, a point's runs together."""
+    by_point: dict[int, list[tuple[int, int]]] = {}
+    for pt, rep, seed in todo:
+        by_point.setdefault(pt, []).append((rep, seed))
+    tasks, current, size = [], [], 0
+    for pt, reps in by_point.items():
+        for i in range(0, len(reps), RUNS_PER_TASK):
+            part = reps[i:i + RUNS_PER_TASK]
+            current.append((pt, p.values(pt), part))
+            size += len(part)
+            if size >= RUNS_PER_TASK:
+                tasks.append(current)
+                current, size = [], 0
+    if current:
+        tasks.append(current)
+    return tasks
+
+
+# ---------------------------------------------------------------- executors
+@contextlib.contextmanager
+def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None) -> Iterator:
+    """Yield ``(submit, as_completed, share)``: the local process pool, or Dask (an existing
+    scheduler, or a LocalCluster of ``dask_local`` single-threaded worker processes)."""
+    if scheduler or dask_local:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+
+        cluster = None
+        try:
+            if scheduler:
+                client = Client(scheduler, timeout="30s")
+            else:
+                cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+                client = Client(cluster)
+        except OSError as exc:
+            raise SweepError(scheduler or "LocalCluster", None, f"cannot reach the Dask scheduler ({exc})") from None
+        try:
+            # as_completed binds to the *default* client's loop unless told (dask/distributed#4317)
+            yield (lambda fn, *a: client.submit(fn, *a, pure=False),
+                   lambda fs: dask_completed(fs, loop=client.loop),
+                   lambda obj: client.scatter(obj, broadcast=True))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return
+    n = resolve_workers(workers)
+    if n == 1:
+        yield _InlineFuture.submit, lambda fs: iter(fs), lambda obj: obj
+        return
+    with ProcessPoolExecutor(max_workers=n, mp_context=pool_context()) as pool:
+        yield pool.submit, local_completed, lambda obj: obj
+
+
+class _InlineFuture:
+    """Runs the task when its result is asked for: the one-worker executor, no processes."""
+
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+
+    @classmethod
+    def submit(cls, fn, *args):
+        return cls(fn, args)
+
+    def result(self):
+        return self.fn(*self.args)
+
+
+# ---------------------------------------------------------------- chunks on disk
+class ChunkStore:
+    """Finished runs on disk in numbered chunks; a chunk counts only once its runs file exists."""
+
+    def __init__(self, out: Path, outcomes: list[str], series_columns: list[str] | None):
+        self.dir = out / "chunks"
+        self.runs_schema = schema(["point", "replication", "seed", *outcomes])
+        self.series_schema = schema(["point", "replication", "month", "date", *series_columns]) if series_columns else None
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for tmp in self.dir.glob(".*.tmp"):  # debris of a write that was killed
+            tmp.unlink()
+        numbers = [int(m.group(1)) for f in self.dir.iterdir() if (m := CHUNK.match(f.name))]
+        for orphan in self.dir.glob("series-*.parquet"):  # series written, runs not: redo those runs
+            if int(orphan.stem.split("-")[1]) not in numbers:
+                orphan.unlink()
+        self.next = max(numbers, default=-1) + 1
+
+    def done(self) -> set[tuple[int, int]]:
+        done = set()
+        for f in sorted(self.dir.glob("runs-*.parquet")):
+            t = pq.read_table(f, columns=["point", "replication"])
+            done.update(zip(t["point"].to_pylist(), t["replication"].to_pylist()))
+        return done
+
+    def write(self, results: list[dict[str, Any]]) -> None:
+        n = self.next
+        if self.series_schema is not None:
+            cols = {c: [v for r in results for v in r["series"][c]] for c in self.series_schema.names}
+            self._put(pa.table(cols, schema=self.series_schema), self.dir / f"series-{n:06d}.parquet")
+        rows = pa.Table.from_pylist([r["row"] for r in results], schema=self.runs_schema)
+        self._put(rows, self.dir / f"runs-{n:06d}.parquet")
+        self.next += 1
+
+    @staticmethod
+    def _put(table: pa.Table, path: Path) -> None:
+        atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+    def consolidate(self, out: Path) -> None:
+        for kind, sch in (("series", self.series_schema), ("runs", self.runs_schema)):
+            if sch is None:
+                continue
+            files = sorted(self.dir.glob(f"{kind}-*.parquet"))
+            table = pa.concat_tables([pq.read_table(f, schema=sch) for f in files]) if files else sch.empty_table()
+            keys = [("point", "ascending"), ("replication", "ascending")] + ([("month", "ascending")] if kind == "series" else [])
+            table = table.sort_by(keys).combine_chunks()
+            atomic_write(out / f"{kind}.parquet", lambda tmp, t=table: pq.write_table(t, tmp))
+
+
+# ---------------------------------------------------------------- the sweep
+def run_sweep(
+    loaded: ex.LoadedExperiment, out: str | Path, *, workers: int = 1, scheduler: str | None = None,
+    dask_local: int | None = None, resume: bool = False, chunk_runs: int = 500, progress: bool | None = None,
+    on_result: Callable[[int], None] | None = None,
+) -> Path:
+    """Run (or finish) the sweep into ``out``; returns ``out``. ``on_result(n_done)`` is called
+    after each finished task (for progress hooks and tests)."""
+    out = Path(out)
+    p = plan(loaded)
+    meta = manifest(p)
+    _prepare(out, meta, resume, p.points_table())
+    exp = loaded.experiment
+    series_cols = _series_columns(loaded) if exp.keep_series else None
+    store = ChunkStore(out, exp.outcomes, series_cols)
+    done = store.done()
+    todo = [j for j in p.jobs() if (j[0], j[1]) not in done]
+    bar = tqdm(total=len(p.jobs()), initial=len(done), desc=exp.name, unit="run",
+               disable=None if progress is None else not progress)
+    pending: list[dict[str, Any]] = []
+    with executor(workers, scheduler, dask_local) as (submit, as_completed, share):
+        scen, expr = share(loaded.scenario), share(exp)
+        futures = [submit(run_task, scen, expr, task, exp.outcomes, exp.keep_series) for task in batches(p, todo)]
+        finished = len(done)
+        for fut in as_completed(futures):
+            results = fut.result()
+            pending.extend(results)
+            finished += len(results)
+            bar.update(len(results))
+            if len(pending) >= chunk_runs:
+                store.write(pending)
+                pending = []
+            if on_result is not None:
+                on_result(finished)
+    if pending:
+        store.write(pending)
+    bar.close()
+    store.consolidate(out)
+    _finish(out, meta, store)
+    return out
+
+
+def _series_columns(loaded: ex.LoadedExperiment) -> list[str]:
+    from .model import RecognitionModel
+
+    return RecognitionModel.columns_for(loaded.scenario)
+
+
+def _prepare(out: Path, meta: dict[str, Any], resume: bool, points: pa.Table) -> None:
+    man = out / "manifest.json"
+    if man.exists():
+        try:
+            old = json.loads(man.read_text())
+        except (OSError, json.JSONDecodeError):
+            raise SweepError(str(man), None, "unreadable manifest; cannot tell what this folder holds") from None
+        if not resume:
+            raise SweepError(str(out), "--out", "already holds sweep results; use --resume to continue it "
+                                                "or choose another folder")
+        for key in ("experiment_hash", "scenario_hash"):
+            if old.get(key) != meta[key]:
+                what = key.split("_")[0]
+                raise SweepError(str(out), "--resume", f"the {what} changed since this sweep started "
+                                                       f"({what} hash {str(old.get(key))[:12]} there, "
+                                                       f"{meta[key][:12]} now); start a new folder")
+    elif out.exists() and not out.is_dir():
+        raise SweepError(str(out), "--out", "expected a folder, found a file")
+    elif out.exists() and any(f.name != "chunks" for f in out.iterdir()):
+        raise SweepError(str(out), "--out", "folder is not empty and holds no sweep manifest; choose another folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepError(str(out), "--out", f"cannot create folder ({exc.strerror})") from None
+    write_json({**meta, "status": "running"}, man)
+    atomic_write(out / "points.parquet", lambda tmp: pq.write_table(points, tmp))
+
+
+def _finish(out: Path, meta: dict[str, Any], store: ChunkStore) -> None:
+    write_json({**meta, "status": "complete"}, out / "manifest.json")
+    for f in store.dir.iterdir():
+        f.unlink()
+    store.dir.rmdir()

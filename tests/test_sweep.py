@@ -1,0 +1,177 @@
+"""Sweeps: identical files across executors, crash-and-resume, refusal of changed inputs, a Dask
+worker dying mid-sweep, and SALib indices of the right shape."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from recogsim import experiment as ex
+from recogsim import sweep
+from recogsim.analysis import sensitivity, summarize
+from recogsim.cli import main
+from recogsim.errors import InputError
+from recogsim.store import load_sweep
+
+DATA = Path(__file__).parent / "data"
+FILES = ("points.parquet", "runs.parquet", "series.parquet", "manifest.json")
+
+
+def write_experiment(folder: Path, name="exp", **changes) -> Path:
+    d = {"name": name, "scenario": str(DATA / "tiny.yaml"), "replications": 4, "seed": 7,
+         "design": {"kind": "grid"}, "keep_series": True,
+         "parameters": [{"path": "taliban.crackdown", "values": [0.1, 0.5, 0.9]},
+                        {"path": "states[name=Tajikistan].resistance_support", "range": [0.2, 0.8], "steps": 3},
+                        {"path": "events[kind=set].month", "values": [3, 9]}]}
+    d.update(changes)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False))
+    return path
+
+
+def same_files(a: Path, b: Path) -> None:
+    for name in FILES:
+        if (a / name).exists() or (b / name).exists():
+            assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert not (a / "chunks").exists() and not (b / "chunks").exists()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ref")
+    loaded = ex.load(write_experiment(folder))
+    return loaded, sweep.run_sweep(loaded, folder / "out", workers=1, progress=False)
+
+
+def test_reference_sweep_has_every_run(reference):
+    loaded, out = reference
+    r = load_sweep(out)
+    assert len(r.points) == 18 and len(r.runs) == 18 * 4
+    assert list(r.runs[["point", "replication"]].itertuples(index=False, name=None)) == [
+        (p, k) for p in range(18) for k in range(4)]
+    assert len(r.series) == 18 * 4 * 13
+    assert r.manifest["status"] == "complete" and r.manifest["runs"] == 72
+    assert r.runs["seed"].nunique() == 72
+    # a point's scenario really carries its values: crackdown shows in the series from month 1
+    first = r.series[(r.series.month == 1)].merge(r.points, on="point")
+    assert (first["crackdown"] == first["taliban.crackdown"]).all()
+
+
+def test_two_workers_and_dask_give_identical_files(reference, tmp_path):
+    loaded, out = reference
+    same_files(out, sweep.run_sweep(loaded, tmp_path / "two", workers=2, chunk_runs=7, progress=False))
+    same_files(out, sweep.run_sweep(loaded, tmp_path / "dask", dask_local=2, chunk_runs=5, progress=False))
+
+
+def test_sigkill_then_resume_gives_the_same_files(reference, tmp_path):
+    loaded, out = reference
+    # a bigger design so there is time to kill it part-way
+    path = write_experiment(tmp_path, replications=40, keep_series=True)
+    full = sweep.run_sweep(ex.load(path), tmp_path / "full", workers=1, progress=False)
+    target = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "recogsim.cli", "sweep", str(path), "--out", str(target),
+                             "--workers", "1", "--chunk", "20"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((target / "chunks").glob("runs-*.parquet"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    chunks = list((target / "chunks").glob("runs-*.parquet"))
+    assert len(chunks) >= 3, "the sweep should have been killed part-way"
+    assert json.loads((target / "manifest.json").read_text())["status"] == "running"
+    assert not (target / "runs.parquet").exists()
+    assert main(["sweep", str(path), "--out", str(target), "--resume", "--workers", "1"]) == 0
+    same_files(full, target)
+
+
+def test_resume_refuses_a_changed_experiment_or_scenario(reference, tmp_path):
+    own = tmp_path / "tiny.yaml"
+    own.write_text((DATA / "tiny.yaml").read_text())
+    path = write_experiment(tmp_path, scenario=str(own))
+    out = tmp_path / "out"
+    sweep.run_sweep(ex.load(path), out, workers=1, progress=False)
+    with pytest.raises(InputError, match="already holds sweep results"):
+        sweep.run_sweep(ex.load(path), out, workers=1, progress=False)
+    changed = write_experiment(tmp_path, name="exp2", scenario=str(own), replications=5)
+    with pytest.raises(InputError, match="experiment changed"):
+        sweep.run_sweep(ex.load(changed), out, resume=True, progress=False)
+    original = own.read_text()
+    own.write_text(original.replace("migration_pressure: 0.6", "migration_pressure: 0.7"))
+    with pytest.raises(InputError, match="scenario changed"):
+        sweep.run_sweep(ex.load(path), out, resume=True, progress=False)
+    own.write_text(original)
+    # resuming a complete sweep redoes nothing and changes nothing
+    before = {n: (out / n).read_bytes() for n in ("runs.parquet", "points.parquet")}
+    sweep.run_sweep(ex.load(path), out, resume=True, progress=False)
+    assert before == {n: (out / n).read_bytes() for n in before}
+
+
+def test_a_dask_worker_killed_mid_sweep_costs_only_a_retry(reference, tmp_path):
+    from distributed import Client, LocalCluster
+
+    loaded = ex.load(write_experiment(tmp_path, replications=20, keep_series=False))
+    expected = sweep.run_sweep(loaded, tmp_path / "local", workers=1, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        pids = client.run(os.getpid)
+        killed = []
+
+        def kill_one(done):
+            if not killed:
+                victim = sorted(pids.values())[0]
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+
+        out = sweep.run_sweep(loaded, tmp_path / "dask", scheduler=cluster.scheduler_address,
+                              progress=False, on_result=kill_one)
+        assert killed
+    same_files(expected, out)
+
+
+def test_salib_indices_have_the_right_shape(tmp_path):
+    params = [{"path": "taliban.crackdown", "range": [0.0, 1.0]},
+              {"path": "rules.w_conditions", "range": [0.5, 4.0]},
+              {"path": "world.migration_pressure", "range": [0.2, 1.0]}]
+    sob = write_experiment(tmp_path, name="sob", replications=2, keep_series=False, parameters=params,
+                           design={"kind": "sobol", "samples": 8, "second_order": True})
+    out = sweep.run_sweep(ex.load(sob), tmp_path / "sob", workers=2, progress=False)
+    r = load_sweep(out)
+    assert len(r.points) == 8 * (2 * 3 + 2)
+    idx = sensitivity(r, "sobol", "countries_taliban_presence")
+    first = idx[idx["S1"].notna()]
+    assert list(first["parameter"]) == [p["path"] for p in params]
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(idx.columns)
+    assert len(idx) == 3 + 3  # three first/total rows, three pairs
+    mor = write_experiment(tmp_path, name="mor", replications=2, keep_series=False, parameters=params,
+                           design={"kind": "morris", "trajectories": 4, "levels": 4})
+    r = load_sweep(sweep.run_sweep(ex.load(mor), tmp_path / "mor", workers=1, progress=False))
+    assert len(r.points) == 4 * (3 + 1)
+    idx = sensitivity(r, "morris", "missions_taliban")
+    assert list(idx.columns) == ["parameter", "mu", "mu_star", "mu_star_conf", "sigma"] and len(idx) == 3
+    assert (idx["mu_star"] >= 0).all()
+    with pytest.raises(InputError, match="morris design"):
+        sensitivity(load_sweep(tmp_path / "sob"), "morris")
+    with pytest.raises(InputError, match="censored"):
+        sensitivity(r, "morris", "first_recognition_month")
+
+
+def test_summary_and_analyze_cli(reference, tmp_path, capsys):
+    loaded, out = reference
+    s = summarize(load_sweep(out))
+    runs = load_sweep(out).runs
+    assert len(s) == 18
+    expected = runs.groupby("point")["missions_taliban"].mean()
+    pd.testing.assert_series_equal(s.set_index("point")["mean_missions_taliban"], expected, check_names=False)
+    p = runs.groupby("point")["first_recognition_month"].apply(lambda x: x.notna().mean())
+    pd.testing.assert_series_equal(s.set_index("point")["p_recognition"], p, check_names=False)
+    assert main(["analyze", str(out)]) == 0
+    assert (out / "summary.csv").exists()
+    assert main(["analyze", str(out), "--method", "sobol"]) == 2
+    assert "needs a sobol design" in capsys.readouterr().err
