@@ -59,6 +59,9 @@ def sensitivity(result: SweepResult, method: str | None = None, outcome: str = R
     """SALib indices of ``outcome``'s per-point mean for a sobol or morris sweep, with confidence intervals."""
     exp = experiment_of(result)
     design = exp.design.kind
+    if method is None and design not in ("sobol", "morris"):
+        raise InputError(None, None, f"sensitivity indices need a sobol or morris design; this sweep used {design} "
+                                     "(its per-point summary is the analysis)")
     method = method or design
     if method not in ("sobol", "morris"):
         raise InputError(None, "--method", f"must be sobol or morris, got {method!r}")

@@ -1,0 +1,291 @@
+"""Sweep plots: the numbers drawn are the sweep's numbers, and every CLI sweep kind renders to PNG."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from pathlib import Path  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
+from matplotlib.container import BarContainer  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from recogsim import analysis, experiment, plots, store, sweep  # noqa: E402
+from recogsim.errors import InputError  # noqa: E402
+
+TINY = Path(__file__).parent / "data" / "tiny.yaml"
+# rules.w_economic is what makes the tiny scenario recognise within its 12 months (P goes 0 -> 1)
+RANGES = """
+  - {path: rules.w_economic, range: [0.0, 8.0]}
+  - {path: taliban.crackdown, range: [0.0, 1.0]}
+  - {path: rules.w_conditions, range: [0.0, 6.0]}
+"""
+DESIGNS = {
+    "grid": "design: {kind: grid}\nparameters:\n  - {path: rules.w_economic, values: [0.6, 3.0, 6.0]}\n"
+            "  - {path: rules.w_conditions, values: [0.5, 2.5]}\n",
+    "grid3": "design: {kind: grid}\nparameters:\n  - {path: rules.w_economic, values: [0.6, 6.0]}\n"
+             "  - {path: rules.w_conditions, values: [0.5, 2.5]}\n  - {path: taliban.crackdown, values: [0.1, 0.9]}\n",
+    "one": "design: {kind: grid}\nparameters:\n  - {path: rules.w_economic, values: [0.6, 3.0, 6.0]}\n",
+    "lhs": "design: {kind: lhs, samples: 8}\nparameters:" + RANGES,
+    "sobol": "design: {kind: sobol, samples: 8, second_order: true}\nparameters:" + RANGES,
+    "morris": "design: {kind: morris, trajectories: 4, levels: 4}\nparameters:" + RANGES,
+}
+OUTCOME = "missions_taliban"  # a count that varies within and across points
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory) -> dict[str, store.SweepResult]:
+    """Every design run once for the module: 4 replications of the 12-month tiny scenario."""
+    root = tmp_path_factory.mktemp("sweeps")
+    out = {}
+    for name, body in DESIGNS.items():
+        path = root / f"{name}.yaml"
+        path.write_text(f"name: {name}\nscenario: {TINY.resolve()}\nreplications: 4\nseed: 3\n{body}")
+        sweep.run_sweep(experiment.load(path), root / name, workers=1, progress=False)
+        out[name] = store.load_sweep(root / name)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def point_means(result: store.SweepResult, outcome: str) -> pd.Series:
+    return analysis.outcome_values(result, outcome).groupby(result.runs["point"]).mean()
+
+
+def bars(ax) -> list[BarContainer]:
+    return [c for c in ax.containers if isinstance(c, BarContainer)]
+
+
+def errorbar_halves(container) -> np.ndarray:
+    """Half-lengths of a bar container's horizontal error bars."""
+    segments = container.errorbar.lines[2][0].get_segments()
+    return np.array([(s[1][0] - s[0][0]) / 2 for s in segments])
+
+
+def test_the_sweep_data_vary(sweeps):
+    # guard: the plots below are only tested meaningfully if recognition is neither never nor always
+    p = analysis.summarize(sweeps["grid"])["p_recognition"]
+    assert p.min() < p.max()
+
+
+# --------------------------------------------------------------------------------------------
+# heatmap
+# --------------------------------------------------------------------------------------------
+def test_heatmap_cells_are_the_summary_pivot(sweeps):
+    summary = analysis.summarize(sweeps["grid"])
+    ax = plots.sweep_heatmap(summary, "rules.w_economic", "rules.w_conditions")
+    expected = summary.pivot(index="rules.w_conditions", columns="rules.w_economic", values="p_recognition")
+    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), expected.to_numpy())
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == sorted(f"{v:.0%}" for v in expected.to_numpy().ravel())
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.6", "3", "6"]
+    assert ax.images[0].get_clim() == (0.0, 1.0)  # probabilities on a fixed scale
+
+
+def test_heatmap_averages_points_sharing_a_cell_and_says_so(sweeps):
+    summary = analysis.summarize(sweeps["grid3"])
+    ax = plots.sweep_heatmap(summary, "rules.w_conditions", "taliban.crackdown", value=f"mean_{OUTCOME}")
+    expected = summary.pivot_table(index="taliban.crackdown", columns="rules.w_conditions",
+                                   values=f"mean_{OUTCOME}", aggfunc="mean")
+    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), expected.to_numpy())
+    assert "averages 2 points" in ax.get_title()
+
+
+@pytest.mark.parametrize("design", ["lhs", "sobol", "morris"])
+def test_heatmap_of_scattered_points_is_a_scatter_of_cell_means(sweeps, design):
+    summary = analysis.summarize(sweeps[design])
+    x, y = "rules.w_economic", "taliban.crackdown"
+    ax = plots.sweep_heatmap(summary, x, y)
+    assert not ax.images
+    dots = next(c for c in ax.collections if isinstance(c, PathCollection))
+    expected = summary.groupby([x, y])["p_recognition"].mean().reset_index()
+    np.testing.assert_allclose(dots.get_offsets(), expected[[x, y]].to_numpy())
+    np.testing.assert_allclose(dots.get_array(), expected["p_recognition"])
+    shared = summary.groupby([x, y]).size().max()
+    assert ("one dot per point" in ax.get_title()) == (shared == 1)
+
+
+@pytest.mark.parametrize("column", ["x", "y", "value"])
+def test_heatmap_missing_column_is_a_one_line_error_naming_it(sweeps, column):
+    summary = analysis.summarize(sweeps["grid"])
+    args = {"x": "rules.w_economic", "y": "rules.w_conditions", "value": "p_recognition", column: "nope"}
+    with pytest.raises(ValueError, match=r"no column 'nope' in the sweep summary; available: point, ") as err:
+        plots.sweep_heatmap(summary, **args)
+    assert "\n" not in str(err.value) and "p_recognition" in str(err.value)
+
+
+def test_heatmap_of_a_one_parameter_sweep_is_refused(sweeps):
+    with pytest.raises(ValueError, match="needs two swept parameters.*only 'rules.w_economic'") as err:
+        plots.plot_sweep_kind("heatmap", sweeps["one"])
+    assert isinstance(err.value, InputError)  # so the CLI prints one line
+
+
+# --------------------------------------------------------------------------------------------
+# response
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("outcome", [OUTCOME, "recognized"])
+def test_response_line_is_the_per_point_means(sweeps, outcome):
+    result = sweeps["one"]
+    ax = plots.sweep_response(result, "rules.w_economic", outcome)
+    line = ax.lines[0]
+    x = result.points.set_index("point")["rules.w_economic"]
+    means = point_means(result, outcome)
+    np.testing.assert_allclose(line.get_xdata(), x.sort_values())
+    np.testing.assert_allclose(line.get_ydata(), means[x.sort_values().index])
+    band = next(c for c in ax.collections if isinstance(c, PolyCollection)).get_paths()[0].vertices
+    assert band[:, 1].min() <= line.get_ydata().min() and band[:, 1].max() >= line.get_ydata().max()
+    if outcome == "recognized":
+        assert 0 <= band[:, 1].min() and band[:, 1].max() <= 1
+
+
+def test_response_averages_over_the_other_parameters_of_a_grid(sweeps):
+    result = sweeps["grid"]
+    ax = plots.sweep_response(result, "rules.w_conditions", OUTCOME)
+    means = point_means(result, OUTCOME)
+    expected = means.groupby(result.points.set_index("point")["rules.w_conditions"]).mean()
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), expected.index)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), expected)
+
+
+def test_response_bins_scattered_points_into_quantiles(sweeps):
+    result = sweeps["sobol"]
+    ax = plots.sweep_response(result, "taliban.crackdown", OUTCOME)
+    x = result.points.set_index("point")["taliban.crackdown"]
+    means = point_means(result, OUTCOME)
+    bins = pd.qcut(x, 10, duplicates="drop")
+    expected = pd.DataFrame({"x": x, "y": means}).groupby(bins, observed=True).mean()
+    assert x.nunique() > 10 and len(ax.lines[0].get_xdata()) == len(expected)
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), expected["x"])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), expected["y"])
+    assert "quantile bins" in ax.get_legend().get_texts()[-1].get_text()
+
+
+def test_response_unknown_parameter_names_the_parameters(sweeps):
+    with pytest.raises(ValueError, match="no column 'taliban.lobbying'.*rules.w_economic"):
+        plots.sweep_response(sweeps["grid"], "taliban.lobbying", OUTCOME)
+
+
+# --------------------------------------------------------------------------------------------
+# sensitivity
+# --------------------------------------------------------------------------------------------
+def test_sobol_bars_are_the_indices_with_their_intervals(sweeps):
+    indices = analysis.sensitivity(sweeps["sobol"], "sobol", "recognized")
+    assert indices["S2"].notna().any()  # second-order rows present, and skipped below
+    ax = plots.sensitivity_bars(indices, outcome="recognized")
+    first = indices[indices["S2"].isna()].sort_values("ST")
+    s1, st = bars(ax)
+    np.testing.assert_allclose([b.get_width() for b in s1], first["S1"])
+    np.testing.assert_allclose([b.get_width() for b in st], first["ST"])
+    np.testing.assert_allclose(errorbar_halves(s1), first["S1_conf"])
+    np.testing.assert_allclose(errorbar_halves(st), first["ST_conf"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(first["parameter"])  # largest ST on top
+
+
+def test_morris_bars_are_mu_star_with_sigma_markers(sweeps):
+    indices = analysis.sensitivity(sweeps["morris"], None, OUTCOME)
+    ax = plots.sensitivity_bars(indices)
+    table = indices.sort_values("mu_star")
+    (mu_star,) = bars(ax)
+    np.testing.assert_allclose([b.get_width() for b in mu_star], table["mu_star"])
+    np.testing.assert_allclose(errorbar_halves(mu_star), table["mu_star_conf"])
+    sigma = next(line for line in ax.lines if line.get_marker() == "D")
+    np.testing.assert_allclose(sigma.get_xdata(), table["sigma"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table["parameter"])
+
+
+def test_sensitivity_bars_refuse_other_tables():
+    with pytest.raises(ValueError, match="expected Sobol' .* or Morris .*; got columns parameter, mu"):
+        plots.sensitivity_bars(pd.DataFrame({"parameter": ["a"], "mu": [1.0]}))
+
+
+def test_sensitivity_of_a_grid_sweep_propagates_the_analysis_error(sweeps):
+    with pytest.raises(InputError, match="sobol or morris"):
+        plots.plot_sweep_kind("sensitivity", sweeps["grid"])
+
+
+# --------------------------------------------------------------------------------------------
+# distributions by point
+# --------------------------------------------------------------------------------------------
+def by_point(result: store.SweepResult) -> pd.core.groupby.SeriesGroupBy:
+    return analysis.outcome_values(result, OUTCOME).groupby(result.runs["point"])
+
+
+def box_quartiles(ax) -> np.ndarray:
+    """(lower, upper) edge of each box, left to right."""
+    return np.array([(p.get_path().vertices[:, 1].min(), p.get_path().vertices[:, 1].max()) for p in ax.patches])
+
+
+def test_one_box_per_point_ordered_by_median(sweeps):
+    result = sweeps["grid"]
+    ax = plots.point_distributions(result, OUTCOME)
+    values = by_point(result)
+    order = pd.DataFrame({"m": values.median(), "a": values.mean()}).sort_values(["m", "a"]).index
+    assert len(ax.patches) == len(result.points)
+    shown = [int(t.get_text()) for t in ax.get_xticklabels()]
+    assert shown == list(order)
+    np.testing.assert_allclose(box_quartiles(ax), values.quantile([0.25, 0.75]).unstack().loc[shown])
+    means = next(line for line in ax.lines if line.get_marker() == "D" and len(line.get_ydata()) == 1)
+    assert means.get_ydata()[0] == values.mean()[shown[0]]
+    assert "all 6 points" in ax.get_title()
+
+
+def test_many_points_show_an_evenly_spaced_subset_and_say_so(sweeps):
+    result = sweeps["sobol"]
+    n = len(result.points)
+    ax = plots.point_distributions(result, OUTCOME, max_points=7)
+    assert len(ax.patches) == 7 and len(ax.get_xticklabels()) == 7
+    assert f"7 of {n} points, evenly spaced" in ax.get_title()
+    values = by_point(result)
+    order = list(pd.DataFrame({"m": values.median(), "a": values.mean()}).sort_values(["m", "a"]).index)
+    shown = [int(t.get_text()) for t in ax.get_xticklabels()]
+    assert shown[0] == order[0] and shown[-1] == order[-1]
+    assert [order.index(p) for p in shown] == sorted(order.index(p) for p in shown)
+    for limit, boxes in ((n, n), (n - 1, n - 1)):  # the boundary: a subset only beyond max_points
+        assert len(plots.point_distributions(result, OUTCOME, max_points=limit).patches) == boxes
+
+
+def test_unknown_outcome_is_an_input_error(sweeps):
+    with pytest.raises(InputError, match="unknown or non-numeric outcome 'nope'"):
+        plots.point_distributions(sweeps["grid"], "nope")
+
+
+# --------------------------------------------------------------------------------------------
+# CLI registry
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", sorted(plots.SWEEP_KINDS))
+@pytest.mark.parametrize("outcome", ["recognized", OUTCOME])
+def test_every_sweep_kind_renders_to_png(sweeps, kind, outcome, tmp_path):
+    before = plt.get_fignums()
+    fig = plots.plot_sweep_kind(kind, sweeps["sobol"], outcome=outcome)
+    assert isinstance(fig, Figure) and plt.get_fignums() == before  # detached from pyplot
+    path = tmp_path / f"{kind}.png"
+    fig.savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+
+
+def test_sweep_kind_parameters_default_and_can_be_chosen(sweeps):
+    fig = plots.plot_sweep_kind("heatmap", sweeps["grid3"], outcome=OUTCOME)
+    assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("rules.w_economic", "rules.w_conditions")
+    fig = plots.plot_sweep_kind("heatmap", sweeps["grid3"], y="rules.w_economic")
+    assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("rules.w_conditions", "rules.w_economic")
+    fig = plots.plot_sweep_kind("response", sweeps["grid3"], x="taliban.crackdown")
+    assert fig.axes[0].get_xlabel() == "taliban.crackdown"
+
+
+def test_sweep_kind_bad_arguments_are_one_line_errors(sweeps):
+    with pytest.raises(InputError, match="--x: no parameter 'nope' in this sweep; it varies rules.w_economic"):
+        plots.plot_sweep_kind("response", sweeps["grid"], x="nope")
+    with pytest.raises(ValueError, match="unknown sweep plot kind 'fan'"):
+        plots.plot_sweep_kind("fan", sweeps["grid"])
+    with pytest.raises(InputError, match="censored"):
+        plots.plot_sweep_kind("heatmap", sweeps["grid"], outcome="first_recognition_month")
