@@ -175,3 +175,14 @@ def test_summary_and_analyze_cli(reference, tmp_path, capsys):
     assert (out / "summary.csv").exists()
     assert main(["analyze", str(out), "--method", "sobol"]) == 2
     assert "needs a sobol design" in capsys.readouterr().err
+
+
+def test_workers_with_other_versions_are_refused(tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    loaded = ex.load(write_experiment(tmp_path, replications=1, keep_series=False))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        monkeypatch.setattr(sweep, "version_info", lambda: {"recogsim": "0.0.1", "mesa": "1.0", "numpy": "1.0"})
+        with pytest.raises(InputError, match="different versions"):
+            sweep.run_sweep(loaded, tmp_path / "out", scheduler=cluster.scheduler_address, progress=False)
+    assert not (tmp_path / "out" / "manifest.json").exists()  # refused before anything was written

@@ -36,7 +36,8 @@ from .store import atomic_write, write_json
 
 STRING_COLUMNS = {"first_recognizer", "first_recognition_date", "date"}
 FLOAT_COLUMNS = {"legitimacy", "crackdown", "concessions", "lobbying", "resistance_strength"}
-RUNS_PER_TASK = 20
+TASKS_PER_WORKER = 8  # enough to balance load and bound what a lost worker costs, few enough to keep messages rare
+MAX_RUNS_PER_TASK = 100
 CHUNK = re.compile(r"^runs-(\d{6})\.parquet$")
 
 
@@ -132,24 +133,29 @@ def run_task(scenario, experiment, task: list[tuple[int, dict, list[tuple[int, i
             series = None
             if keep_series:
                 n = len(next(iter(res.series.values())))
-                series = {"point": [point] * n, "replication": [rep] * n, "month": list(range(n)),
-                          "date": [add_month(scen.start, m) for m in range(n)], **res.series}
+                # arrays, not lists: they pickle in one piece on their way back from a worker
+                series = {"point": np.full(n, point), "replication": np.full(n, rep), "month": np.arange(n),
+                          **{k: np.asarray(v) for k, v in res.series.items()}}
             out.append({"row": row, "series": series})
     return out
 
 
-def batches(p: Plan, todo: list[tuple[int, int, int]]) -> list[list[tuple[int, dict, list]]]:
-    """Group pending runs into tasks of about RUNS_PER_TASK runs, a point's runs together."""
+def task_size(n_runs: int, n_workers: int) -> int:
+    return max(1, min(MAX_RUNS_PER_TASK, -(-n_runs // (n_workers * TASKS_PER_WORKER))))
+
+
+def batches(p: Plan, todo: list[tuple[int, int, int]], per_task: int) -> list[list[tuple[int, dict, list]]]:
+    """Group pending runs into tasks of about ``per_task`` runs, a point's runs together."""
     by_point: dict[int, list[tuple[int, int]]] = {}
     for pt, rep, seed in todo:
         by_point.setdefault(pt, []).append((rep, seed))
     tasks, current, size = [], [], 0
     for pt, reps in by_point.items():
-        for i in range(0, len(reps), RUNS_PER_TASK):
-            part = reps[i:i + RUNS_PER_TASK]
+        for i in range(0, len(reps), per_task):
+            part = reps[i:i + per_task]
             current.append((pt, p.values(pt), part))
             size += len(part)
-            if size >= RUNS_PER_TASK:
+            if size >= per_task:
                 tasks.append(current)
                 current, size = [], 0
     if current:
@@ -160,7 +166,7 @@ def batches(p: Plan, todo: list[tuple[int, int, int]]) -> list[list[tuple[int, d
 # ---------------------------------------------------------------- executors
 @contextlib.contextmanager
 def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None) -> Iterator:
-    """Yield ``(submit, as_completed, share)``: the local process pool, or Dask (an existing
+    """Yield ``(n_workers, submit, as_completed, share)``: the local process pool, or Dask (an existing
     scheduler, or a LocalCluster of ``dask_local`` single-threaded worker processes)."""
     if scheduler or dask_local:
         from distributed import Client, LocalCluster
@@ -177,8 +183,9 @@ def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | N
         except OSError as exc:
             raise SweepError(scheduler or "LocalCluster", None, f"cannot reach the Dask scheduler ({exc})") from None
         try:
+            _same_versions(client, scheduler or "LocalCluster")
             # as_completed binds to the *default* client's loop unless told (dask/distributed#4317)
-            yield (lambda fn, *a: client.submit(fn, *a, pure=False),
+            yield (len(client.nthreads()) or 1, lambda fn, *a: client.submit(fn, *a, pure=False),
                    lambda fs: dask_completed(fs, loop=client.loop),
                    lambda obj: client.scatter(obj, broadcast=True))
         finally:
@@ -188,10 +195,24 @@ def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | N
         return
     n = resolve_workers(workers)
     if n == 1:
-        yield _InlineFuture.submit, lambda fs: iter(fs), lambda obj: obj
+        yield 1, _InlineFuture.submit, lambda fs: iter(fs), lambda obj: obj
         return
     with ProcessPoolExecutor(max_workers=n, mp_context=pool_context()) as pool:
-        yield pool.submit, local_completed, lambda obj: obj
+        yield n, pool.submit, local_completed, lambda obj: obj
+
+
+def _model_versions() -> dict[str, str]:
+    return {k: v for k, v in version_info().items() if k in ("recogsim", "mesa", "numpy")}
+
+
+def _same_versions(client, where: str) -> None:
+    """Workers with another recogsim, Mesa or numpy would give other numbers: refuse them."""
+    ours = _model_versions()
+    for worker, theirs in client.run(_model_versions).items():
+        if theirs != ours:
+            diff = ", ".join(f"{k} {theirs.get(k)} there, {v} here" for k, v in ours.items() if theirs.get(k) != v)
+            raise SweepError(where, "--scheduler", f"worker {worker} runs different versions ({diff}); "
+                                                   "install the same recogsim environment on every worker")
 
 
 class _InlineFuture:
@@ -212,8 +233,9 @@ class _InlineFuture:
 class ChunkStore:
     """Finished runs on disk in numbered chunks; a chunk counts only once its runs file exists."""
 
-    def __init__(self, out: Path, outcomes: list[str], series_columns: list[str] | None):
+    def __init__(self, out: Path, outcomes: list[str], series_columns: list[str] | None, start: str, horizon: int):
         self.dir = out / "chunks"
+        self.dates = np.array([add_month(start, m) for m in range(horizon + 1)], dtype=object)
         self.runs_schema = schema(["point", "replication", "seed", *outcomes])
         self.series_schema = schema(["point", "replication", "month", "date", *series_columns]) if series_columns else None
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -235,7 +257,9 @@ class ChunkStore:
     def write(self, results: list[dict[str, Any]]) -> None:
         n = self.next
         if self.series_schema is not None:
-            cols = {c: [v for r in results for v in r["series"][c]] for c in self.series_schema.names}
+            cols = {c: np.concatenate([r["series"][c] for r in results])
+                    for c in self.series_schema.names if c != "date"}
+            cols["date"] = self.dates[cols["month"]]
             self._put(pa.table(cols, schema=self.series_schema), self.dir / f"series-{n:06d}.parquet")
         rows = pa.Table.from_pylist([r["row"] for r in results], schema=self.runs_schema)
         self._put(rows, self.dir / f"runs-{n:06d}.parquet")
@@ -267,32 +291,36 @@ def run_sweep(
     out = Path(out)
     p = plan(loaded)
     meta = manifest(p)
-    _prepare(out, meta, resume, p.points_table())
+    _check_folder(out, meta, resume)  # before starting any cluster
     exp = loaded.experiment
-    series_cols = _series_columns(loaded) if exp.keep_series else None
-    store = ChunkStore(out, exp.outcomes, series_cols)
-    done = store.done()
-    todo = [j for j in p.jobs() if (j[0], j[1]) not in done]
-    bar = tqdm(total=len(p.jobs()), initial=len(done), desc=exp.name, unit="run",
-               disable=None if progress is None else not progress)
-    pending: list[dict[str, Any]] = []
-    with executor(workers, scheduler, dask_local) as (submit, as_completed, share):
+    with executor(workers, scheduler, dask_local) as (n_workers, submit, as_completed, share):
+        _start(out, meta, p.points_table())  # written only once the workers are there
+        series_cols = _series_columns(loaded) if exp.keep_series else None
+        store = ChunkStore(out, exp.outcomes, series_cols, loaded.scenario.start, loaded.scenario.horizon_months)
+        done = store.done()
+        todo = [j for j in p.jobs() if (j[0], j[1]) not in done]
+        bar = tqdm(total=len(p.jobs()), initial=len(done), desc=exp.name, unit="run",
+                   disable=None if progress is None else not progress)
         scen, expr = share(loaded.scenario), share(exp)
-        futures = [submit(run_task, scen, expr, task, exp.outcomes, exp.keep_series) for task in batches(p, todo)]
+        tasks = batches(p, todo, task_size(len(todo), n_workers))
+        futures = [submit(run_task, scen, expr, task, exp.outcomes, exp.keep_series) for task in tasks]
+        pending: list[dict[str, Any]] = []
         finished = len(done)
-        for fut in as_completed(futures):
-            results = fut.result()
-            pending.extend(results)
-            finished += len(results)
-            bar.update(len(results))
-            if len(pending) >= chunk_runs:
+        try:
+            for fut in as_completed(futures):
+                results = fut.result()
+                pending.extend(results)
+                finished += len(results)
+                bar.update(len(results))
+                if len(pending) >= chunk_runs:
+                    store.write(pending)
+                    pending = []
+                if on_result is not None:
+                    on_result(finished)
+        finally:  # whatever stops the sweep, finished runs reach the disk for --resume
+            if pending:
                 store.write(pending)
-                pending = []
-            if on_result is not None:
-                on_result(finished)
-    if pending:
-        store.write(pending)
-    bar.close()
+            bar.close()
     store.consolidate(out)
     _finish(out, meta, store)
     return out
@@ -304,7 +332,7 @@ def _series_columns(loaded: ex.LoadedExperiment) -> list[str]:
     return RecognitionModel.columns_for(loaded.scenario)
 
 
-def _prepare(out: Path, meta: dict[str, Any], resume: bool, points: pa.Table) -> None:
+def _check_folder(out: Path, meta: dict[str, Any], resume: bool) -> None:
     man = out / "manifest.json"
     if man.exists():
         try:
@@ -328,7 +356,10 @@ def _prepare(out: Path, meta: dict[str, Any], resume: bool, points: pa.Table) ->
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SweepError(str(out), "--out", f"cannot create folder ({exc.strerror})") from None
-    write_json({**meta, "status": "running"}, man)
+
+
+def _start(out: Path, meta: dict[str, Any], points: pa.Table) -> None:
+    write_json({**meta, "status": "running"}, out / "manifest.json")
     atomic_write(out / "points.parquet", lambda tmp: pq.write_table(points, tmp))
 
 
