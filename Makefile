@@ -23,7 +23,8 @@ test: install
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -q
 
 bench: install
-	$(BIN)/python benchmarks/bench_ensemble.py
+	$(BIN)/python benchmarks/bench_ensemble.py 200
+	$(BIN)/python benchmarks/bench_sweep.py 1000
 
 clean:
 	rm -rf $(VENV) results
