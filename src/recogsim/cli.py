@@ -150,7 +150,7 @@ def summary_table(results: dict[str, EnsembleResult]) -> str:
         runs, horizon = r.runs, r.manifest["horizon_months"]
         months = runs["first_recognition_month"].dropna()
         rows.append((
-            name, str(len(runs)), f"{len(months) / len(runs):.2f}",
+            name, str(len(runs)), f"{len(months) / len(runs):.3f}",
             f"{months.median():.0f}" if len(months) else f">{horizon}",
             f"{runs['countries_taliban_presence'].mean():.1f}", f"{runs['de_facto_count'].mean():.1f}",
             f"{runs['de_jure_count'].mean():.2f}",

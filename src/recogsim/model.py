@@ -27,6 +27,14 @@ COMPONENTS = ("security", "migration", "economic", "peer", "bandwagon", "lobbyin
 """Utility terms recorded per state so analysts can see why a state moved."""
 
 
+INDEX_COLUMNS = ("legitimacy", "crackdown", "concessions", "lobbying", "resistance_strength")
+"""Series columns that are real-valued indices; every other series column is a count."""
+
+
+def is_index_column(name: str) -> bool:
+    return name in INDEX_COLUMNS or name.startswith("strength_")
+
+
 def slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
 

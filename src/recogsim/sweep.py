@@ -30,12 +30,11 @@ from . import experiment as ex
 from .designs import DESIGNS
 from .ensemble import add_month, pool_context, replication_seed, resolve_workers, simulate, version_info
 from .errors import InputError
-from .model import slug
+from .model import is_index_column, slug
 from .scenario import LEVELS
 from .store import atomic_write, write_json
 
 STRING_COLUMNS = {"first_recognizer", "first_recognition_date", "date"}
-FLOAT_COLUMNS = {"legitimacy", "crackdown", "concessions", "lobbying", "resistance_strength"}
 TASKS_PER_WORKER = 8  # enough to balance load and bound what a lost worker costs, few enough to keep messages rare
 MAX_RUNS_PER_TASK = 100
 CHUNK = re.compile(r"^runs-(\d{6})\.parquet$")
@@ -48,7 +47,7 @@ class SweepError(InputError):
 def arrow_type(column: str) -> pa.DataType:
     if column in STRING_COLUMNS:
         return pa.string()
-    if column in FLOAT_COLUMNS or column.startswith("strength_"):
+    if is_index_column(column):
         return pa.float64()
     return pa.int64()
 
