@@ -186,3 +186,56 @@ def test_workers_with_other_versions_are_refused(tmp_path, monkeypatch):
         with pytest.raises(InputError, match="different versions"):
             sweep.run_sweep(loaded, tmp_path / "out", scheduler=cluster.scheduler_address, progress=False)
     assert not (tmp_path / "out" / "manifest.json").exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize("address, words", [("tcp://127.0.0.1:1", "Timed out"), ("foo", "missing port"),
+                                            ("http://x:1", "unknown address scheme")])
+def test_an_unreachable_or_malformed_scheduler_is_one_line(tmp_path, address, words):
+    loaded = ex.load(write_experiment(tmp_path, replications=1))
+    with pytest.raises(InputError) as info:
+        sweep.run_sweep(loaded, tmp_path / "out", scheduler=address, progress=False, connect_timeout=1)
+    err = info.value
+    assert err.path == "--scheduler" and words in err.message and "\n" not in str(err)
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--chunk", "0"], "--chunk: must be at least 1, got 0"),
+    (["--dask-local", "0"], "--dask-local: must be at least 1, got 0"),
+    (["--dask-local", "2", "--scheduler", "tcp://h:1"], "not allowed with argument"),
+    (["--workers", "x"], "expected a whole number, got 'x'"),
+])
+def test_bad_sweep_flags(tmp_path, capsys, argv, words):
+    path = write_experiment(tmp_path, replications=1)
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", str(path), "--out", str(tmp_path / "o"), *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and words in err
+
+
+def test_plot_and_analyze_refuse_the_wrong_kind_of_folder(reference, tmp_path, capsys):
+    from recogsim.ensemble import run_ensemble
+    from recogsim.scenario import load
+    from recogsim.store import write_results
+
+    _, out = reference
+    ens = write_results(run_ensemble(load(DATA / "tiny.yaml"), 2, progress=False), tmp_path / "ens")
+    cases = [
+        (["plot", str(out), "--kind", "fan"], "plots ensemble results"),
+        (["plot", str(ens), "--kind", "heatmap"], "plots a sweep folder"),
+        (["analyze", str(ens)], "not a sweep results folder"),
+        (["analyze", str(out), "--outcome", "nosuch"], "unknown or non-numeric outcome 'nosuch'"),
+    ]
+    for argv, words in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and words in err, (argv, err)
+    # an interrupted sweep is not analysed as if it were complete
+    manifest = json.loads((out / "manifest.json").read_text())
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "points.parquet").write_bytes((out / "points.parquet").read_bytes())
+    (half / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
+    assert main(["analyze", str(half)]) == 2
+    assert "not complete" in capsys.readouterr().err

@@ -249,9 +249,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import experiment_of, sensitivity, summarize
+    from .analysis import experiment_of, outcome_values, sensitivity, summarize
 
     result = load_sweep(args.results)
+    try:
+        outcome_values(result, args.outcome)  # checked even when the design has no indices to compute
+    except InputError as err:
+        raise InputError(str(args.results), err.path, err.message) from None
     summary = summarize(result)
     summary.to_csv(args.results / "summary.csv", index=False)
     print(_table(summary))

@@ -164,7 +164,8 @@ def batches(p: Plan, todo: list[tuple[int, int, int]], per_task: int) -> list[li
 
 # ---------------------------------------------------------------- executors
 @contextlib.contextmanager
-def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None) -> Iterator:
+def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
+             connect_timeout: float = 30.0) -> Iterator:
     """Yield ``(n_workers, submit, as_completed, share)``: the local process pool, or Dask (an existing
     scheduler, or a LocalCluster of ``dask_local`` single-threaded worker processes)."""
     if scheduler or dask_local:
@@ -174,13 +175,14 @@ def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | N
         cluster = None
         try:
             if scheduler:
-                client = Client(scheduler, timeout="30s")
+                client = Client(scheduler, timeout=f"{connect_timeout}s")
             else:
                 cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
                                        dashboard_address=None)
                 client = Client(cluster)
-        except OSError as exc:
-            raise SweepError(scheduler or "LocalCluster", None, f"cannot reach the Dask scheduler ({exc})") from None
+        except (OSError, ValueError) as exc:  # unreachable, or an address Dask cannot parse
+            raise SweepError(scheduler or "LocalCluster", "--scheduler",
+                             f"expected a reachable Dask scheduler like tcp://HOST:8786 ({exc})") from None
         try:
             _same_versions(client, scheduler or "LocalCluster")
             # as_completed binds to the *default* client's loop unless told (dask/distributed#4317)
@@ -283,7 +285,7 @@ class ChunkStore:
 def run_sweep(
     loaded: ex.LoadedExperiment, out: str | Path, *, workers: int = 1, scheduler: str | None = None,
     dask_local: int | None = None, resume: bool = False, chunk_runs: int = 500, progress: bool | None = None,
-    on_result: Callable[[int], None] | None = None,
+    on_result: Callable[[int], None] | None = None, connect_timeout: float = 30.0,
 ) -> Path:
     """Run (or finish) the sweep into ``out``; returns ``out``. ``on_result(n_done)`` is called
     after each finished task (for progress hooks and tests)."""
@@ -292,7 +294,7 @@ def run_sweep(
     meta = manifest(p)
     _check_folder(out, meta, resume)  # before starting any cluster
     exp = loaded.experiment
-    with executor(workers, scheduler, dask_local) as (n_workers, submit, as_completed, share):
+    with executor(workers, scheduler, dask_local, connect_timeout) as (n_workers, submit, as_completed, share):
         _start(out, meta, p.points_table())  # written only once the workers are there
         series_cols = _series_columns(loaded) if exp.keep_series else None
         store = ChunkStore(out, exp.outcomes, series_cols, loaded.scenario.start, loaded.scenario.horizon_months)
