@@ -108,8 +108,10 @@ def test_resume_refuses_a_changed_experiment_or_scenario(reference, tmp_path):
         sweep.run_sweep(ex.load(path), out, resume=True, progress=False)
     own.write_text(original)
     # resuming a complete sweep redoes nothing and changes nothing
-    before = {n: (out / n).read_bytes() for n in ("runs.parquet", "points.parquet")}
-    sweep.run_sweep(ex.load(path), out, resume=True, progress=False)
+    before = {n: (out / n).read_bytes() for n in ("runs.parquet", "points.parquet", "manifest.json")}
+    ran = []
+    sweep.run_sweep(ex.load(path), out, resume=True, progress=False, on_result=ran.append)
+    assert ran == []
     assert before == {n: (out / n).read_bytes() for n in before}
 
 

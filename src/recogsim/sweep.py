@@ -292,7 +292,8 @@ def run_sweep(
     out = Path(out)
     p = plan(loaded)
     meta = manifest(p)
-    _check_folder(out, meta, resume)  # before starting any cluster
+    if _check_folder(out, meta, resume) == "complete":
+        return out  # resuming a finished sweep: nothing to run, nothing to rewrite
     exp = loaded.experiment
     with executor(workers, scheduler, dask_local, connect_timeout) as (n_workers, submit, as_completed, share):
         _start(out, meta, p.points_table())  # written only once the workers are there
@@ -333,7 +334,8 @@ def _series_columns(loaded: ex.LoadedExperiment) -> list[str]:
     return RecognitionModel.columns_for(loaded.scenario)
 
 
-def _check_folder(out: Path, meta: dict[str, Any], resume: bool) -> None:
+def _check_folder(out: Path, meta: dict[str, Any], resume: bool) -> str:
+    """Refuse a folder that cannot take this sweep; returns its state: "new", "running" or "complete"."""
     man = out / "manifest.json"
     if man.exists():
         try:
@@ -349,6 +351,10 @@ def _check_folder(out: Path, meta: dict[str, Any], resume: bool) -> None:
                 raise SweepError(str(out), "--resume", f"the {what} changed since this sweep started "
                                                        f"({what} hash {str(old.get(key))[:12]} there, "
                                                        f"{meta[key][:12]} now); start a new folder")
+        if old.get("status") == "complete" and (out / "runs.parquet").exists():
+            _remove_chunks(out / "chunks")  # a kill between marking complete and tidying up
+            return "complete"
+        return "running"
     elif out.exists() and not out.is_dir():
         raise SweepError(str(out), "--out", "expected a folder, found a file")
     elif out.exists() and any(f.name != "chunks" for f in out.iterdir()):
@@ -357,6 +363,7 @@ def _check_folder(out: Path, meta: dict[str, Any], resume: bool) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SweepError(str(out), "--out", f"cannot create folder ({exc.strerror})") from None
+    return "new"
 
 
 def _start(out: Path, meta: dict[str, Any], points: pa.Table) -> None:
@@ -365,7 +372,13 @@ def _start(out: Path, meta: dict[str, Any], points: pa.Table) -> None:
 
 
 def _finish(out: Path, meta: dict[str, Any], store: ChunkStore) -> None:
+    """Mark complete, then drop the chunks: in this order a kill in between loses nothing."""
     write_json({**meta, "status": "complete"}, out / "manifest.json")
-    for f in store.dir.iterdir():
-        f.unlink()
-    store.dir.rmdir()
+    _remove_chunks(store.dir)
+
+
+def _remove_chunks(folder: Path) -> None:
+    if folder.is_dir():
+        for f in folder.iterdir():
+            f.unlink()
+        folder.rmdir()
