@@ -180,15 +180,12 @@ def outcome_columns(scenario: sc.Scenario) -> list[str]:
 
 def _check_parameter(p: Parameter, data: dict, scenario: sc.Scenario, file: str, loc: str) -> None:
     try:
-        current = paths.get(data, p.path)
+        reason = sc.fixed_reason(data, p.path, mid_run=False)
     except paths.PathError as exc:
         raise ExperimentError(file, f"{loc}.path", str(exc)) from None
-    head = p.path.split(".")[0].split("[")[0]
-    if head in ("name", "description", "start", "bloc_defaults") or not sc.settable(p.path):
-        raise ExperimentError(file, f"{loc}.path", f"{p.path!r} cannot be varied: it is identity or is "
-                                                   "filled in at load; choose a parameter")
-    if any(isinstance(v, (dict, list)) for v in current):
-        raise ExperimentError(file, f"{loc}.path", f"must address a single parameter, got {p.path!r}")
+    if reason:
+        raise ExperimentError(file, f"{loc}.path", reason)
+    current = paths.get(data, p.path)
     support = p.support()
     probes = list(p.values) if p.values is not None else list(support)
     where = f"{loc}.values" if p.values is not None else f"{loc}.range" if p.range is not None else f"{loc}.distribution"

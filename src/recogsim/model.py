@@ -111,7 +111,6 @@ class RecognitionModel(mesa.Model):
         self.thresholds = np.array([0.0] + [s.rules.thresholds[k] for k in LEVELS[1:]])
         self.shares = np.array([s.rules.condition_shares.get(c, 0.0) for c in sc.CONDITIONS])
         self.weights = s.rules.model_dump()
-        self.mission_host = np.array([m.host for m in self.mission_agents], dtype=np.int64)
         self.revenue = np.array([m.revenue for m in s.missions], dtype=float) * s.world.consular_demand
 
     # ---------------------------------------------------------------- queries used by agents

@@ -637,23 +637,32 @@ def apply(s: Scenario, path: str, value: Any) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def fixed_reason(data: dict, path: str, mid_run: bool) -> str | None:
+    """Why ``path`` may not be varied, by a ``set`` event (``mid_run``) or by an experiment, or None.
+
+    One rule for both: identity and initial state are changed by their own events, bloc defaults
+    exist only at load, and a path must address single values, not records or lists. Raises
+    PathError when the path matches nothing."""
+    head = path.split(".")[0].split("[")[0]
+    barred = ("name", "description", "start", "extends") + (("events", "horizon_months") if mid_run else ())
+    if head in barred:
+        return f"{path!r} cannot be varied{' by a set event' if mid_run else ''}"
+    if head == "bloc_defaults":
+        return f"bloc defaults are filled in at load and cannot be varied; vary states[bloc=...].FIELD instead, got {path!r}"
+    if not settable(path):
+        return (f"{path!r} is initial state or identity and cannot be varied; to change it mid-run use a relation, "
+                "influx, withdraw_sanctuary or close_mission event")
+    if any(isinstance(v, (dict, list)) for v in paths.get(data, path)):
+        return f"must address a single parameter, not a whole record or list, got {path!r}"
+    return None
+
+
 def _check_set_event(s: Scenario, i: int, ev: SetEvent, blame) -> None:
     loc = ("events", i, "path")
-    head = ev.path.split(".")[0].split("[")[0]
-    if head in ("events", "name", "start", "horizon_months", "description", "extends"):
-        raise ScenarioError(blame(loc), format_loc(loc), f"cannot be changed by a set event, got {ev.path!r}")
-    if head == "bloc_defaults":
-        raise ScenarioError(blame(loc), format_loc(loc), "bloc defaults are filled in at load; to change them "
-                            f"mid-run set states[bloc=...].FIELD instead, got {ev.path!r}")
     try:
-        if not settable(ev.path):
-            raise ScenarioError(blame(loc), format_loc(loc),
-                                f"{ev.path!r} is initial state or identity; use a relation, influx, "
-                                "withdraw_sanctuary or close_mission event instead")
-        current = [c[k] for c, k, _ in paths.targets(s.canonical(), ev.path)]
-        if any(isinstance(v, list) or (isinstance(v, dict) and "name" in v) for v in current):
-            raise ScenarioError(blame(loc), format_loc(loc),
-                                f"must address a parameter, not a whole record or list, got {ev.path!r}")
+        reason = fixed_reason(s.canonical(), ev.path, mid_run=True)
+        if reason:
+            raise ScenarioError(blame(loc), format_loc(loc), reason)
         apply(s, ev.path, ev.value)
     except paths.PathError as exc:
         raise ScenarioError(blame(loc), format_loc(loc), str(exc)) from None
