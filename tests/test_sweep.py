@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from recogsim import experiment as ex
-from recogsim import sweep
+from recogsim import executors, sweep
 from recogsim.analysis import sensitivity, summarize
 from recogsim.cli import main
 from recogsim.errors import InputError
@@ -184,7 +184,7 @@ def test_workers_with_other_versions_are_refused(tmp_path, monkeypatch):
 
     loaded = ex.load(write_experiment(tmp_path, replications=1, keep_series=False))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        monkeypatch.setattr(sweep, "version_info", lambda: {"recogsim": "0.0.1", "mesa": "1.0", "numpy": "1.0"})
+        monkeypatch.setattr(executors, "version_info", lambda: {"recogsim": "0.0.1", "mesa": "1.0", "numpy": "1.0"})
         with pytest.raises(InputError, match="different versions"):
             sweep.run_sweep(loaded, tmp_path / "out", scheduler=cluster.scheduler_address, progress=False)
     assert not (tmp_path / "out" / "manifest.json").exists()  # refused before anything was written

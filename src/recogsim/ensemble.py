@@ -8,19 +8,14 @@ use the same derivation with ``spawn_key=(point, replication)``.
 
 from __future__ import annotations
 
-import os
-import platform
-import sys
-from multiprocessing import get_context
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from importlib.metadata import version
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .executors import executor, task_size, version_info
 from .model import COMPONENTS, RecognitionModel
 from .scenario import LEVELS, Scenario
 
@@ -82,51 +77,20 @@ def add_month(start: str, months: int) -> str:
     return f"{total // 12:04d}-{total % 12 + 1:02d}"
 
 
-def pool_context():
-    """Fork on Linux, so scripts and notebooks need no ``__main__`` guard. Asked for explicitly
-    because importing ``mesa`` forces the global start method to "spawn" (mesa/batchrunner.py)."""
-    return get_context("fork" if sys.platform.startswith("linux") else "spawn")
-
-
-def resolve_workers(workers: int) -> int:
-    """0 means every core; anything else is taken as given (1 runs in this process)."""
-    if workers < 0:
-        raise ValueError(f"workers must be 0 (all cores) or more, got {workers}")
-    return os.cpu_count() or 1 if workers == 0 else workers
-
-
-def execute(
-    scenario: Scenario, jobs: list[tuple[int, int]], workers: int, progress: bool | None = None,
-    desc: str = "runs", on_result: Callable[[int, RunResult], None] | None = None,
-) -> dict[int, RunResult]:
-    """Run ``(key, seed)`` jobs locally, in this process or a process pool; results keyed by ``key``."""
-    workers = resolve_workers(workers)
+def execute(scenario: Scenario, jobs: list[tuple[int, int]], workers: int, progress: bool | None = None,
+            desc: str = "runs") -> dict[int, RunResult]:
+    """Run ``(key, seed)`` jobs in this process or a local pool; results keyed by ``key``."""
     results: dict[int, RunResult] = {}
     # progress=None: a bar only when stderr is a terminal (tqdm's own rule)
-    bar = tqdm(total=len(jobs), desc=desc, unit="run", disable=None if progress is None else not progress)
-    done = _collector(results, bar, on_result)
-    if workers == 1 or len(jobs) <= 1:
-        for key, seed in jobs:
-            done([(key, simulate(scenario, seed))])
-    else:
-        size = max(1, min(25, len(jobs) // (workers * 4)))
-        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
-            futures = [pool.submit(_run_chunk, scenario, chunk) for chunk in chunks]
-            for fut in as_completed(futures):
-                done(fut.result())
-    bar.close()
+    with executor(workers) as (n_workers, submit, as_completed, _), \
+            tqdm(total=len(jobs), desc=desc, unit="run", disable=None if progress is None else not progress) as bar:
+        size = task_size(len(jobs), n_workers)
+        futures = [submit(_run_chunk, scenario, jobs[i:i + size]) for i in range(0, len(jobs), size)]
+        for fut in as_completed(futures):
+            for key, res in fut.result():
+                results[key] = res
+                bar.update(1)
     return results
-
-
-def _collector(results: dict, bar, on_result):
-    def done(batch: Iterable[tuple[int, RunResult]]) -> None:
-        for key, res in batch:
-            results[key] = res
-            if on_result is not None:
-                on_result(key, res)
-            bar.update(1)
-    return done
 
 
 def run_ensemble(
@@ -182,8 +146,3 @@ def manifest(scenario: Scenario, seed: int, replications: int) -> dict[str, Any]
         "versions": version_info(),
         "scenario": scenario.canonical(),
     }
-
-
-def version_info() -> dict[str, str]:
-    return {pkg: version(pkg) for pkg in ("recogsim", "mesa", "numpy", "pandas", "pyarrow")} | {
-        "python": platform.python_version()}

@@ -12,14 +12,11 @@ temporary name and renamed), which the final consolidation removes.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import as_completed as local_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import pyarrow as pa
@@ -28,15 +25,14 @@ from tqdm.auto import tqdm
 
 from . import experiment as ex
 from .designs import DESIGNS
-from .ensemble import add_month, pool_context, replication_seed, resolve_workers, simulate, version_info
+from .ensemble import add_month, replication_seed, simulate
+from .executors import executor, task_size, version_info
 from .errors import InputError
 from .model import is_index_column, slug
 from .scenario import LEVELS
 from .store import atomic_write, write_json
 
 STRING_COLUMNS = {"first_recognizer", "first_recognition_date", "date"}
-TASKS_PER_WORKER = 8  # enough to balance load and bound what a lost worker costs, few enough to keep messages rare
-MAX_RUNS_PER_TASK = 100
 CHUNK = re.compile(r"^runs-(\d{6})\.parquet$")
 
 
@@ -139,10 +135,6 @@ def run_task(scenario, experiment, task: list[tuple[int, dict, list[tuple[int, i
     return out
 
 
-def task_size(n_runs: int, n_workers: int) -> int:
-    return max(1, min(MAX_RUNS_PER_TASK, -(-n_runs // (n_workers * TASKS_PER_WORKER))))
-
-
 def batches(p: Plan, todo: list[tuple[int, int, int]], per_task: int) -> list[list[tuple[int, dict, list]]]:
     """Group pending runs into tasks of about ``per_task`` runs, a point's runs together."""
     by_point: dict[int, list[tuple[int, int]]] = {}
@@ -160,74 +152,6 @@ def batches(p: Plan, todo: list[tuple[int, int, int]], per_task: int) -> list[li
     if current:
         tasks.append(current)
     return tasks
-
-
-# ---------------------------------------------------------------- executors
-@contextlib.contextmanager
-def executor(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
-             connect_timeout: float = 30.0) -> Iterator:
-    """Yield ``(n_workers, submit, as_completed, share)``: the local process pool, or Dask (an existing
-    scheduler, or a LocalCluster of ``dask_local`` single-threaded worker processes)."""
-    if scheduler or dask_local:
-        from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_completed
-
-        cluster = None
-        try:
-            if scheduler:
-                client = Client(scheduler, timeout=f"{connect_timeout}s")
-            else:
-                cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
-                client = Client(cluster)
-        except (OSError, ValueError) as exc:  # unreachable, or an address Dask cannot parse
-            raise SweepError(scheduler or "LocalCluster", "--scheduler",
-                             f"expected a reachable Dask scheduler like tcp://HOST:8786 ({exc})") from None
-        try:
-            _same_versions(client, scheduler or "LocalCluster")
-            # as_completed binds to the *default* client's loop unless told (dask/distributed#4317)
-            yield (len(client.nthreads()) or 1, lambda fn, *a: client.submit(fn, *a, pure=False),
-                   lambda fs: dask_completed(fs, loop=client.loop),
-                   lambda obj: client.scatter(obj, broadcast=True))
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return
-    n = resolve_workers(workers)
-    if n == 1:
-        yield 1, _InlineFuture.submit, lambda fs: iter(fs), lambda obj: obj
-        return
-    with ProcessPoolExecutor(max_workers=n, mp_context=pool_context()) as pool:
-        yield n, pool.submit, local_completed, lambda obj: obj
-
-
-def _model_versions() -> dict[str, str]:
-    return {k: v for k, v in version_info().items() if k in ("recogsim", "mesa", "numpy")}
-
-
-def _same_versions(client, where: str) -> None:
-    """Workers with another recogsim, Mesa or numpy would give other numbers: refuse them."""
-    ours = _model_versions()
-    for worker, theirs in client.run(_model_versions).items():
-        if theirs != ours:
-            diff = ", ".join(f"{k} {theirs.get(k)} there, {v} here" for k, v in ours.items() if theirs.get(k) != v)
-            raise SweepError(where, "--scheduler", f"worker {worker} runs different versions ({diff}); "
-                                                   "install the same recogsim environment on every worker")
-
-
-class _InlineFuture:
-    """Runs the task when its result is asked for: the one-worker executor, no processes."""
-
-    def __init__(self, fn, args):
-        self.fn, self.args = fn, args
-
-    @classmethod
-    def submit(cls, fn, *args):
-        return cls(fn, args)
-
-    def result(self):
-        return self.fn(*self.args)
 
 
 # ---------------------------------------------------------------- chunks on disk
