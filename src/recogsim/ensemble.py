@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .executors import executor, task_size, version_info
 from .model import COMPONENTS, RecognitionModel
-from .scenario import LEVELS, Scenario
+from .scenario import LEVELS, Scenario, add_month
 
 
 def replication_seed(root: int, *key: int) -> int:
@@ -71,12 +71,6 @@ class EnsembleResult:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
-def add_month(start: str, months: int) -> str:
-    year, month = (int(x) for x in start.split("-"))
-    total = year * 12 + month - 1 + months
-    return f"{total // 12:04d}-{total % 12 + 1:02d}"
-
-
 def execute(scenario: Scenario, jobs: list[tuple[int, int]], workers: int, progress: bool | None = None,
             desc: str = "runs") -> dict[int, RunResult]:
     """Run ``(key, seed)`` jobs in this process or a local pool; results keyed by ``key``."""
@@ -112,9 +106,7 @@ def assemble(scenario: Scenario, runs: list[tuple[int, int, RunResult]], seed: i
     121,000 series rows, and per-row work there costs more than the simulations' bookkeeping."""
     rows = []
     for index, run_seed, res in runs:
-        first = res.outcome["first_recognition_month"]
-        rows.append({"replication": index, "seed": run_seed, **res.outcome,
-                     "first_recognition_date": None if first is None else add_month(scenario.start, first)})
+        rows.append({"replication": index, "seed": run_seed, **res.outcome})
     runs_df = pd.DataFrame(rows)
     runs_df["first_recognition_month"] = runs_df["first_recognition_month"].astype("Int64")
     lengths = [len(next(iter(res.series.values()))) for _, _, res in runs]

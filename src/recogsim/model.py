@@ -309,6 +309,7 @@ class RecognitionModel(mesa.Model):
         out.update(
             first_recognition_month=None if first is None else first[0],
             first_recognizer=None if first is None else first[1],
+            first_recognition_date=None if first is None else sc.add_month(self.scenario.start, first[0]),
             months=self.month,
         )
         return out

@@ -680,5 +680,12 @@ def load(path: str | Path) -> Scenario:
     return validate(data, str(path), labels)
 
 
+def add_month(start: str, months: int) -> str:
+    """The ``YYYY-MM`` month ``months`` after ``start``: how results name a model month."""
+    year, month = (int(x) for x in start.split("-"))
+    total = year * 12 + month - 1 + months
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
 def level_index(level: str) -> int:
     return LEVELS.index(level)

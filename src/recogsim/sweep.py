@@ -25,7 +25,8 @@ from tqdm.auto import tqdm
 
 from . import experiment as ex
 from .designs import DESIGNS
-from .ensemble import add_month, replication_seed, simulate
+from .ensemble import replication_seed, simulate
+from .scenario import add_month
 from .executors import executor, task_size, version_info
 from .errors import InputError
 from .model import is_index_column, slug
@@ -120,8 +121,7 @@ def run_task(scenario, experiment, task: list[tuple[int, dict, list[tuple[int, i
         scen = ex.point_scenario(scenario, experiment, values)
         for rep, seed in reps:
             res = simulate(scen, seed)
-            first = res.outcome["first_recognition_month"]
-            outcome = {**res.outcome, "first_recognition_date": None if first is None else add_month(scen.start, first),
+            outcome = {**res.outcome,
                        **{f"max_level_{slug(n)}": LEVELS.index(lv)
                           for n, lv in zip(res.states["state"], res.states["max_level"])}}
             row = {"point": point, "replication": rep, "seed": seed, **{k: outcome[k] for k in outcomes}}
