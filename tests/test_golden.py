@@ -1,0 +1,70 @@
+"""Golden numbers: shipped scenarios' summaries at a fixed seed and size must not move under refactoring.
+
+The values in ``data/golden.json`` were recorded with the Mesa engine at commit 8bbdff9
+(before the restructuring of issue 7) by ``python tests/test_golden.py --record``. A change that is
+meant to alter the model's behaviour re-records them in the same commit and says why; a change
+that is not must leave this test green.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).resolve().parent / "data" / "golden.json"
+REPLICATIONS, SEED = 16, 20230401
+SCENARIOS = ("baseline", "adaptive_taliban", "from_2021")
+"""The baseline, plus the adaptive Taliban (its policy search) and from_2021 (scheduled events)."""
+
+
+def summary(runs: pd.DataFrame, series: pd.DataFrame, states: pd.DataFrame) -> dict:
+    """Sums of every numeric column of the three tables, the first recognisers and the
+    per-state distribution of the highest rung reached: enough to catch any change of behaviour."""
+
+    def sums(df: pd.DataFrame) -> dict[str, float]:
+        return {c: float(pd.to_numeric(df[c]).sum()) for c in sorted(df.columns)
+                if pd.api.types.is_numeric_dtype(df[c]) and c not in ("seed",)}
+
+    return {
+        "runs": sums(runs),
+        "first_recognizers": sorted(runs["first_recognizer"].dropna().tolist()),
+        "series": sums(series),
+        "states": sums(states),
+        "max_levels": {f"{s}:{lv}": int(n) for (s, lv), n in
+                       states.groupby(["state", "max_level"]).size().sort_index().items()},
+    }
+
+
+def simulate(name: str) -> dict:
+    from recogsim import scenario as sc
+    from recogsim.ensemble import run_ensemble
+
+    r = run_ensemble(sc.load(ROOT / "scenarios" / f"{name}.yaml"), REPLICATIONS, seed=SEED, progress=False)
+    return summary(r.runs, r.series, r.states)
+
+
+def _close(a, b, where: str) -> None:
+    if isinstance(a, dict):
+        assert sorted(a) == sorted(b), f"{where}: keys differ: {sorted(set(a) ^ set(b))}"
+        for k in a:
+            _close(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), f"{where}: {a!r} != golden {b!r}"
+    else:
+        assert a == b, f"{where}: {a!r} != golden {b!r}"
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_summary_matches_the_golden_record(name):
+    _close(simulate(name), json.loads(GOLDEN.read_text())[name], name)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--record"]:
+    GOLDEN.write_text(json.dumps({n: simulate(n) for n in SCENARIOS}, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {GOLDEN}")
