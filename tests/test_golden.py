@@ -42,10 +42,9 @@ def summary(runs: pd.DataFrame, series: pd.DataFrame, states: pd.DataFrame) -> d
 
 
 def simulate(name: str) -> dict:
-    from recogsim import scenario as sc
-    from recogsim.ensemble import run_ensemble
+    from recogsim import load_scenario, run_ensemble
 
-    r = run_ensemble(sc.load(ROOT / "scenarios" / f"{name}.yaml"), REPLICATIONS, seed=SEED, progress=False)
+    r = run_ensemble(load_scenario(ROOT / "scenarios" / f"{name}.yaml"), REPLICATIONS, seed=SEED, progress=False)
     return summary(r.runs, r.series, r.states)
 
 

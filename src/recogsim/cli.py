@@ -1,4 +1,4 @@
-"""``recogsim``: run scenarios as ensembles, plot results, validate and show scenario files.
+"""``recogsim``: run scenarios as ensembles, run sweeps, analyse and plot results, validate and show files.
 
 Bad input of any kind ends with one line on stderr and exit status 2; results already written
 are never removed.
@@ -13,15 +13,18 @@ from typing import Sequence
 
 import yaml
 
-from . import scenario as sc
-from .ensemble import EnsembleResult, run_ensemble
+from .config.loading import load as load_scenario
 from .errors import InputError
-from .store import is_sweep, load_results, load_sweep, write_results
+from .model import record
+from .runs.runner import run_ensemble_to
+from .runs.store import EnsembleResult, is_sweep, load_results, load_sweep
 
 EXIT_INPUT = 2
 DEFAULT_PLOTS = ("fan", "survival", "distribution", "states", "missions")
 SWEEP_PLOTS = ("heatmap", "response", "sensitivity", "distribution")
 FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
+SUMMARY = ("countries_taliban_presence", "de_facto_count", "de_jure_count", "missions_changed_hands")
+"""Run outcomes in the summary table after P(recog) and the median month, each its mean over runs."""
 
 
 def _at_least(minimum: int):
@@ -59,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_non_negative, default=0, help="root seed (default 0)")
     run.add_argument("--workers", type=_non_negative, default=1, help="processes; 0 = every core (default 1)")
     run.add_argument("--out", type=Path, default=Path("results"), help="results root; one folder per scenario")
+    run.add_argument("--resume", action="store_true",
+                     help="continue (or reuse) the same runs already in --out/NAME instead of refusing the folder")
     run.add_argument("--no-plots", action="store_true", help="write results and summary only")
 
     sweep = sub.add_parser("sweep", help="run an experiment's design (resumable; local processes or Dask)")
@@ -112,25 +117,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenarios = [sc.load(path) for path in args.scenarios]  # validate all before running any
+    scenarios = [load_scenario(path) for path in args.scenarios]  # validate all before running any
     names = [s.name for s in scenarios]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise InputError(None, None, f"two scenarios share the name {sorted(dupes)[0]!r}; "
                                      "results folders are named after scenarios, so names must differ")
     for scen in scenarios:  # fail before hours of work, not after
-        _writable_folder(args.out / scen.name, "--out")
+        _writable_folder(args.out, "--out")
+        _free_folder(args.out / scen.name, args.resume)
     results: dict[str, EnsembleResult] = {}
     for scen in scenarios:
-        result = run_ensemble(scen, args.replications, seed=args.seed, workers=args.workers)
-        out = write_results(result, args.out / scen.name)
-        results[scen.name] = result
+        out = run_ensemble_to(scen, args.replications, args.out / scen.name, seed=args.seed, workers=args.workers,
+                              resume=args.resume)
+        results[scen.name] = load_results(out)
         print(f"wrote {out}/ (runs, series, states, manifest)", file=sys.stderr)
     print(summary_table(results))
     if not args.no_plots:
         for path in save_default_plots(results, args.out):
             print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _free_folder(path: Path, resume: bool) -> None:
+    """A results folder that holds other results is refused before any scenario runs."""
+    if (path / "manifest.json").exists() and not resume:
+        raise InputError(str(path), "--out", "already holds results; use --resume to continue or reuse them, "
+                                             "or choose another folder")
 
 
 def _writable_folder(path: Path, flag: str) -> None:
@@ -142,9 +155,9 @@ def _writable_folder(path: Path, flag: str) -> None:
 
 
 def summary_table(results: dict[str, EnsembleResult]) -> str:
-    """One row per scenario: the headline outcomes analysts ask for first."""
-    header = ("scenario", "runs", "P(recog)", "median month", "presence", "de facto", "de jure",
-              "posts TB/RP/closed", "changed hands")
+    """One row per scenario: the headline outcomes analysts ask for first, labelled by the record."""
+    header = ("scenario", "runs", "P(recog)", "median month", *(record.header(c) for c in SUMMARY),
+              "posts Taliban/Republic/closed")
     rows = [header]
     for name, r in results.items():
         runs, horizon = r.runs, r.manifest["horizon_months"]
@@ -152,16 +165,14 @@ def summary_table(results: dict[str, EnsembleResult]) -> str:
         rows.append((
             name, str(len(runs)), f"{len(months) / len(runs):.3f}",
             f"{months.median():.0f}" if len(months) else f">{horizon}",
-            f"{runs['countries_taliban_presence'].mean():.1f}", f"{runs['de_facto_count'].mean():.1f}",
-            f"{runs['de_jure_count'].mean():.2f}",
-            f"{runs['missions_taliban'].mean():.1f}/{runs['missions_republic'].mean():.1f}/"
-            f"{runs['missions_closed'].mean():.1f}",
-            f"{runs['missions_changed_hands'].mean():.1f}",
+            *(f"{runs[c].mean():.2f}" for c in SUMMARY),
+            "/".join(f"{runs[c].mean():.1f}" for c in ("missions_taliban", "missions_republic", "missions_closed")),
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    note = "(means at the horizon; P(recog) = share of runs with a de jure recognition; median among those)"
+    note = ("(means over runs at the horizon; P(recog) = share of runs with a de jure recognition; "
+            "median month among those)")
     return "\n".join(lines + [note])
 
 
@@ -233,12 +244,15 @@ def _plot_sweep(args: argparse.Namespace, output: Path) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from . import experiment, sweep
-    from .analysis import summarize
+    from .analysis.sweeps import summarize
+    from .config import experiment
+    from .runs import plan
+    from .runs.runner import run_sweep
 
     loaded = experiment.load(args.experiment)
+    plan.sweep(loaded)  # outcomes checked before any folder is touched
     out = args.out or Path("results") / "sweeps" / loaded.experiment.name
-    sweep.run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
+    run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
                     resume=args.resume, chunk_runs=args.chunk)
     summary = summarize(load_sweep(out))
     summary.to_csv(out / "summary.csv", index=False)
@@ -249,7 +263,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import experiment_of, outcome_values, sensitivity, summarize
+    from .analysis.sweeps import experiment_of, outcome_values, sensitivity, summarize
 
     result = load_sweep(args.results)
     try:
@@ -285,7 +299,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            s = sc.load(path)
+            s = load_scenario(path)
         except InputError as err:
             print(f"recogsim: error: {err}", file=sys.stderr)
             failed += 1
@@ -296,7 +310,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    s = sc.load(args.scenario)
+    s = load_scenario(args.scenario)
     print(yaml.safe_dump(s.canonical(), sort_keys=False, allow_unicode=True), end="")
     return 0
 

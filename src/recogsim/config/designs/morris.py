@@ -8,7 +8,7 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
-from .problem import needs_support, problem
+from .problem import analysis_seed, needs_support, problem
 
 
 def fit(design, parameters):
@@ -31,6 +31,6 @@ def sample(design, parameters, seed: int) -> np.ndarray:
 
 def analyze(design, parameters, X, Y, seed: int) -> pd.DataFrame:
     res = morris_analyze.analyze(problem(parameters), np.asarray(X, dtype=float), np.asarray(Y, dtype=float),
-                                 num_levels=design.levels, seed=seed)
+                                 num_levels=design.levels, seed=analysis_seed(seed))
     return pd.DataFrame({"parameter": [p.path for p in parameters], "mu": res["mu"], "mu_star": res["mu_star"],
                          "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})

@@ -1,15 +1,15 @@
 """Analysing a finished sweep: per-point summaries and sensitivity indices (EMA Workbench's split:
-``sweep.py`` runs experiments, this module analyses them; it never runs the model)."""
+:mod:`recogsim.runs` runs experiments, this module analyses them; it never runs the model)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .designs import DESIGNS
-from .errors import InputError
-from .experiment import Experiment
-from .store import SweepResult
+from ..config.designs import DESIGNS
+from ..config.experiment import Experiment
+from ..errors import InputError
+from ..runs.store import SweepResult
 
 RECOGNIZED = "recognized"
 """Derived outcome: 1 if the run has a de jure recognition by the horizon, else 0; its mean over a

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from ..config.schema import LEVELS
 from . import incentives as rules
-from .scenario import LEVELS
 
 if TYPE_CHECKING:
     from .model import RecognitionModel
@@ -47,7 +47,8 @@ class Taliban(mesa.Agent):
 
     Fixed mode keeps the scenario's levers. Adaptive mode tries every combination of "hold, one
     step up, one step down" for the three levers and keeps the one whose expected net climb of
-    states, valued by ``legitimacy_need``, most exceeds its domestic cost (seed 002's balancing act).
+    states, valued by ``legitimacy_need``, most exceeds its domestic cost (002's balancing act). The
+    rules (candidates, reward, cost, choice) are in :mod:`.incentives`.
     """
 
     model: RecognitionModel
@@ -63,18 +64,15 @@ class Taliban(mesa.Agent):
             self.crackdown, self.concessions, self.lobbying = self._best_policy(spec)
 
     def _best_policy(self, spec) -> tuple[float, float, float]:
-        a = spec.adaptive
-        moves = np.array([-a.step, 0.0, a.step])
-        grid = np.stack(np.meshgrid(moves, moves, moves, indexing="ij"), axis=-1).reshape(-1, 3)
-        cand = np.clip(grid + [self.crackdown, self.concessions, self.lobbying], 0.0, 1.0)
+        a, m = spec.adaptive, self.model
+        cand = rules.policy_candidates([self.crackdown, self.concessions, self.lobbying], a.step)
         k, c, lob = cand[:, 0], cand[:, 1], cand[:, 2]
-        m = self.model
-        p_up, p_down = m.move_probabilities(crackdown=k, concessions=c, lobbying=lob)
-        reward = a.reward_weight * spec.legitimacy_need * (p_up - p_down).sum(axis=-1)
-        w = a.model_dump()
-        cost = rules.taliban_costs(k, c, lob, m.allied_strength(), m.isk_strength(), m.mean_defection_share(), w)
-        best = int(np.argmax(reward - cost))
-        return float(k[best]), float(c[best]), float(lob[best])
+        p_up, p_down = m.move_probabilities(m.components(crackdown=k, concessions=c, lobbying=lob))
+        reward = rules.policy_reward(p_up, p_down, a.reward_weight, spec.legitimacy_need)
+        cost = rules.taliban_costs(k, c, lob, m.allied_strength(), m.isk_strength(), m.mean_defection_share(),
+                                   a.model_dump())
+        best = rules.best_policy(cand, reward, cost)
+        return float(best[0]), float(best[1]), float(best[2])
 
 
 class MilitantGroup(mesa.Agent):
@@ -93,16 +91,15 @@ class MilitantGroup(mesa.Agent):
 
     def step(self) -> None:
         m, spec, i = self.model, self.model.scenario.militants[self.idx], self.idx
-        taliban = m.taliban
-        pressure = 1.0 if self.hostile else taliban.crackdown
-        conducive = rules.conduciveness(taliban.crackdown, m.scenario.world.minority_violence)
+        crackdown = m.taliban.crackdown
+        conducive = rules.conduciveness(crackdown, m.scenario.world.minority_violence)
         strength, pool, defectors = rules.militant_step(
-            m.strength[i], m.pool[i], spec.growth, pressure, spec.crackdown_effect,
-            spec.return_rate, conducive, 0.0 if self.hostile else spec.defection_share,
+            m.strength[i], m.pool[i], spec.growth, rules.group_pressure(crackdown, self.hostile),
+            spec.crackdown_effect, spec.return_rate, conducive, 0.0 if self.hostile else spec.defection_share,
         )
         if self.hostile:
-            narrative = rules.abandoned_jihad_narrative(taliban.crackdown)
-            strength = strength + m.defectors + spec.recruits_from_narrative * narrative * (1 - m.strength[i])
+            strength = strength + m.defectors + rules.narrative_recruits(
+                spec.recruits_from_narrative, crackdown, m.strength[i])
             m.defectors = 0.0
         else:
             m.defectors += float(defectors)

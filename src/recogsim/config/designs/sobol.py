@@ -8,7 +8,7 @@ import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from .problem import needs_support, problem
+from .problem import analysis_seed, needs_support, problem
 
 
 def fit(design, parameters):
@@ -24,10 +24,6 @@ def fit(design, parameters):
     return needs_support(parameters, "sobol")
 
 
-def points(design, n_params: int) -> int:
-    return design.samples * (2 * n_params + 2 if design.second_order else n_params + 2)
-
-
 def sample(design, parameters, seed: int) -> np.ndarray:
     return sobol_sample.sample(problem(parameters), design.samples, calc_second_order=design.second_order,
                                seed=seed)
@@ -35,7 +31,7 @@ def sample(design, parameters, seed: int) -> np.ndarray:
 
 def analyze(design, parameters, X, Y, seed: int) -> pd.DataFrame:
     res = sobol_analyze.analyze(problem(parameters), np.asarray(Y, dtype=float),
-                                calc_second_order=design.second_order, seed=seed)
+                                calc_second_order=design.second_order, seed=analysis_seed(seed))
     table = pd.DataFrame({"parameter": [p.path for p in parameters], "S1": res["S1"], "S1_conf": res["S1_conf"],
                           "ST": res["ST"], "ST_conf": res["ST_conf"]})
     if design.second_order:

@@ -12,31 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 import mesa
-from mesa.agent import AgentSet
 import numpy as np
+from mesa.agent import AgentSet
 
+from ..config import schema as sc
+from ..config.calendar import add_month
+from ..config.references import apply
+from ..config.schema import LEVELS, Scenario, slug
 from . import incentives as rules
-from . import scenario as sc
+from . import record
 from .agents import DE_JURE, HOSTS, MilitantGroup, Mission, Resistance, State, Taliban
-from .scenario import LEVELS, Scenario
 
 DE_FACTO = LEVELS.index("de_facto")
 N_RUNGS = len(LEVELS)
-COMPONENTS = ("security", "migration", "economic", "peer", "bandwagon", "lobbying",
-              "conditions", "militant_links", "resistance", "alternative")
-"""Utility terms recorded per state so analysts can see why a state moved."""
-
-
-INDEX_COLUMNS = ("legitimacy", "crackdown", "concessions", "lobbying", "resistance_strength")
-"""Series columns that are real-valued indices; every other series column is a count."""
-
-
-def is_index_column(name: str) -> bool:
-    return name in INDEX_COLUMNS or name.startswith("strength_")
-
-
-def slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
+TERMS = tuple(rules.UTILITY_TERMS)
 
 
 class RecognitionModel(mesa.Model):
@@ -55,8 +44,10 @@ class RecognitionModel(mesa.Model):
         self.handovers = 0
         self._events = sorted(enumerate(scenario.events), key=lambda e: (e[1].month, e[0]))
         self._apply_events(0)
-        self.datacollector = mesa.DataCollector(model_reporters={k: k for k in self.series_columns()})
-        self._observe()
+        self.observation: dict[str, Any] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m.observation[k]) for k in record.series_columns(scenario)})
+        self.observation = self.observe()
         self.datacollector.collect(self)
 
     # ---------------------------------------------------------------- construction
@@ -83,7 +74,7 @@ class RecognitionModel(mesa.Model):
             Mission(self, i, m.name, self.state_index[m.host], m.controller) for i, m in enumerate(s.missions)
         ]
         self.funds = np.array([m.funds for m in s.missions], dtype=float)
-        self.component_sums = np.zeros((len(s.states), len(COMPONENTS)))
+        self.term_sums = np.zeros((len(s.states), len(TERMS)))
         # Activation order: allied groups before hostile ones, so defectors reach ISK this month.
         self.allied_groups = AgentSet([a for a in self.militant_agents if not a.hostile], random=self.random)
         self.hostile_groups = AgentSet([a for a in self.militant_agents if a.hostile], random=self.random)
@@ -124,10 +115,6 @@ class RecognitionModel(mesa.Model):
         allied = ~self.hostile
         return float(self.defection_shares[allied].mean()) if allied.any() else 0.0
 
-    def channel(self) -> np.ndarray:
-        """1 where the Taliban has diplomats accepted (which every Taliban-held post implies)."""
-        return (self.levels >= HOSTS).astype(float)
-
     def shelters(self) -> np.ndarray:
         out = np.zeros(len(self.state_agents))
         for r in self.resistance_agents:
@@ -138,40 +125,22 @@ class RecognitionModel(mesa.Model):
     def components(self, crackdown=None, concessions=None, lobbying=None) -> dict[str, np.ndarray]:
         """Every utility term for every state; lever arguments (arrays allowed) evaluate a
         hypothetical Taliban policy, which is how the adaptive Taliban looks ahead."""
-        t, r, w = self.taliban, self.scenario.rules, self.weights
-        k = t.crackdown if crackdown is None else crackdown
-        c = t.concessions if concessions is None else concessions
-        lob = t.lobbying if lobbying is None else lobbying
-        allied = ~self.hostile
-        links = rules.visible_links(self.visibility[allied], self.strength[allied], k, r.crackdown_ceiling)
-        comp = rules.compliance(c, k, r.crackdown_ceiling)
-        shape = np.broadcast(np.asarray(k), np.asarray(c), np.asarray(lob)).shape + (len(self.levels),)
-        full = lambda x: np.broadcast_to(x, shape)  # noqa: E731 - keep terms aligned for stacking
-        return {
-            "security": full(rules.security_motive(
-                self.exposure, self.strength, rules.restraint(k, self.hostile, r.restraint_floor),
-                self.isk_strength(), w["w_isk_attacks"])),
-            "migration": full(rules.migration_motive(self.migration_concern, self.scenario.world.migration_pressure)),
-            "economic": full(self.economic_interest),
-            "peer": full(rules.peer_pull(self.ties, self.levels)),
-            "bandwagon": full(rules.bandwagon(self.levels, N_RUNGS)),
-            "lobbying": full(rules.lobbying_bonus(lob, self.levels, self.channel(), w["w_lobbying"], HOSTS)),
-            "conditions": full(rules.conditions_cost(self.conditions_weight, comp, self.shares)),
-            "militant_links": full(self.conditions_weight * np.asarray(links)[..., None]),
-            "resistance": full(rules.resistance_cost(self.resistance_support, self.shelters())),
-            "alternative": full(np.full(len(self.levels), self.resistance_strengths.max(initial=0.0))),
-        }
-
-    def utility(self, comp: dict[str, np.ndarray]) -> np.ndarray:
-        return rules.state_utility(
-            comp["security"], comp["migration"], comp["economic"], comp["peer"], comp["bandwagon"],
-            comp["lobbying"], comp["conditions"], comp["militant_links"], comp["resistance"],
-            comp["alternative"], self.weights,
+        t = self.taliban
+        return rules.utility_terms(
+            crackdown=t.crackdown if crackdown is None else crackdown,
+            concessions=t.concessions if concessions is None else concessions,
+            lobbying=t.lobbying if lobbying is None else lobbying,
+            levels=self.levels, exposure=self.exposure, strength=self.strength, hostile=self.hostile,
+            visibility=self.visibility, migration_concern=self.migration_concern,
+            migration_pressure=self.scenario.world.migration_pressure, economic_interest=self.economic_interest,
+            ties=self.ties, conditions_weight=self.conditions_weight, resistance_support=self.resistance_support,
+            shelters=self.shelters(), resistance_strengths=self.resistance_strengths,
+            condition_shares=self.shares, n_rungs=N_RUNGS, handover_rung=HOSTS, w=self.weights,
         )
 
-    def move_probabilities(self, **levers) -> tuple[np.ndarray, np.ndarray]:
+    def move_probabilities(self, comp: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         r = self.scenario.rules
-        u = self.utility(self.components(**levers))
+        u = rules.state_utility(comp, self.weights)
         return rules.move_probabilities(u, self.levels, self.thresholds, r.slope, r.rate_up, r.rate_down)
 
     # ---------------------------------------------------------------- state changes
@@ -208,7 +177,7 @@ class RecognitionModel(mesa.Model):
             getattr(self, f"_event_{ev.kind}")(ev)
 
     def _event_set(self, ev: sc.SetEvent) -> None:
-        self.scenario = sc.apply(self.scenario, ev.path, ev.value)
+        self.scenario = apply(self.scenario, ev.path, ev.value)
         self._load_parameters()
         lever = ev.path.removeprefix("taliban.")
         if lever in ("crackdown", "concessions", "lobbying"):  # only the lever named; others keep their course
@@ -238,15 +207,13 @@ class RecognitionModel(mesa.Model):
         if self.resistance_agents:
             self.agents_by_type[Resistance].do("step")
         comp = self.components()
-        r = self.scenario.rules
-        self.p_up, self.p_down = rules.move_probabilities(
-            self.utility(comp), self.levels, self.thresholds, r.slope, r.rate_up, r.rate_down)
-        self.component_sums += np.stack([comp[k] for k in COMPONENTS], axis=-1)
+        self.p_up, self.p_down = self.move_probabilities(comp)
+        self.term_sums += np.stack([comp[k] for k in TERMS], axis=-1)
         self.agents_by_type[State].shuffle_do("step")
         if self.mission_agents:
             self.pay_the_month()
             self.agents_by_type[Mission].shuffle_do("step")
-        self._observe()
+        self.observation = self.observe()
         self.datacollector.collect(self)
         if self.month >= self.horizon:
             self.running = False
@@ -266,50 +233,62 @@ class RecognitionModel(mesa.Model):
         self.funds = np.where(is_open, nxt, self.funds)
 
     # ---------------------------------------------------------------- observation
-    def series_columns(self) -> list[str]:
-        return self.columns_for(self.scenario)
-
-    @staticmethod
-    def columns_for(scenario: Scenario) -> list[str]:
-        """The per-month series (and run outcome) columns a scenario produces."""
-        cols = ["de_jure_count", "de_facto_count", "western_de_jure_count", "countries_taliban_presence",
-                "missions_taliban", "missions_republic", "missions_closed", "missions_changed_hands",
-                "western_missions_taliban",
-                "legitimacy", "crackdown", "concessions", "lobbying", "resistance_strength"]
-        return cols + [f"strength_{slug(g.name)}" for g in scenario.militants]
-
-    def _observe(self) -> None:
-        lv = self.levels
-        self.de_jure_count = int((lv == DE_JURE).sum())
-        self.de_facto_count = int((lv == DE_FACTO).sum())
-        self.western_de_jure_count = int(((lv == DE_JURE) & self.western).sum())
-        self.countries_taliban_presence = int((lv >= HOSTS).sum())
-        ctrl = [m.controller for m in self.mission_agents]
-        self.missions_taliban = ctrl.count("taliban")
-        self.missions_republic = ctrl.count("republic")
-        self.missions_closed = ctrl.count("closed")
-        self.missions_changed_hands = self.handovers
-        self.western_missions_taliban = sum(
-            1 for m in self.mission_agents if m.controller == "taliban" and self.western[m.host])
-        self.legitimacy = float(rules.legitimacy(lv, N_RUNGS))
+    def observe(self) -> dict[str, Any]:
+        """This month's series columns, one line each; their names, types and labels are the
+        output record's (``record.series_columns``), which a test holds this method to."""
+        lv, ctrl = self.levels, [m.controller for m in self.mission_agents]
         t = self.taliban
-        self.crackdown, self.concessions, self.lobbying = t.crackdown, t.concessions, t.lobbying
-        self.resistance_strength = float(self.resistance_strengths.sum())
+        obs: dict[str, Any] = {
+            "de_jure_count": int((lv == DE_JURE).sum()),
+            "de_facto_count": int((lv == DE_FACTO).sum()),
+            "western_de_jure_count": int(((lv == DE_JURE) & self.western).sum()),
+            "countries_taliban_presence": int((lv >= HOSTS).sum()),
+            "missions_taliban": ctrl.count("taliban"),
+            "missions_republic": ctrl.count("republic"),
+            "missions_closed": ctrl.count("closed"),
+            "missions_changed_hands": self.handovers,
+            "western_missions_taliban": sum(1 for m in self.mission_agents
+                                            if m.controller == "taliban" and self.western[m.host]),
+            "legitimacy": float(rules.legitimacy(lv, N_RUNGS)),
+            "crackdown": t.crackdown,
+            "concessions": t.concessions,
+            "lobbying": t.lobbying,
+            "resistance_strength": float(self.resistance_strengths.sum()),
+        }
         for g, v in zip(self.scenario.militants, self.strength):
-            setattr(self, f"strength_{slug(g.name)}", float(v))
+            obs[f"strength_{slug(g.name)}"] = float(v)
+        return obs
 
     def run(self) -> None:
         while self.running and self.month < self.horizon:
             self.step()
 
     def outcome(self) -> dict[str, Any]:
-        """Run-level outcomes at the horizon (one row of runs.parquet, without replication/seed)."""
+        """Run-level outcomes at the horizon: the last month's series columns and the ``runs``
+        columns of the output record."""
         first = self.first_recognition
-        out = {name: getattr(self, name) for name in self.series_columns()}
+        out = dict(self.observation)
         out.update(
             first_recognition_month=None if first is None else first[0],
+            first_recognition_date=None if first is None else add_month(self.scenario.start, first[0]),
             first_recognizer=None if first is None else first[1],
-            first_recognition_date=None if first is None else sc.add_month(self.scenario.start, first[0]),
             months=self.month,
         )
+        for a, top in zip(self.state_agents, self.max_levels):
+            out[f"max_level_{slug(a.name)}"] = int(top)
         return out
+
+    def state_table(self) -> dict[str, list]:
+        """One entry per state: the ``states`` columns of the output record."""
+        table: dict[str, list] = {
+            "state": [a.name for a in self.state_agents],
+            "bloc": [a.bloc for a in self.state_agents],
+            "level": [LEVELS[i] for i in self.levels],
+            "max_level": [LEVELS[i] for i in self.max_levels],
+        }
+        for rung, name in enumerate(LEVELS[1:], start=1):
+            table[f"month_{name}"] = [None if f < 0 else int(f) for f in self.first_month[:, rung]]
+        means = self.term_sums / max(self.month, 1)
+        for j, term in enumerate(TERMS):
+            table[f"u_{term}"] = means[:, j].tolist()
+        return table

@@ -2,8 +2,10 @@
 
 Parse -> validate the schema -> load the scenario -> check every parameter against the scenario
 (the path matches, the values lie within the parameter's own bounds) and the design against its
-parameters. Everything is checked before a single run starts; problems are one-line
-:class:`ExperimentError`s naming the file, key path, expectation and value.
+parameters. Outcome names are checked against the output record when the run plan is built
+(:func:`recogsim.runs.plan.plan`), which is below the record in the layers; both happen before a
+single run starts. Problems are one-line :class:`ExperimentError`s naming the file, key path,
+expectation and value.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..errors import InputError, ScenarioError
 from . import paths
-from . import scenario as sc
-from .errors import InputError, ScenarioError
-
-DEFAULT_OUTCOMES = (
-    "first_recognition_month", "first_recognizer", "de_jure_count", "de_facto_count", "western_de_jure_count",
-    "countries_taliban_presence", "missions_taliban", "missions_republic", "missions_closed",
-    "missions_changed_hands", "western_missions_taliban", "legitimacy",
-)
+from .designs import DESIGNS
+from .diagnostics import describe, first_error, format_loc
+from .loading import load as load_scenario
+from .loading import read_yaml, validate
+from .references import apply, fixed_reason
+from .schema import Scenario
 
 
 class ExperimentError(InputError):
@@ -100,7 +101,7 @@ class Experiment(_Strict):
     seed: int = Field(0, ge=0, strict=True)
     design: Design
     parameters: list[Parameter] = Field(min_length=1)
-    outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES))
+    outcomes: list[str] | None = Field(None, description="run outcomes to keep; default: the record's default outcomes")
     keep_series: bool = False
 
     def canonical(self) -> dict[str, Any]:
@@ -114,41 +115,31 @@ class Experiment(_Strict):
 class LoadedExperiment:
     """A validated experiment with its resolved scenario and where it was read from."""
 
-    def __init__(self, experiment: Experiment, scenario: sc.Scenario, file: str):
+    def __init__(self, experiment: Experiment, scenario: Scenario, file: str):
         self.experiment, self.scenario, self.file = experiment, scenario, file
-
-    @property
-    def labels(self) -> list[str]:
-        return [p.path for p in self.experiment.parameters]
 
 
 def load(path: str | Path) -> LoadedExperiment:
     path = Path(path)
     try:
-        data = sc.read_yaml(path)
+        data = read_yaml(path)
     except ScenarioError as err:
         raise ExperimentError(err.file, err.path, err.message) from None
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        msg = sc._describe(err)
-        if err["type"] == "extra_forbidden":
-            msg += sc._unknown_key_hint(Experiment, loc, data)
-        raise ExperimentError(str(path), sc.format_loc(loc), msg) from None
+        loc, msg = first_error(exc, Experiment, data)
+        raise ExperimentError(str(path), format_loc(loc), msg) from None
     scen_path = path.parent / exp.scenario
     if not scen_path.exists():
         raise ExperimentError(str(path), "scenario", f"file {exp.scenario!r} not found (looked in {path.parent})")
-    scenario = sc.load(scen_path)
+    scenario = load_scenario(scen_path)
     check(exp, scenario, str(path))
     return LoadedExperiment(exp, scenario, str(path))
 
 
-def check(exp: Experiment, scenario: sc.Scenario, file: str) -> None:
-    """Paths, bounds, outcomes and design fit, each a one-line error before anything runs."""
-    from .designs import DESIGNS
-
+def check(exp: Experiment, scenario: Scenario, file: str) -> None:
+    """Paths, bounds and design fit, each a one-line error before anything runs."""
     data = scenario.canonical()
     for i, p in enumerate(exp.parameters):
         _check_parameter(p, data, scenario, file, f"parameters[{i}]")
@@ -158,29 +149,14 @@ def check(exp: Experiment, scenario: sc.Scenario, file: str) -> None:
             raise ExperimentError(file, f"parameters[{i}].path",
                                   f"duplicate parameter {p.path!r} (first at parameters[{seen[p.path]}])")
         seen[p.path] = i
-    known = set(outcome_columns(scenario))
-    for i, name in enumerate(exp.outcomes):
-        if name not in known:
-            raise ExperimentError(file, f"outcomes[{i}]",
-                                  f"unknown outcome {name!r}; expected one of {', '.join(sorted(known))}")
     problem = DESIGNS[exp.design.kind].fit(exp.design, exp.parameters)
     if problem:
         raise ExperimentError(file, problem[0], problem[1])
 
 
-def outcome_columns(scenario: sc.Scenario) -> list[str]:
-    from .model import RecognitionModel
-
-    from .model import slug
-
-    cols = RecognitionModel.columns_for(scenario)
-    per_state = [f"max_level_{slug(st.name)}" for st in scenario.states]
-    return [*cols, "first_recognition_month", "first_recognition_date", "first_recognizer", "months", *per_state]
-
-
-def _check_parameter(p: Parameter, data: dict, scenario: sc.Scenario, file: str, loc: str) -> None:
+def _check_parameter(p: Parameter, data: dict, scenario: Scenario, file: str, loc: str) -> None:
     try:
-        reason = sc.fixed_reason(data, p.path, mid_run=False)
+        reason = fixed_reason(data, p.path, mid_run=False)
     except paths.PathError as exc:
         raise ExperimentError(file, f"{loc}.path", str(exc)) from None
     if reason:
@@ -192,11 +168,10 @@ def _check_parameter(p: Parameter, data: dict, scenario: sc.Scenario, file: str,
     for value in probes:
         value = coerce(value, current[0])
         try:
-            sc.apply(scenario, p.path, value)
+            apply(scenario, p.path, value)
         except ValidationError as exc:
-            err = exc.errors()[0]
             raise ExperimentError(file, where, f"{value!r} is outside the bounds of {p.path}: "
-                                               f"{sc._describe(err)}") from None
+                                               f"{describe(exc.errors()[0])}") from None
 
 
 def coerce(value: Any, like: Any) -> Any:
@@ -206,10 +181,10 @@ def coerce(value: Any, like: Any) -> Any:
     return int(round(float(value)))
 
 
-def point_scenario(scenario: sc.Scenario, exp: Experiment, values: dict[str, Any]) -> sc.Scenario:
+def point_scenario(scenario: Scenario, exp: Experiment, values: dict[str, Any]) -> Scenario:
     """The scenario at one design point: every parameter set, the whole re-validated."""
     data = scenario.canonical()
     for p in exp.parameters:
         like = paths.get(data, p.path)[0]
         paths.set_value(data, p.path, coerce(values[p.path], like))
-    return sc.validate(data, "<design point>")
+    return validate(data, "<design point>")

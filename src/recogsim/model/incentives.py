@@ -2,17 +2,38 @@
 
 Each takes arrays (a scalar or any broadcastable shape), holds no state and draws no random
 numbers, so an engine that advances many replications at once can call them unchanged. Every
-coefficient arrives as an argument; the scenario schema (``scenario.py``) names and bounds it and
-``docs/model.md`` gives its source. Seeds: ``000`` = RFE/RL analysis (April 2023),
-``002`` = the security assessment of Central Asian militants.
+coefficient arrives as an argument; the scenario schema (``config/schema.py``) names and bounds
+it and ``docs/model.md`` gives its source. Source documents: ``000`` = RFE/RL analysis (April
+2023), ``002`` = the security assessment of Central Asian militants.
 """
 
 from __future__ import annotations
+
+from typing import Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 Array = np.ndarray
+
+UTILITY_TERMS: dict[str, tuple[float, str | None]] = {
+    "security": (1.0, "w_security"),
+    "migration": (1.0, "w_migration"),
+    "economic": (1.0, "w_economic"),
+    "peer": (1.0, "w_peer"),
+    "bandwagon": (1.0, "w_bandwagon"),
+    "lobbying": (1.0, None),  # weighted inside lobbying_bonus
+    "conditions": (-1.0, "w_conditions"),
+    "militant_links": (-1.0, "w_militant_links"),
+    "resistance": (-1.0, "w_resistance"),
+    "alternative": (-1.0, "w_alternative"),
+}
+"""The terms of a state's utility in the order they are summed: sign (gain or cost) and the name of
+the weight in ``rules``. The output record has one ``u_<term>`` column per term."""
+
+FULL_PRESSURE = 1.0
+"""The Taliban's pressure on hostile groups (ISK) whatever its policy: it fights ISK in earnest
+(000: ISK attacks the Taliban and foreign missions in Kabul)."""
 
 
 def security_motive(exposure: ArrayLike, strength: ArrayLike, restraint: ArrayLike,
@@ -113,24 +134,56 @@ def visible_links(visibility: ArrayLike, strength: ArrayLike, crackdown: ArrayLi
     return np.sum(np.asarray(visibility) * np.asarray(strength), axis=-1) * quiet
 
 
-def state_utility(
-    security: Array, migration: Array, economic: Array, peer: Array, wagon: Array, lobbying_bonus: Array,
-    conditions: Array, links: Array, resistance: Array, alternative: Array,
-    w: dict[str, float],
-) -> Array:
+def utility_terms(
+    *, crackdown: ArrayLike, concessions: ArrayLike, lobbying: ArrayLike, levels: ArrayLike,
+    exposure: Array, strength: Array, hostile: Array, visibility: Array, migration_concern: Array,
+    migration_pressure: float, economic_interest: Array, ties: Array, conditions_weight: Array,
+    resistance_support: Array, shelters: Array, resistance_strengths: Array, condition_shares: Array,
+    n_rungs: int, handover_rung: int, w: Mapping[str, float],
+) -> dict[str, Array]:
+    """Every term of every state's utility (before its weight), in the order of ``UTILITY_TERMS``.
+
+    The Taliban's levers may be arrays of candidate policies (leading axes), which is how the
+    adaptive Taliban looks ahead: every term is then broadcast to (candidates..., states).
+    ``w`` holds the rule coefficients that enter inside terms (``w_isk_attacks``, ``w_lobbying``,
+    ``restraint_floor``, ``crackdown_ceiling``).
+    """
+    allied = ~np.asarray(hostile, dtype=bool)
+    ceiling = w["crackdown_ceiling"]
+    links = visible_links(visibility[allied], strength[allied], crackdown, ceiling)
+    isk = float(strength[~allied].sum())
+    channel = (np.asarray(levels) >= handover_rung).astype(float)
+    shape = np.broadcast(np.asarray(crackdown), np.asarray(concessions), np.asarray(lobbying)).shape + (len(levels),)
+    terms = {
+        "security": security_motive(exposure, strength, restraint(crackdown, hostile, w["restraint_floor"]),
+                                    isk, w["w_isk_attacks"]),
+        "migration": migration_motive(migration_concern, migration_pressure),
+        "economic": economic_interest,
+        "peer": peer_pull(ties, levels),
+        "bandwagon": bandwagon(levels, n_rungs),
+        "lobbying": lobbying_bonus(lobbying, levels, channel, w["w_lobbying"], handover_rung),
+        "conditions": conditions_cost(conditions_weight, compliance(concessions, crackdown, ceiling), condition_shares),
+        "militant_links": conditions_weight * np.asarray(links)[..., None],
+        "resistance": resistance_cost(resistance_support, shelters),
+        "alternative": np.full(len(levels), resistance_strengths.max(initial=0.0)),
+    }
+    return {k: np.broadcast_to(v, shape) for k, v in terms.items()}
+
+
+def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, float]) -> Array:
     """Transactional utility of climbing one rung: gains minus costs, each with its named weight.
 
-    The terms are those the seeds give for engaging the Taliban (security, migration, trade and
-    transit, allies, the hope others relent, Taliban lobbying) against those for holding back
-    (the West's conditions, visible militant links, commitments to the resistance, and an armed
-    alternative that has not yet been crushed, 000).
+    The terms are those the source documents give for engaging the Taliban (security, migration,
+    trade and transit, allies, the hope others relent, Taliban lobbying) against those for
+    holding back (the West's conditions, visible militant links, commitments to the resistance,
+    and an armed alternative that has not yet been crushed, 000). Signs and weights: ``UTILITY_TERMS``.
     """
-    return (
-        w["w_security"] * security + w["w_migration"] * migration + w["w_economic"] * economic
-        + w["w_peer"] * peer + w["w_bandwagon"] * wagon + lobbying_bonus
-        - w["w_conditions"] * conditions - w["w_militant_links"] * links
-        - w["w_resistance"] * resistance - w["w_alternative"] * alternative
-    )
+    total: Array | float = 0.0
+    for name, (sign, weight) in UTILITY_TERMS.items():
+        value = np.asarray(terms[name], dtype=float)
+        term = value if weight is None else w[weight] * value
+        total = total + term if sign > 0 else total - term
+    return np.asarray(total)
 
 
 def move_probabilities(
@@ -201,6 +254,18 @@ def abandoned_jihad_narrative(crackdown: ArrayLike) -> Array:
     return np.asarray(crackdown, dtype=float) ** 2
 
 
+def group_pressure(crackdown: ArrayLike, hostile: ArrayLike) -> Array:
+    """Taliban pressure on each group: its crackdown for allied groups, ``FULL_PRESSURE`` for ISK."""
+    return np.where(np.asarray(hostile, dtype=bool), FULL_PRESSURE, np.asarray(crackdown, dtype=float))
+
+
+def narrative_recruits(recruits_from_narrative: ArrayLike, crackdown: ArrayLike, strength: ArrayLike) -> Array:
+    """ISK's monthly growth from the "abandoned jihad" narrative (002): its recruitment rate times
+    the narrative's strength, logistic in ISK's own strength (recruits come from those not yet in it)."""
+    return (np.asarray(recruits_from_narrative) * abandoned_jihad_narrative(crackdown)
+            * (1.0 - np.asarray(strength, dtype=float)))
+
+
 def militant_step(
     strength: ArrayLike, pool: ArrayLike, growth: ArrayLike, pressure: ArrayLike, crackdown_effect: ArrayLike,
     return_rate: ArrayLike, conducive: ArrayLike, defection_share: ArrayLike,
@@ -254,6 +319,26 @@ def taliban_costs(
         + w["concession_cost"] * np.asarray(concessions, dtype=float)
         + w["lobbying_cost"] * np.asarray(lobbying, dtype=float)
     )
+
+
+def policy_candidates(levers: ArrayLike, step: float) -> Array:
+    """Every policy one month away: each lever (crackdown, concessions, lobbying) held, raised or
+    lowered by ``step``, clipped to [0, 1]; shape (27, 3). The adaptive Taliban moves gradually
+    (002's "delicate balancing game" is played month by month, not by jumps)."""
+    moves = np.array([-step, 0.0, step])
+    grid = np.stack(np.meshgrid(moves, moves, moves, indexing="ij"), axis=-1).reshape(-1, 3)
+    return np.clip(grid + np.asarray(levers, dtype=float), 0.0, 1.0)
+
+
+def policy_reward(p_up: ArrayLike, p_down: ArrayLike, reward_weight: float, legitimacy_need: float) -> Array:
+    """What a policy is worth abroad to the Taliban: the expected net number of states climbing a
+    rung next month (summed over the last axis), valued by how much it needs legitimacy."""
+    return reward_weight * legitimacy_need * (np.asarray(p_up) - np.asarray(p_down)).sum(axis=-1)
+
+
+def best_policy(candidates: Array, reward: ArrayLike, cost: ArrayLike) -> Array:
+    """The candidate whose reward most exceeds its domestic cost (the first, on ties)."""
+    return candidates[int(np.argmax(np.asarray(reward) - np.asarray(cost)))]
 
 
 def legitimacy(levels: ArrayLike, n_rungs: int) -> Array:

@@ -1,0 +1,102 @@
+"""Turning pydantic's validation errors into the project's one-line messages.
+
+An analyst needs the key path (``states[3].migration_concern``), what was expected and what was
+found; for an unknown key, the keys allowed there. Shared by scenario, experiment and set-event
+checks so that every input file speaks the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .schema import EVENT_KINDS
+
+
+def format_loc(loc: tuple) -> str:
+    """``("states", 3, "exposure")`` -> ``states[3].exposure``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def describe(err: Any) -> str:
+    """What was expected and what was found, for one pydantic error."""
+    kind, value = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "value_error":
+        msg = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
+        return msg if ", got " in msg else f"{msg}, got {value!r}"
+    if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
+        return f"must be a {'whole ' if 'int' in kind else ''}number, got {value!r}"
+    if kind == "literal_error":
+        return f"must be one of {err['ctx']['expected']}, got {value!r}"
+    if kind == "union_tag_invalid":
+        return f"unknown event kind {err['ctx']['tag']!r}; expected one of {err['ctx']['expected_tags']}"
+    if kind == "union_tag_not_found":
+        return f"missing 'kind' (one of {', '.join(EVENT_KINDS)})"
+    return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {value!r}"
+
+
+def first_error(exc: ValidationError, model: type[BaseModel], data: Any) -> tuple[tuple, str]:
+    """The first error of a validation as (key path, message), with the keys allowed where an
+    unknown key was found. Discriminated unions add the event tag to the path: it is dropped."""
+    err = exc.errors()[0]
+    loc = strip_union_tags(tuple(err["loc"]))
+    msg = describe(err)
+    if err["type"] == "extra_forbidden":
+        msg += unknown_key_hint(model, loc, data)
+    return loc, msg
+
+
+def strip_union_tags(loc: tuple) -> tuple:
+    return tuple(p for i, p in enumerate(loc) if not (p in EVENT_KINDS and i >= 2 and loc[i - 2] == "events"))
+
+
+def unknown_key_hint(model: type[BaseModel], loc: tuple, data: Any) -> str:
+    """For an unknown key, list the keys allowed there (typos are the usual cause). Walks the
+    schema beside the data, so an event's hint lists the keys of its own kind."""
+    node: Any = model
+    for part in loc[:-1]:
+        data = data[part] if isinstance(data, (dict, list)) and _has(data, part) else None
+        if node is None or not hasattr(node, "model_fields"):
+            return ""
+        field = node.model_fields.get(part) if isinstance(part, str) else None
+        event = _event_model(data)
+        if field is not None:
+            node = event or _inner_model(field.annotation)
+        elif event is not None:
+            node = event  # a list index or a dict key: stay on the item's model
+    if node is None or not hasattr(node, "model_fields"):
+        return ""
+    return f"; expected one of {', '.join(sorted(node.model_fields))}"
+
+
+def _event_model(data: Any) -> type[BaseModel] | None:
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return EVENT_KINDS.get(kind) if isinstance(kind, str) else None
+
+
+def _has(container: dict | list, key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(key, int) and 0 <= key < len(container)
+
+
+def _inner_model(ann: Any) -> Any:
+    """The pydantic model inside an annotation such as ``list[StateSpec]`` or ``dict[str, X]``."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in getattr(ann, "__args__", ()):
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None

@@ -1,0 +1,198 @@
+"""Reading scenario files: safe YAML, ``extends`` and where each value came from.
+
+parse YAML -> resolve ``extends`` (merging child over parent) -> fill bloc defaults -> validate
+(:mod:`.schema`) -> check references (:mod:`.references`). Errors are :class:`ScenarioError` with
+one line naming the file the offending value came from, its key path, the expectation and the
+value found.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import ScenarioError
+from .diagnostics import first_error, format_loc
+from .references import check_references
+from .schema import Scenario
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys instead of silently keeping the last."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"mapping keys must be plain names, got {type(key).__name__} {key!r}", key_node.start_mark
+            )
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen[key] = True
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> dict:
+    """Parse one file with the safe loader; every failure becomes a one-line ScenarioError."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(name, None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(name, None, f"cannot read file ({exc.__class__.__name__}: {exc})") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}" if mark else None
+        problem = exc.problem or str(exc)
+        if "constructor for the tag" in problem:
+            problem = f"YAML tag not allowed ({problem.split('tag', 1)[1].strip()}); scenario files hold plain data"
+        raise ScenarioError(name, line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(name, None, f"invalid YAML: {exc}") from None
+    if data is None:
+        raise ScenarioError(name, None, "empty file: expected a mapping with at least 'name', 'start' and 'states'")
+    if not isinstance(data, dict):
+        raise ScenarioError(name, None, f"expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# extends: merge child over parent. Lists of named mappings merge by name; other mapping lists
+# (events) extend; scalars and scalar lists are replaced. The same merge run over "label trees"
+# (every leaf replaced by its file name) gives each resolved value's provenance for errors.
+# --------------------------------------------------------------------------------------------
+def merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = merge(base[k], v) if k in base else copy.deepcopy(v)
+        return out
+    if isinstance(base, list) and isinstance(over, list) and _is_record_list(base) and _is_record_list(over):
+        out = [copy.deepcopy(x) for x in base]
+        index = {x["name"]: i for i, x in enumerate(out) if "name" in x}
+        for item in over:
+            name = item.get("name")
+            if name is not None and name in index:
+                out[index[name]] = merge(out[index[name]], item)
+            else:
+                out.append(copy.deepcopy(item))
+        return out
+    return copy.deepcopy(over)
+
+
+def _is_record_list(x: list) -> bool:
+    return all(isinstance(i, dict) for i in x)
+
+
+class Source(str):
+    """A file name in a provenance tree; a distinct type so that item names are never taken for files."""
+
+
+def _labels(data: Any, label: Source) -> Any:
+    """Same shape as ``data`` with leaves replaced by ``label``; names kept so merges align."""
+    if isinstance(data, dict):
+        return {k: (v if k == "name" else _labels(v, label)) for k, v in data.items()}
+    if isinstance(data, list) and _is_record_list(data):
+        return [_labels(x, label) for x in data]
+    return label
+
+
+def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict, Any]:
+    """Merge a file over its ancestors; errors name files as the user wrote them (``path`` joins
+    each parent to its child's folder), cycles are detected on resolved paths."""
+    real = path.resolve()
+    if real in {p.resolve() for p in stack}:
+        chain = " -> ".join(p.name for p in (*stack, path))
+        raise ScenarioError(str(stack[-1]), "extends", f"cycle in extends: {chain}")
+    data = read_yaml(path)
+    parent = data.pop("extends", None)
+    labels = _labels(data, Source(path))
+    if parent is None:
+        return data, labels
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(str(path), "extends", f"expected a file name, got {parent!r}")
+    parent_path = (path.parent / parent)
+    if not parent_path.exists():
+        raise ScenarioError(str(path), "extends", f"file {parent!r} not found (looked in {path.parent})")
+    base, base_labels = _resolve(parent_path, (*stack, path))
+    return merge(base, data), merge(base_labels, labels)
+
+
+def _blame(labels: Any, loc: tuple, default: str) -> str:
+    """The file a value at ``loc`` came from: its own label, or the one file that supplied all of
+    the deepest container on the way (e.g. a ``thresholds`` mapping set wholly in a parent)."""
+    node = labels
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        if isinstance(node, Source):
+            return str(node)
+    sources = set(_sources(node))
+    return str(sources.pop()) if len(sources) == 1 else default
+
+
+def _sources(node: Any):
+    if isinstance(node, Source):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from _sources(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _sources(v)
+
+def validate(data: dict, file: str = "<scenario>", labels: Any = None) -> Scenario:
+    """Fill defaults, validate and check references; raises ScenarioError with the first problem."""
+    data = copy.deepcopy(data)
+    _fill_bloc_defaults(data, file, labels)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        loc, msg = first_error(exc, Scenario, data)
+        raise ScenarioError(_blame(labels, loc, file), format_loc(loc), msg) from None
+    check_references(scenario, lambda loc: _blame(labels, loc, file))
+    return scenario
+
+
+def load(path: str | Path) -> Scenario:
+    """Load a scenario file, following ``extends``: the public entry point for scenarios."""
+    path = Path(path)
+    data, labels = _resolve(path, ())
+    return validate(data, str(path), labels)
+
+
+def _fill_bloc_defaults(data: dict, file: str, labels: Any) -> None:
+    defaults = data.get("bloc_defaults") or {}
+    states = data.get("states")
+    if not isinstance(defaults, dict) or not isinstance(states, list):
+        return
+    for i, state in enumerate(states):
+        if not isinstance(state, dict):
+            continue
+        bloc = state.get("bloc")
+        fill = defaults.get(bloc) if isinstance(bloc, str) else None
+        if not isinstance(fill, dict):
+            continue
+        for key, value in fill.items():
+            if value is not None and key not in state:
+                state[key] = copy.deepcopy(value)
+                if isinstance(labels, dict) and isinstance(labels.get("states"), list) and i < len(labels["states"]):
+                    src = _blame(labels, ("bloc_defaults", bloc, key), file)
+                    labels["states"][i][key] = Source(src)

@@ -1,0 +1,302 @@
+"""The scenario schema: every key a scenario file may hold, with its type, range and meaning.
+
+Every coefficient the model uses is a field here with its bounds and a one-line description;
+``docs/model.md`` gives each one's source. Reading files, ``extends`` and error provenance live in
+:mod:`.loading`; cross-references between names in :mod:`.references`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+Level = Literal["none", "engaged", "hosts_diplomats", "de_facto", "de_jure"]
+LEVELS: tuple[str, ...] = get_args(Level)
+"""The relation ladder, lowest first. ``hosts_diplomats``: a post handed to the Taliban or a
+Taliban chargé accepted; ``de_facto``: a Taliban ambassador accredited without recognition."""
+Bloc = Literal["neighbour", "regional", "gulf", "western", "other"]
+Controller = Literal["republic", "taliban", "closed"]
+CONTROLLERS: tuple[str, ...] = get_args(Controller)
+CONDITIONS: tuple[str, ...] = ("inclusive_government", "womens_rights", "al_qaeda_break")
+
+
+class Range:
+    """Bounds of a numeric parameter, kept as field metadata so sweeps can check designs against them."""
+
+    def __init__(self, lo: float, hi: float | None):
+        self.lo, self.hi = lo, hi
+
+    def __call__(self, v: float) -> float:
+        if v != v or v < self.lo or (self.hi is not None and v > self.hi):
+            if self.hi is None:
+                raise ValueError(f"must be at least {_num(self.lo)}")
+            raise ValueError(f"must be between {_num(self.lo)} and {_num(self.hi)}")
+        return v
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def bounded(lo: float, hi: float | None, default: float | None = None, doc: str = "", **extra: Any):
+    """A float field with bounds that are both validated and introspectable (``Range`` in metadata)."""
+    rng = Range(lo, hi)
+    kwargs: dict[str, Any] = {"description": doc, "strict": True}
+    if extra:
+        kwargs["json_schema_extra"] = extra
+    if default is not None:
+        kwargs["default"] = default
+    return Annotated[float, Field(**kwargs), AfterValidator(rng), rng]
+
+
+Unit = bounded(0.0, 1.0)
+NonNeg = bounded(0.0, None)
+FIXED = {"settable": False}
+"""Fields that hold initial state or identity: a ``set`` event may not change them mid-run."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Global coefficients of the decision rules (incentives.py). Defaults and sources: docs/model.md.
+# --------------------------------------------------------------------------------------------
+class Rules(Strict):
+    """Weights of the transactional utility and the dynamics; all dimensionless unless noted."""
+
+    w_security: bounded(0, 10, 1.2, "weight of terrorism exposure x group threat (engagement buys help against militants)")
+    w_migration: bounded(0, 10, 0.6, "weight of migration concern x migration pressure")
+    w_economic: bounded(0, 10, 0.6, "weight of trade/transit interest")
+    w_peer: bounded(0, 10, 0.8, "pull of tied states' levels above one's own (alliances, e.g. China-Pakistan)")
+    w_bandwagon: bounded(0, 10, 0.6, "pull of the share of all states already at or above the next rung")
+    w_conditions: bounded(0, 10, 2.5, "cost of unmet Western conditions, times the state's conditions_weight")
+    w_militant_links: bounded(0, 10, 1.0, "cost of visible Taliban links to allied militants")
+    w_resistance: bounded(0, 10, 2.0, "cost to a resistance supporter of dealing with the Taliban")
+    w_alternative: bounded(0, 10, 0.4, "discount on engagement while an armed alternative is strong")
+    w_lobbying: bounded(0, 10, 0.8, "bonus of Taliban lobbying on the handover rung, and above it where Taliban diplomats are accepted")
+    restraint_floor: bounded(0, 1, 0.5, "share of the security motive that holds before any crackdown on allied groups")
+    w_isk_attacks: bounded(0, 10, 0.5, "how much ISK attacks on foreign missions add to every state's security motive")
+    condition_shares: dict[str, Unit] = Field(
+        default_factory=lambda: {"inclusive_government": 1 / 3, "womens_rights": 1 / 3, "al_qaeda_break": 1 / 3},
+        description="relative weight of each Western condition in the conditions cost",
+    )
+    thresholds: dict[str, float] = Field(
+        default_factory=lambda: {"engaged": 0.0, "hosts_diplomats": 0.3, "de_facto": 2.8, "de_jure": 3.6},
+        description="utility a state needs to climb to each rung (higher rungs cost more)",
+    )
+    slope: bounded(0.1, 50, 4.0, "steepness of the logistic response of move probabilities to utility")
+    rate_up: bounded(0, 1, 0.15, "largest monthly probability of climbing one rung")
+    rate_down: bounded(0, 1, 0.02, "largest monthly probability of dropping one rung")
+    takeover_rate: bounded(0, 1, 0.25, "monthly probability that a Republic-held post whose host allows it is taken over, at full lobbying")
+    # mission finances, in months of a post's running cost
+    revenue_noise: bounded(0, 5, 0.15, "s.d. of monthly consular revenue around its mean (fraction of the mean)")
+    downsize_factor: bounded(0, 1, 0.6, "running cost after downsizing, as a share of the full cost")
+    closure_debt: bounded(0, 120, 3.0, "months of running cost in arrears at which a downsized post closes")
+    taliban_subsidy: bounded(0, 10, 0.3, "monthly support from Kabul to a Taliban-held post, in running costs")
+    # Taliban compliance
+    crackdown_ceiling: bounded(0, 1, 0.6, "how far a full crackdown quiets allied groups and counts as a break with al-Qaeda (restrict, not expel)")
+
+    @field_validator("condition_shares")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        _known_keys(v, CONDITIONS, "condition")
+        return v
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, v: dict[str, float]) -> dict[str, float]:
+        _known_keys(v, LEVELS[1:], "rung")
+        missing = [k for k in LEVELS[1:] if k not in v]
+        if missing:
+            raise ValueError(f"missing rung(s) {', '.join(missing)}")
+        vals = [v[k] for k in LEVELS[1:]]
+        if any(x != x or x in (float("inf"), float("-inf")) for x in vals):
+            raise ValueError(f"must be finite numbers, got {vals}")
+        if any(b < a for a, b in zip(vals, vals[1:])):
+            raise ValueError(f"must not decrease up the ladder ({', '.join(LEVELS[1:])}), got {vals}")
+        return v
+
+
+def _known_keys(v: dict, allowed: tuple[str, ...], what: str) -> None:
+    bad = [k for k in v if k not in allowed]
+    if bad:
+        raise ValueError(f"unknown {what} {bad[0]!r}; expected one of {', '.join(allowed)}")
+
+
+class World(Strict):
+    """Exogenous conditions that no agent controls."""
+
+    migration_pressure: bounded(0, 1, 0.6, "outflow pressure from Afghanistan (economic collapse, repression)")
+    minority_violence: bounded(0, 1, 0.3, "reported violence against Afghan minorities, which draws jihadist veterans back")
+    consular_demand: bounded(0, 5, 1.0, "multiplier on every post's consular revenue (demand for passports, visas)")
+
+
+class TalibanAdaptive(Strict):
+    """Weights of the Taliban's balancing act (seed 002): rewards abroad vs. backlash at home."""
+
+    step: bounded(0, 1, 0.05, "largest monthly change of a lever")
+    reward_weight: bounded(0, 10, 1.0, "value of expected international engagement gains")
+    backlash_weight: bounded(0, 10, 1.5, "cost of alienating allied jihadists, convex in crackdown")
+    defection_weight: bounded(0, 10, 1.0, "cost of fighters defecting to ISK")
+    narrative_weight: bounded(0, 10, 1.0, "cost of feeding ISK's 'abandoned jihad' narrative")
+    concession_cost: bounded(0, 10, 2.0, "internal cost of concessions (hard-liners refuse power sharing, women's rights)")
+    lobbying_cost: bounded(0, 10, 0.2, "cost of lobbying effort")
+
+
+class TalibanSpec(Strict):
+    mode: Literal["fixed", "adaptive"] = "fixed"
+    crackdown: bounded(0, 1, 0.3, "restriction of allied militants (0 none, 1 expel)")
+    concessions: bounded(0, 1, 0.05, "movement on inclusive government and women's rights")
+    lobbying: bounded(0, 1, 0.7, "effort put into taking posts and seeking accreditation")
+    legitimacy_need: bounded(0, 10, 1.0, "how much a closer relation with a state is worth to the Taliban")
+    adaptive: TalibanAdaptive = Field(default_factory=TalibanAdaptive)
+
+
+class StateDefaults(Strict):
+    """Per-bloc defaults filled into states that do not set a field themselves."""
+
+    migration_concern: bounded(0, 1) | None = None
+    economic_interest: bounded(0, 1) | None = None
+    conditions_weight: bounded(0, 1) | None = None
+    resistance_support: bounded(0, 1) | None = None
+    exposure: dict[str, Unit] | None = None
+
+
+class StateSpec(Strict):
+    name: str = Field(min_length=1, json_schema_extra=FIXED)
+    bloc: Bloc = Field(json_schema_extra=FIXED)
+    level: Level = Field("none", json_schema_extra=FIXED)
+    exposure: dict[str, Unit] = Field(default_factory=dict, description="terrorism exposure to each militant group")
+    migration_concern: Unit = 0.0
+    economic_interest: Unit = 0.0
+    conditions_weight: Unit = 0.0
+    ties: dict[str, Unit] = Field(default_factory=dict, description="states whose moves this one follows, with weights")
+    resistance_support: Unit = 0.0
+
+
+class MilitantSpec(Strict):
+    name: str = Field(min_length=1, json_schema_extra=FIXED)
+    stance: Literal["allied", "hostile"] = Field(json_schema_extra=FIXED)
+    strength: bounded(0, 1, 0.1, "strength inside Afghanistan (0-1 index)", settable=False)
+    visibility: bounded(0, 1, 0.3, "propaganda exposing Taliban links (allied groups only; ignored for hostile ones)")
+    pool_abroad: bounded(0, 1, 0.0, "veterans abroad (Syria) who may return, same units as strength")
+    growth: bounded(0, 1, 0.02, "monthly logistic recruitment rate")
+    return_rate: bounded(0, 1, 0.02, "monthly share of the pool abroad that returns when conditions are fully conducive")
+    crackdown_effect: bounded(0, 1, 0.05, "monthly strength loss per unit of Taliban crackdown (allied) or pressure (hostile)")
+    defection_share: bounded(0, 1, 0.3, "share of strength lost to crackdown that defects to ISK (allied groups only)")
+    recruits_from_narrative: bounded(0, 1, 0.0, "monthly growth from the 'abandoned jihad' narrative (ISK)")
+
+
+class ResistanceSpec(Strict):
+    name: str = Field(min_length=1, json_schema_extra=FIXED)
+    strength: bounded(0, 1, 0.1, "armed strength (0-1 index)", settable=False)
+    sanctuary: str | None = Field(None, description="state hosting its leaders, or null", json_schema_extra=FIXED)
+    outside_help: bounded(0, 1, 0.0, "monthly growth from outside help")
+    sanctuary_growth: bounded(0, 1, 0.01, "monthly growth while a sanctuary is held")
+    pressure: bounded(0, 1, 0.05, "monthly erosion under Taliban pressure")
+    withdraw_level: Level = Field("hosts_diplomats", description="host level at which it withdraws sanctuary")
+
+
+class MissionSpec(Strict):
+    name: str = Field(min_length=1, json_schema_extra=FIXED)
+    host: str = Field(json_schema_extra=FIXED)
+    city: str = Field(json_schema_extra=FIXED)
+    kind: Literal["embassy", "consulate", "un_mission"] = Field(json_schema_extra=FIXED)
+    controller: Controller = Field("republic", json_schema_extra=FIXED)
+    funds: bounded(-120, 240, 6.0, "reserves in months of running cost", settable=False)
+    revenue: bounded(0, 20, 1.0, "mean monthly consular revenue in running costs (1 = breaks even)")
+
+
+class _Event(Strict):
+    month: int = Field(ge=0, strict=True, description="months after the scenario start")
+    targets: ClassVar[tuple[str, str, str] | None] = None
+    """(field naming its target, scenario list it must name an item of, what to call that item)."""
+
+
+class SetEvent(_Event):
+    kind: Literal["set"]
+    path: str
+    value: Any
+
+
+class RelationEvent(_Event):
+    kind: Literal["relation"]
+    state: str
+    level: Level
+    targets = ("state", "states", "state")
+
+
+class InfluxEvent(_Event):
+    kind: Literal["influx"]
+    group: str
+    amount: bounded(0, 1, None, "strength moved from the pool abroad into Afghanistan")
+    targets = ("group", "militants", "militant group")
+
+
+class WithdrawSanctuaryEvent(_Event):
+    kind: Literal["withdraw_sanctuary"]
+    resistance: str
+    targets = ("resistance", "resistance", "resistance group")
+
+
+class CloseMissionEvent(_Event):
+    kind: Literal["close_mission"]
+    mission: str
+    targets = ("mission", "missions", "mission")
+
+
+Event = Annotated[
+    Union[SetEvent, RelationEvent, InfluxEvent, WithdrawSanctuaryEvent, CloseMissionEvent],
+    Field(discriminator="kind"),
+]
+EVENT_KINDS: dict[str, type[_Event]] = {
+    get_args(cls.model_fields["kind"].annotation)[0]: cls for cls in get_args(get_args(Event)[0])
+}
+"""Every event kind by its ``kind`` tag: the one list of kinds that messages and the model read."""
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    start: str = Field(description="first month, YYYY-MM")
+    horizon_months: int = Field(120, ge=1, le=1200, strict=True)
+    world: World = Field(default_factory=World)
+    rules: Rules = Field(default_factory=Rules)
+    taliban: TalibanSpec = Field(default_factory=TalibanSpec)
+    bloc_defaults: dict[Bloc, StateDefaults] = Field(default_factory=dict)
+    states: list[StateSpec] = Field(min_length=1)
+    militants: list[MilitantSpec] = Field(default_factory=list)
+    resistance: list[ResistanceSpec] = Field(default_factory=list)
+    missions: list[MissionSpec] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+            raise ValueError(f"must be a month written YYYY-MM, got {v!r}")
+        return v
+
+    def canonical(self) -> dict[str, Any]:
+        """The resolved scenario as plain data (what ``recogsim show`` prints and manifests store)."""
+        return self.model_dump(mode="json")
+
+    def digest(self) -> str:
+        """Stable hash of the resolved scenario, for manifests and resume checks."""
+        blob = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+
+def level_index(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def slug(name: str) -> str:
+    """A name as it appears in column names (``strength_<group>``, ``max_level_<state>``)."""
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")

@@ -1,0 +1,1 @@
+"""The model: its output record, its pure decision rules, its agents and the Mesa model."""

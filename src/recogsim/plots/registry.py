@@ -1,0 +1,124 @@
+"""Plot kinds by their command-line names, and the figure of each for a set of results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..analysis import sweeps as analysis
+from ..analysis.statistics import level_probabilities
+from ..analysis.sweeps import RECOGNIZED
+from ..runs.store import EnsembleResult, SweepResult
+from .common import new_axes
+from .ensemble import fan_chart, missions_by_controller, outcome_distribution, state_levels, survival_curve
+from .sweep import SweepPlotError, swept, point_distributions, sensitivity_bars, sweep_heatmap, sweep_response
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One plot the CLI offers: the plotting function, a one-line description, a figure builder."""
+
+    function: Callable
+    description: str
+    build: Callable[[dict[str, EnsembleResult], str | None], Axes | np.ndarray]
+
+
+def _horizon(result: EnsembleResult) -> int:
+    h = result.manifest.get("horizon_months")
+    return int(h) if h is not None else int(result.series["month"].max())
+
+
+def _build_states(results: dict[str, EnsembleResult], _series: str | None) -> np.ndarray:
+    """One heat map per scenario, all with the row order of the pooled ranking so rows line up."""
+    pooled = pd.concat([r.states for r in results.values()], ignore_index=True)
+    order = list(level_probabilities(pooled).index)
+    height = 1.0 + 0.24 * len(order)
+    axes = new_axes(len(results), None, len(results), (4.6 if len(results) > 1 else 5.5, height))
+    for i, (a, (label, r)) in enumerate(zip(axes, results.items())):
+        state_levels(r.states, ax=a, order=order)
+        a.set_title(f"{label}: P(reached level by horizon)" if label else a.get_title(), fontsize="medium")
+        if i:
+            a.tick_params(labelleft=False)
+    return axes
+
+
+KINDS: dict[str, Kind] = {
+    "fan": Kind(fan_chart, "median and 50%/90% bands of one series over time",
+                lambda res, col: fan_chart({k: r.series for k, r in res.items()},
+                                           col or "countries_taliban_presence")),
+    "survival": Kind(survival_curve, "Kaplan-Meier curve of time to the first de jure recognition",
+                     lambda res, _: survival_curve({k: r.runs for k, r in res.items()},
+                                                   {k: _horizon(r) for k, r in res.items()})),
+    "distribution": Kind(outcome_distribution, "outcomes at the horizon across runs, per scenario",
+                         lambda res, _: outcome_distribution({k: r.runs for k, r in res.items()})),
+    "states": Kind(state_levels, "per-state probability of reaching each relation level",
+                   _build_states),
+    "missions": Kind(missions_by_controller, "posts abroad by controller over time",
+                     lambda res, _: missions_by_controller({k: r.series for k, r in res.items()})),
+}
+"""Plot kinds by CLI name. ``plot_kind`` builds the figure; ``description`` suits ``--help``."""
+
+
+def plot_kind(kind: str, results: Mapping[str, EnsembleResult], series: str | None = None) -> Figure:
+    """The figure of one plot kind for results keyed by scenario label (what the CLI saves).
+
+    ``series`` is the column of a fan chart (default ``countries_taliban_presence``); other kinds
+    ignore it. The figure is detached from pyplot, so callers need not close it.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown plot kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if not results:
+        raise ValueError("no results to plot")
+    drawn = KINDS[kind].build(dict(results), series)
+    fig = np.ravel(drawn)[0].figure
+    plt.close(fig)  # leave pyplot's figure list as it was; the Figure itself still saves
+    return fig
+
+
+SWEEP_KINDS = {"heatmap", "response", "sensitivity", "distribution"}
+"""Sweep plot kinds by CLI name; :func:`plot_sweep_kind` builds them."""
+
+
+def _heatmap_of(result: SweepResult, outcome: str, x: str | None, y: str | None) -> Axes:
+    analysis.outcome_values(result, outcome)  # unknown or censored outcomes fail here, naming --outcome
+    params = swept(result)
+    if len(params) < 2:
+        raise SweepPlotError(None, "--kind", f"a heatmap needs two swept parameters; this sweep varies only "
+                                             f"{params[0]!r} (use --kind response)")
+    x = x or (params[0] if y != params[0] else params[1])
+    y = y or next(p for p in params if p != x)
+    value = "p_recognition" if outcome == RECOGNIZED else f"mean_{outcome}"
+    return sweep_heatmap(analysis.summarize(result), x, y, value)
+
+
+def plot_sweep_kind(kind: str, result: SweepResult, outcome: str = RECOGNIZED, x: str | None = None,
+                    y: str | None = None, method: str | None = None) -> Figure:
+    """The figure of one sweep plot kind (what ``recogsim plot SWEEP_DIR --kind ...`` saves).
+
+    ``x``/``y`` pick parameters (heatmap: default the first two; response: ``x``, default the
+    first); ``method`` is passed to analysis.sensitivity, which refuses designs other than sobol or
+    morris. The figure is detached from pyplot, so callers need not close it.
+    """
+    if kind not in SWEEP_KINDS:
+        raise SweepPlotError(None, "--kind", f"unknown sweep plot kind {kind!r}; expected one of "
+                                             f"{', '.join(sorted(SWEEP_KINDS))}")
+    params = swept(result)
+    for flag, name in (("--x", x), ("--y", y)):
+        if name is not None and name not in params:
+            raise SweepPlotError(None, flag, f"no parameter {name!r} in this sweep; it varies {', '.join(params)}")
+    if kind == "heatmap":
+        ax = _heatmap_of(result, outcome, x, y)
+    elif kind == "response":
+        ax = sweep_response(result, x or params[0], outcome)
+    elif kind == "sensitivity":
+        ax = sensitivity_bars(analysis.sensitivity(result, method, outcome), outcome=outcome)
+    else:
+        ax = point_distributions(result, outcome)
+    plt.close(ax.figure)  # detached like plot_kind: the Figure still saves
+    return ax.figure

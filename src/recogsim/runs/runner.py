@@ -1,0 +1,155 @@
+"""The one runner: every run of a plan, in tasks on an executor, into a sink.
+
+An ensemble (:func:`run_ensemble`) and a sweep (:func:`run_sweep`) are both a :class:`~.plan.Plan`
+run by :func:`run_plan`; they differ only in the plan (one point and every table, or a design and
+the chosen outcomes) and in the sink (memory, or a results folder that can be resumed).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from ..config.calendar import month_labels
+from ..config.experiment import Experiment, LoadedExperiment, point_scenario
+from ..config.schema import Scenario
+from ..model.model import RecognitionModel
+from . import plan as plans
+from .executors import Pool, open_pool
+from .plan import IDENTITY, Plan, Task
+from .store import ChunkStore, EnsembleResult, MemorySink, check_folder, finish_folder, frame, start_folder
+
+IN_FLIGHT_PER_WORKER = 2
+"""Tasks submitted ahead per worker: enough to keep workers busy, few enough that results reach
+the disk as they finish and a large design is not handed to the executor all at once."""
+
+
+# ---------------------------------------------------------------- the work a worker does
+def run_task(scenario: Scenario, experiment: Experiment | None, schemas: dict[str, pa.Schema],
+             task: Task) -> dict[str, pa.Table]:
+    """Simulate a task's runs and return their rows of each table, typed by the output record."""
+    cols: dict[str, dict[str, list]] = {name: {c: [] for c in sch.names} for name, sch in schemas.items()}
+    for point, values, reps in task:
+        scen = scenario if experiment is None else point_scenario(scenario, experiment, values)
+        dates = np.array(month_labels(scen.start, scen.horizon_months), dtype=object)
+        for rep, seed in reps:
+            model = RecognitionModel(scen, seed=seed)
+            model.run()
+            keys = {"point": point, "replication": rep, "seed": seed}
+            outcome = model.outcome()
+            for c in cols["runs"]:
+                cols["runs"][c].append(keys[c] if c in keys else outcome[c])
+            if "series" in cols:
+                series = model.datacollector.model_vars
+                n = model.month + 1
+                keys.update(month=np.arange(n), date=dates[:n])
+                for c in cols["series"]:
+                    cols["series"][c].append(np.broadcast_to(keys[c], n) if c in keys else np.asarray(series[c]))
+            if "states" in cols:
+                states = model.state_table()
+                n = len(states["state"])
+                for c in cols["states"]:
+                    cols["states"][c].append(np.full(n, keys[c]) if c in keys else states[c])
+    out = {"runs": pa.table({c: pa.array(v, schemas["runs"].field(c).type) for c, v in cols["runs"].items()},
+                            schema=schemas["runs"])}
+    for name in ("series", "states"):
+        if name in cols:
+            out[name] = pa.table({c: pa.array(np.concatenate(v) if v else [], schemas[name].field(c).type)
+                                  for c, v in cols[name].items()}, schema=schemas[name])
+    return out
+
+
+# ---------------------------------------------------------------- the runner
+def run_plan(plan: Plan, sink: MemorySink | ChunkStore, pool: Pool, *, progress: bool | None = None,
+             chunk_runs: int = 500, on_result: Callable[[int], None] | None = None) -> None:
+    """Run every run of ``plan`` that ``sink`` does not hold yet. Finished runs reach the sink
+    every ``chunk_runs`` runs and whenever the run stops, for whatever reason.
+    ``on_result(n_done)`` is called after each finished task (for progress hooks and tests)."""
+    done = sink.done()
+    jobs = plan.jobs()
+    todo = [j for j in jobs if (j[0], j[1]) not in done]
+    tasks = plan.tasks(todo, pool.task_size(len(todo)))
+    scenario = pool.share(plan.scenario)
+    experiment = None if plan.experiment is None else pool.share(plan.experiment)
+    schemas = plan.schemas()
+    # progress=None: a bar only when stderr is a terminal (tqdm's own rule)
+    bar = tqdm(total=len(jobs), initial=len(done), desc=plan.name, unit="run",
+               disable=None if progress is None else not progress)
+    pending: list[dict[str, pa.Table]] = []
+    running: set[cf.Future] = set()
+    finished, queue = len(done), iter(tasks)
+    try:
+        while True:
+            while len(running) < IN_FLIGHT_PER_WORKER * pool.workers:
+                task = next(queue, None)
+                if task is None:
+                    break
+                running.add(pool.executor.submit(run_task, scenario, experiment, schemas, task))
+            if not running:
+                break
+            ready, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for fut in ready:
+                result = fut.result()
+                pending.append(result)
+                n = result["runs"].num_rows
+                finished += n
+                bar.update(n)
+                if sum(r["runs"].num_rows for r in pending) >= chunk_runs:
+                    sink.write(pending)
+                    pending = []
+                if on_result is not None:
+                    on_result(finished)
+    finally:  # whatever stops the run, finished runs reach the sink for --resume
+        for fut in running:
+            fut.cancel()
+        if pending:
+            sink.write(pending)
+        bar.close()
+
+
+def _run_into_folder(plan: Plan, out: Path, *, resume: bool, flag: str, progress: bool | None, chunk_runs: int,
+                     on_result: Callable[[int], None] | None, **where: Any) -> Path:
+    meta = plan.manifest()
+    if check_folder(out, meta, IDENTITY, resume, flag) == "complete":
+        return out  # resuming finished runs: nothing to run, nothing to rewrite
+    with open_pool(**where) as pool:
+        start_folder(out, meta, plan.points_table())  # written only once the workers are there
+        store = ChunkStore(out, plan.schemas())
+        run_plan(plan, store, pool, progress=progress, chunk_runs=chunk_runs, on_result=on_result)
+    finish_folder(store, meta)
+    return out
+
+
+def run_ensemble(scenario: Scenario, replications: int, seed: int = 0, workers: int = 1,
+                 progress: bool | None = None) -> EnsembleResult:
+    """``replications`` independent runs of ``scenario``, in memory; identical for any ``workers``."""
+    plan = plans.ensemble(scenario, replications, seed)
+    sink = MemorySink(plan.schemas())
+    with open_pool(workers) as pool:
+        run_plan(plan, sink, pool, progress=progress)
+    tables = {name: frame(t) for name, t in sink.tables().items()}
+    return EnsembleResult(tables["runs"], tables["series"], tables["states"], {**plan.manifest(), "status": "complete"})
+
+
+def run_ensemble_to(scenario: Scenario, replications: int, out: str | Path, seed: int = 0, workers: int = 1,
+                    resume: bool = False, progress: bool | None = None, chunk_runs: int = 500,
+                    on_result: Callable[[int], None] | None = None) -> Path:
+    """An ensemble written to a results folder as its runs finish (resumable with ``resume``)."""
+    return _run_into_folder(plans.ensemble(scenario, replications, seed), Path(out), resume=resume, flag="--out",
+                            progress=progress, chunk_runs=chunk_runs, on_result=on_result, workers=workers)
+
+
+def run_sweep(
+    loaded: LoadedExperiment, out: str | Path, *, workers: int = 1, scheduler: str | None = None,
+    dask_local: int | None = None, resume: bool = False, chunk_runs: int = 500, progress: bool | None = None,
+    on_result: Callable[[int], None] | None = None, connect_timeout: float = 30.0,
+) -> Path:
+    """Run (or finish) an experiment's design into the folder ``out``; returns ``out``."""
+    return _run_into_folder(plans.sweep(loaded), Path(out), resume=resume, flag="--out", progress=progress,
+                            chunk_runs=chunk_runs, on_result=on_result, workers=workers, scheduler=scheduler,
+                            dask_local=dask_local, connect_timeout=connect_timeout)

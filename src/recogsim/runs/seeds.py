@@ -1,0 +1,22 @@
+"""Every run's seed, from the root seed and the run's place in the design alone.
+
+``SeedSequence(root, spawn_key=key)`` with key ``(replication,)`` for a one-point design (an
+ensemble) and ``(point, replication)`` otherwise. A run's result therefore depends on nothing but
+(scenario, root seed, key): not on the number of workers, the task sizes, the executor or the
+order in which runs finish; and a one-point sweep repeats an ensemble's runs exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def replication_seed(root: int, *key: int) -> int:
+    """A 63-bit seed for one run, from the root seed and the run's key."""
+    words = np.random.SeedSequence(root, spawn_key=tuple(key)).generate_state(2, dtype=np.uint32)
+    return int((int(words[0]) << 32 | int(words[1])) & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+def run_key(point: int, replication: int, n_points: int) -> tuple[int, ...]:
+    """The spawn key of a run: ``(replication,)`` in a one-point design, else ``(point, replication)``."""
+    return (replication,) if n_points == 1 else (point, replication)

@@ -1,0 +1,278 @@
+"""Results: where finished runs go while a plan runs, and the folders they end in.
+
+Two sinks take finished runs as Arrow tables with the output record's schemas: :class:`MemorySink`
+(an ensemble returned to Python) and :class:`ChunkStore` (a results folder: runs accumulate in
+``chunks/``, each chunk written to a temporary name and renamed, so a killed run loses nothing it
+finished and ``--resume`` redoes nothing). Both consolidate the same way, sorted by point and
+replication, so the files are the same bit for bit whatever the executor, the number of workers,
+the order runs finish in, or how many times a run was interrupted.
+
+A results folder holds ``runs.parquet``, ``series.parquet`` (ensembles; sweeps with
+``keep_series``), ``states.parquet`` (ensembles), ``points.parquet`` (sweeps) and
+``manifest.json``, whose ``status`` is ``running`` until the tables are consolidated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..config.schema import Scenario
+from ..errors import InputError
+from ..model import record
+
+TABLES = ("runs", "series", "states")
+SORT_KEYS = ("point", "replication")
+CHUNK = re.compile(r"^runs-(\d{6})\.parquet$")
+
+
+class StoreError(InputError):
+    """A results folder that cannot be started, resumed, read or consolidated as asked."""
+
+
+# ---------------------------------------------------------------- result classes
+@dataclass
+class EnsembleResult:
+    """An ensemble's three tables and its manifest (see README, "Results")."""
+
+    runs: pd.DataFrame
+    series: pd.DataFrame
+    states: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SweepResult:
+    """A sweep folder read back: the design points, one row per run, series if kept, the manifest."""
+
+    points: pd.DataFrame
+    runs: pd.DataFrame
+    series: pd.DataFrame | None
+    manifest: dict[str, Any]
+
+
+def frame(table: pa.Table) -> pd.DataFrame:
+    """A table as pandas, nullable whole-number columns as ``Int64`` (not floats with NaN)."""
+    df = table.to_pandas()
+    for f in table.schema:
+        if pa.types.is_integer(f.type) and f.nullable:
+            df[f.name] = df[f.name].astype("Int64")
+    return df
+
+
+# ---------------------------------------------------------------- atomic files
+def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
+    """Call ``write(tmp_path)`` then rename over ``path``; the temp file is removed on failure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    atomic_write(path, lambda tmp: pq.write_table(table.replace_schema_metadata(None), tmp))
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n"))
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / "manifest.json"
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise StoreError(str(folder), None, "not a results folder (no manifest.json)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(str(path), None, f"unreadable manifest ({exc.__class__.__name__}); cannot tell what "
+                                          "this folder holds") from None
+    if not isinstance(data, dict):
+        raise StoreError(str(path), None, f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _read_table(path: Path) -> pa.Table:
+    if not path.exists():
+        raise StoreError(str(path), None, "missing: not a complete results folder")
+    try:
+        return pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise StoreError(str(path), None, f"unreadable Parquet file ({exc.__class__.__name__})") from None
+
+
+# ---------------------------------------------------------------- sinks
+def consolidate(parts: dict[str, list[pa.Table]], schemas: dict[str, pa.Schema]) -> dict[str, pa.Table]:
+    """Each table's parts concatenated and sorted by point and replication (a stable sort, so a
+    run's months and states keep their order)."""
+    out = {}
+    for name, sch in schemas.items():
+        pieces = parts.get(name) or [sch.empty_table()]
+        table = pa.concat_tables([p.cast(sch) for p in pieces])
+        keys = [(k, "ascending") for k in SORT_KEYS if k in sch.names]
+        out[name] = table.sort_by(keys).combine_chunks()
+    return out
+
+
+class MemorySink:
+    """Finished runs kept in memory (an ensemble returned to Python)."""
+
+    def __init__(self, schemas: dict[str, pa.Schema]):
+        self.schemas = schemas
+        self.parts: dict[str, list[pa.Table]] = {name: [] for name in schemas}
+
+    def done(self) -> set[tuple[int, int]]:
+        return set()
+
+    def write(self, results: list[dict[str, pa.Table]]) -> None:
+        for res in results:
+            for name, table in res.items():
+                self.parts[name].append(table)
+
+    def tables(self) -> dict[str, pa.Table]:
+        return consolidate(self.parts, self.schemas)
+
+
+class ChunkStore:
+    """Finished runs on disk in numbered chunks; a chunk counts only once its runs file exists
+    (the other tables of a chunk are written first)."""
+
+    def __init__(self, out: Path, schemas: dict[str, pa.Schema]):
+        self.out, self.dir, self.schemas = out, out / "chunks", schemas
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for tmp in self.dir.glob(".*.tmp"):  # debris of a write that was killed
+            tmp.unlink()
+        numbers = {int(m.group(1)) for f in self.dir.iterdir() if (m := CHUNK.match(f.name))}
+        for orphan in self.dir.glob("*-*.parquet"):  # other tables written, runs not: redo those runs
+            if int(orphan.stem.split("-")[1]) not in numbers:
+                orphan.unlink()
+        self.next = max(numbers, default=-1) + 1
+
+    def done(self) -> set[tuple[int, int]]:
+        done: set[tuple[int, int]] = set()
+        for f in sorted(self.dir.glob("runs-*.parquet")):
+            t = pq.read_table(f)
+            points = t["point"].to_pylist() if "point" in t.column_names else [0] * t.num_rows
+            done.update(zip(points, t["replication"].to_pylist()))
+        return done
+
+    def write(self, results: list[dict[str, pa.Table]]) -> None:
+        n = self.next
+        for name in sorted(self.schemas, key=lambda t: t == "runs"):  # runs last: it marks the chunk done
+            table = pa.concat_tables([r[name] for r in results])
+            write_table(table, self.dir / f"{name}-{n:06d}.parquet")
+        self.next += 1
+
+    def tables(self) -> dict[str, pa.Table]:
+        parts = {name: [pq.read_table(f, schema=sch) for f in sorted(self.dir.glob(f"{name}-*.parquet"))]
+                 for name, sch in self.schemas.items()}
+        return consolidate(parts, self.schemas)
+
+    def remove_chunks(self) -> None:
+        remove_chunks(self.dir)
+
+
+def remove_chunks(folder: Path) -> None:
+    if folder.is_dir():
+        for f in folder.iterdir():
+            f.unlink()
+        folder.rmdir()
+
+
+# ---------------------------------------------------------------- folders
+def check_folder(out: Path, meta: dict[str, Any], identity: tuple[str, ...], resume: bool, flag: str) -> str:
+    """Refuse a folder that cannot take these runs; returns its state: "new", "running" or "complete"."""
+    if (out / "manifest.json").exists():
+        old = read_manifest(out)
+        if not resume:
+            raise StoreError(str(out), flag, "already holds results; use --resume to continue or reuse them, "
+                                             "or choose another folder")
+        for key in identity:
+            if old.get(key) != meta.get(key):
+                raise StoreError(str(out), "--resume", f"these results were made with another {key.replace('_', ' ')} "
+                                                       f"({str(old.get(key))[:12]} there, {str(meta.get(key))[:12]} "
+                                                       "now); choose another folder")
+        if old.get("status") == "complete" and (out / "runs.parquet").exists():
+            remove_chunks(out / "chunks")  # a kill between marking complete and tidying up
+            return "complete"
+        return "running"
+    if out.exists() and not out.is_dir():
+        raise StoreError(str(out), flag, "expected a folder, found a file")
+    if out.exists() and any(f.name != "chunks" for f in out.iterdir()):
+        raise StoreError(str(out), flag, "folder is not empty and holds no results manifest; choose another folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(str(out), flag, f"cannot create folder ({exc.strerror})") from None
+    return "new"
+
+
+def start_folder(out: Path, meta: dict[str, Any], points: pa.Table | None) -> None:
+    write_json({**meta, "status": "running"}, out / "manifest.json")
+    if points is not None:
+        write_table(points, out / "points.parquet")
+
+
+def finish_folder(store: ChunkStore, meta: dict[str, Any]) -> None:
+    """Consolidate, mark complete, then drop the chunks: in this order a kill in between loses nothing."""
+    for name, table in store.tables().items():
+        write_table(table, store.out / f"{name}.parquet")
+    write_json({**meta, "status": "complete"}, store.out / "manifest.json")
+    store.remove_chunks()
+
+
+def write_results(result: EnsembleResult, out: str | Path) -> Path:
+    """Write an ensemble held in memory to a folder (the same files ``recogsim run`` writes)."""
+    out = Path(out)
+    scenario_cols = {"runs": result.runs, "series": result.series, "states": result.states}
+    for name, df in scenario_cols.items():
+        sch = record.schema(name, list(df.columns), Scenario.model_validate(result.manifest["scenario"]))
+        write_table(pa.Table.from_pandas(df, schema=sch, preserve_index=False), out / f"{name}.parquet")
+    write_json(result.manifest, out / "manifest.json")
+    return out
+
+
+def is_sweep(directory: str | Path) -> bool:
+    return (Path(directory) / "points.parquet").exists()
+
+
+def _complete(d: Path, what: str) -> dict[str, Any]:
+    if not d.is_dir():
+        raise StoreError(str(d), None, f"not a results folder (expected {what} and manifest.json)")
+    manifest = read_manifest(d)
+    if manifest.get("status", "complete") != "complete" or not (d / "runs.parquet").exists():
+        raise StoreError(str(d), None, "the runs in this folder are not finished; finish them by running the same "
+                                       "command with --resume")
+    return manifest
+
+
+def load_results(directory: str | Path) -> EnsembleResult:
+    """Read an ensemble's folder back; a missing or unreadable file is a one-line error."""
+    d = Path(directory)
+    manifest = _complete(d, "runs.parquet, series.parquet, states.parquet")
+    tables = {name: frame(_read_table(d / f"{name}.parquet")) for name in TABLES}
+    return EnsembleResult(tables["runs"], tables["series"], tables["states"], manifest)
+
+
+def load_sweep(directory: str | Path) -> SweepResult:
+    d = Path(directory)
+    if not (d / "points.parquet").exists():
+        raise StoreError(str(d), None, "not a sweep results folder (expected points.parquet, runs.parquet, "
+                                       "manifest.json)")
+    manifest = _complete(d, "points.parquet, runs.parquet")
+    series = frame(_read_table(d / "series.parquet")) if (d / "series.parquet").exists() else None
+    return SweepResult(frame(_read_table(d / "points.parquet")), frame(_read_table(d / "runs.parquet")), series,
+                       manifest)
