@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from recogsim import cli
-from recogsim.ensemble import replication_seed
+from recogsim.runs.seeds import replication_seed
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny.yaml"
@@ -226,14 +226,14 @@ def test_plot_a_folder_that_is_not_results(tmp_path, capsys):
     rc = call(["plot", empty, "--kind", "survival", "-o", tmp_path / "x.png"])
     line = one_line_error(capsys.readouterr().err)
     assert rc == 2
-    assert str(empty) in line and "runs.parquet" in line and "not a complete results directory" in line
+    assert str(empty) in line and "runs.parquet" in line and "not a results folder" in line
     assert not (tmp_path / "x.png").exists()
 
 
 def test_plot_a_folder_that_does_not_exist(tmp_path, capsys):
     rc = call(["plot", tmp_path / "nowhere", "--kind", "survival", "-o", tmp_path / "x.png"])
     line = one_line_error(capsys.readouterr().err)
-    assert rc == 2 and str(tmp_path / "nowhere") in line and "not a results directory" in line
+    assert rc == 2 and str(tmp_path / "nowhere") in line and "not a results folder" in line
 
 
 def test_plot_a_damaged_manifest(tiny_results, tmp_path, capsys):

@@ -16,7 +16,7 @@ from typing import Any
 
 _EXPORTS = {
     "load_scenario": ("recogsim.config.loading", "load"),
-    "load_experiment": ("recogsim.config.experiment", "load"),
+    "load_experiment": ("recogsim.runs.plan", "load_experiment"),
     "RecognitionModel": ("recogsim.model.model", "RecognitionModel"),
     "run_ensemble": ("recogsim.runs.runner", "run_ensemble"),
     "run_ensemble_to": ("recogsim.runs.runner", "run_ensemble_to"),

@@ -245,12 +245,10 @@ def _plot_sweep(args: argparse.Namespace, output: Path) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .analysis.sweeps import summarize
-    from .config import experiment
-    from .runs import plan
+    from .runs.plan import load_experiment
     from .runs.runner import run_sweep
 
-    loaded = experiment.load(args.experiment)
-    plan.sweep(loaded)  # outcomes checked before any folder is touched
+    loaded = load_experiment(args.experiment)  # everything checked before any folder is touched
     out = args.out or Path("results") / "sweeps" / loaded.experiment.name
     run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
                     resume=args.resume, chunk_runs=args.chunk)

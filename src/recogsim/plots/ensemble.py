@@ -59,11 +59,11 @@ def fan_chart(series: Frames, column: str, ax: Axes | None = None, bands: bool =
     handles = []
     for i, (label, df) in enumerate(frames.items()):
         q = quantiles(df, column)
-        colour = colour(i)
+        c = colour(i)
         if bands:
-            ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.15, linewidth=0)
-            ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.3, linewidth=0)
-        (line,) = ax.plot(q.index, q[0.5], color=colour, linewidth=2, label=f"{label} (median)" if label else "median")
+            ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, linewidth=0)
+            ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.3, linewidth=0)
+        (line,) = ax.plot(q.index, q[0.5], color=c, linewidth=2, label=f"{label} (median)" if label else "median")
         handles.append(line)
     if bands:
         handles += [Patch(color="0.5", alpha=0.45, label="middle 50% of runs"),

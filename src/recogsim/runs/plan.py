@@ -9,11 +9,13 @@ here against the output record (the config layer, where experiment files are rea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from ..config import experiment
 from ..config.designs import DESIGNS
 from ..config.experiment import Experiment, ExperimentError, LoadedExperiment
 from ..config.schema import Scenario
@@ -133,8 +135,9 @@ class Plan:
         return meta
 
 
-IDENTITY = ("kind", "scenario_hash", "experiment_hash", "root_seed", "replications")
-"""Manifest keys that must match for ``--resume`` to continue a folder's runs."""
+IDENTITY = {"kind": "kind of run", "experiment_hash": "experiment", "scenario_hash": "scenario",
+            "root_seed": "root seed", "replications": "number of replications"}
+"""Manifest keys that must match for ``--resume`` to continue a folder's runs, and what they name."""
 
 
 def _plain(v: Any) -> Any:
@@ -149,8 +152,9 @@ def ensemble(scenario: Scenario, replications: int, seed: int = 0) -> Plan:
                 keep_series=True, keep_states=True)
 
 
-def sweep(loaded: LoadedExperiment) -> Plan:
-    """An experiment's design; its outcomes checked against the output record."""
+def outcomes_of(loaded: LoadedExperiment) -> list[str]:
+    """The run outcomes an experiment keeps (the record's defaults if it names none), each checked
+    against the output record for its scenario."""
     exp, scenario = loaded.experiment, loaded.scenario
     known = record.run_outcomes(scenario)
     outcomes = record.default_outcomes(scenario) if exp.outcomes is None else exp.outcomes
@@ -163,6 +167,20 @@ def sweep(loaded: LoadedExperiment) -> Plan:
             raise ExperimentError(loaded.file, f"outcomes[{i}]",
                                   f"duplicate outcome {name!r} (first at outcomes[{seen[name]}])")
         seen[name] = i
+    return list(outcomes)
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Read an experiment file and check all of it, its outcomes included (``recogsim.load_experiment``)."""
+    loaded = experiment.load(path)
+    outcomes_of(loaded)
+    return loaded
+
+
+def sweep(loaded: LoadedExperiment) -> Plan:
+    """An experiment's design, its outcomes checked against the output record."""
+    exp = loaded.experiment
+    outcomes = outcomes_of(loaded)
     X = DESIGNS[exp.design.kind].sample(exp.design, exp.parameters, exp.seed)
-    return Plan(exp.name, scenario, exp.replications, exp.seed, list(outcomes), keep_series=exp.keep_series,
+    return Plan(exp.name, loaded.scenario, exp.replications, exp.seed, outcomes, keep_series=exp.keep_series,
                 keep_states=False, experiment=exp, X=np.asarray(X, dtype=object))

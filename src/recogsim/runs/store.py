@@ -193,18 +193,18 @@ def remove_chunks(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------- folders
-def check_folder(out: Path, meta: dict[str, Any], identity: tuple[str, ...], resume: bool, flag: str) -> str:
+def check_folder(out: Path, meta: dict[str, Any], identity: dict[str, str], resume: bool, flag: str) -> str:
     """Refuse a folder that cannot take these runs; returns its state: "new", "running" or "complete"."""
     if (out / "manifest.json").exists():
         old = read_manifest(out)
         if not resume:
             raise StoreError(str(out), flag, "already holds results; use --resume to continue or reuse them, "
                                              "or choose another folder")
-        for key in identity:
+        for key, what in identity.items():
             if old.get(key) != meta.get(key):
-                raise StoreError(str(out), "--resume", f"these results were made with another {key.replace('_', ' ')} "
-                                                       f"({str(old.get(key))[:12]} there, {str(meta.get(key))[:12]} "
-                                                       "now); choose another folder")
+                raise StoreError(str(out), "--resume", f"the {what} changed since these results were started "
+                                                       f"({key} {str(old.get(key))[:12]} there, "
+                                                       f"{str(meta.get(key))[:12]} now); choose another folder")
         if old.get("status") == "complete" and (out / "runs.parquet").exists():
             remove_chunks(out / "chunks")  # a kill between marking complete and tidying up
             return "complete"
@@ -250,12 +250,13 @@ def is_sweep(directory: str | Path) -> bool:
 
 
 def _complete(d: Path, what: str) -> dict[str, Any]:
-    if not d.is_dir():
+    if not (d / "manifest.json").is_file():
         raise StoreError(str(d), None, f"not a results folder (expected {what} and manifest.json)")
     manifest = read_manifest(d)
     if manifest.get("status", "complete") != "complete" or not (d / "runs.parquet").exists():
-        raise StoreError(str(d), None, "the runs in this folder are not finished; finish them by running the same "
-                                       "command with --resume")
+        command = "recogsim sweep EXPERIMENT" if manifest.get("kind") == "sweep" else "recogsim run SCENARIO"
+        raise StoreError(str(d), None, f"the runs in this folder are not finished; finish them with `{command} "
+                                       f"--out {d if manifest.get('kind') == 'sweep' else d.parent} --resume`")
     return manifest
 
 

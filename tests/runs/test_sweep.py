@@ -13,14 +13,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from recogsim import experiment as ex
-from recogsim import executors, sweep
-from recogsim.analysis import sensitivity, summarize
+from recogsim.config import experiment as ex
+from recogsim.runs import executors
+from recogsim.runs.runner import run_sweep
+from recogsim.analysis.sweeps import sensitivity, summarize
 from recogsim.cli import main
 from recogsim.errors import InputError
-from recogsim.store import load_sweep
+from recogsim.runs.store import load_sweep
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ("points.parquet", "runs.parquet", "series.parquet", "manifest.json")
 
 
@@ -47,7 +48,7 @@ def same_files(a: Path, b: Path) -> None:
 def reference(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ref")
     loaded = ex.load(write_experiment(folder))
-    return loaded, sweep.run_sweep(loaded, folder / "out", workers=1, progress=False)
+    return loaded, run_sweep(loaded, folder / "out", workers=1, progress=False)
 
 
 def test_reference_sweep_has_every_run(reference):
@@ -66,15 +67,15 @@ def test_reference_sweep_has_every_run(reference):
 
 def test_two_workers_and_dask_give_identical_files(reference, tmp_path):
     loaded, out = reference
-    same_files(out, sweep.run_sweep(loaded, tmp_path / "two", workers=2, chunk_runs=7, progress=False))
-    same_files(out, sweep.run_sweep(loaded, tmp_path / "dask", dask_local=2, chunk_runs=5, progress=False))
+    same_files(out, run_sweep(loaded, tmp_path / "two", workers=2, chunk_runs=7, progress=False))
+    same_files(out, run_sweep(loaded, tmp_path / "dask", dask_local=2, chunk_runs=5, progress=False))
 
 
 def test_sigkill_then_resume_gives_the_same_files(reference, tmp_path):
     loaded, out = reference
     # a bigger design so there is time to kill it part-way
     path = write_experiment(tmp_path, replications=40, keep_series=True)
-    full = sweep.run_sweep(ex.load(path), tmp_path / "full", workers=1, progress=False)
+    full = run_sweep(ex.load(path), tmp_path / "full", workers=1, progress=False)
     target = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "recogsim.cli", "sweep", str(path), "--out", str(target),
                              "--workers", "1", "--chunk", "20"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -96,21 +97,21 @@ def test_resume_refuses_a_changed_experiment_or_scenario(reference, tmp_path):
     own.write_text((DATA / "tiny.yaml").read_text())
     path = write_experiment(tmp_path, scenario=str(own))
     out = tmp_path / "out"
-    sweep.run_sweep(ex.load(path), out, workers=1, progress=False)
-    with pytest.raises(InputError, match="already holds sweep results"):
-        sweep.run_sweep(ex.load(path), out, workers=1, progress=False)
+    run_sweep(ex.load(path), out, workers=1, progress=False)
+    with pytest.raises(InputError, match="already holds results"):
+        run_sweep(ex.load(path), out, workers=1, progress=False)
     changed = write_experiment(tmp_path, name="exp2", scenario=str(own), replications=5)
     with pytest.raises(InputError, match="experiment changed"):
-        sweep.run_sweep(ex.load(changed), out, resume=True, progress=False)
+        run_sweep(ex.load(changed), out, resume=True, progress=False)
     original = own.read_text()
     own.write_text(original.replace("migration_pressure: 0.6", "migration_pressure: 0.7"))
     with pytest.raises(InputError, match="scenario changed"):
-        sweep.run_sweep(ex.load(path), out, resume=True, progress=False)
+        run_sweep(ex.load(path), out, resume=True, progress=False)
     own.write_text(original)
     # resuming a complete sweep redoes nothing and changes nothing
     before = {n: (out / n).read_bytes() for n in ("runs.parquet", "points.parquet", "manifest.json")}
     ran = []
-    sweep.run_sweep(ex.load(path), out, resume=True, progress=False, on_result=ran.append)
+    run_sweep(ex.load(path), out, resume=True, progress=False, on_result=ran.append)
     assert ran == []
     assert before == {n: (out / n).read_bytes() for n in before}
 
@@ -119,7 +120,7 @@ def test_a_dask_worker_killed_mid_sweep_costs_only_a_retry(reference, tmp_path):
     from distributed import Client, LocalCluster
 
     loaded = ex.load(write_experiment(tmp_path, replications=20, keep_series=False))
-    expected = sweep.run_sweep(loaded, tmp_path / "local", workers=1, progress=False)
+    expected = run_sweep(loaded, tmp_path / "local", workers=1, progress=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         pids = client.run(os.getpid)
@@ -131,7 +132,7 @@ def test_a_dask_worker_killed_mid_sweep_costs_only_a_retry(reference, tmp_path):
                 os.kill(victim, signal.SIGKILL)
                 killed.append(victim)
 
-        out = sweep.run_sweep(loaded, tmp_path / "dask", scheduler=cluster.scheduler_address,
+        out = run_sweep(loaded, tmp_path / "dask", scheduler=cluster.scheduler_address,
                               progress=False, on_result=kill_one)
         assert killed
     same_files(expected, out)
@@ -143,7 +144,7 @@ def test_salib_indices_have_the_right_shape(tmp_path):
               {"path": "world.migration_pressure", "range": [0.2, 1.0]}]
     sob = write_experiment(tmp_path, name="sob", replications=2, keep_series=False, parameters=params,
                            design={"kind": "sobol", "samples": 8, "second_order": True})
-    out = sweep.run_sweep(ex.load(sob), tmp_path / "sob", workers=2, progress=False)
+    out = run_sweep(ex.load(sob), tmp_path / "sob", workers=2, progress=False)
     r = load_sweep(out)
     assert len(r.points) == 8 * (2 * 3 + 2)
     idx = sensitivity(r, "sobol", "countries_taliban_presence")
@@ -153,7 +154,7 @@ def test_salib_indices_have_the_right_shape(tmp_path):
     assert len(idx) == 3 + 3  # three first/total rows, three pairs
     mor = write_experiment(tmp_path, name="mor", replications=2, keep_series=False, parameters=params,
                            design={"kind": "morris", "trajectories": 4, "levels": 4})
-    r = load_sweep(sweep.run_sweep(ex.load(mor), tmp_path / "mor", workers=1, progress=False))
+    r = load_sweep(run_sweep(ex.load(mor), tmp_path / "mor", workers=1, progress=False))
     assert len(r.points) == 4 * (3 + 1)
     idx = sensitivity(r, "morris", "missions_taliban")
     assert list(idx.columns) == ["parameter", "mu", "mu_star", "mu_star_conf", "sigma"] and len(idx) == 3
@@ -186,7 +187,7 @@ def test_workers_with_other_versions_are_refused(tmp_path, monkeypatch):
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         monkeypatch.setattr(executors, "version_info", lambda: {"recogsim": "0.0.1", "mesa": "1.0", "numpy": "1.0"})
         with pytest.raises(InputError, match="different versions"):
-            sweep.run_sweep(loaded, tmp_path / "out", scheduler=cluster.scheduler_address, progress=False)
+            run_sweep(loaded, tmp_path / "out", scheduler=cluster.scheduler_address, progress=False)
     assert not (tmp_path / "out" / "manifest.json").exists()  # refused before anything was written
 
 
@@ -195,7 +196,7 @@ def test_workers_with_other_versions_are_refused(tmp_path, monkeypatch):
 def test_an_unreachable_or_malformed_scheduler_is_one_line(tmp_path, address, words):
     loaded = ex.load(write_experiment(tmp_path, replications=1))
     with pytest.raises(InputError) as info:
-        sweep.run_sweep(loaded, tmp_path / "out", scheduler=address, progress=False, connect_timeout=1)
+        run_sweep(loaded, tmp_path / "out", scheduler=address, progress=False, connect_timeout=1)
     err = info.value
     assert err.path == "--scheduler" and words in err.message and "\n" not in str(err)
     assert not (tmp_path / "out" / "manifest.json").exists()
@@ -217,9 +218,8 @@ def test_bad_sweep_flags(tmp_path, capsys, argv, words):
 
 
 def test_plot_and_analyze_refuse_the_wrong_kind_of_folder(reference, tmp_path, capsys):
-    from recogsim.ensemble import run_ensemble
-    from recogsim.scenario import load
-    from recogsim.store import write_results
+    from recogsim import load_scenario as load
+    from recogsim import run_ensemble, write_results
 
     _, out = reference
     ens = write_results(run_ensemble(load(DATA / "tiny.yaml"), 2, progress=False), tmp_path / "ens")
@@ -240,4 +240,4 @@ def test_plot_and_analyze_refuse_the_wrong_kind_of_folder(reference, tmp_path, c
     (half / "points.parquet").write_bytes((out / "points.parquet").read_bytes())
     (half / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
     assert main(["analyze", str(half)]) == 2
-    assert "not complete" in capsys.readouterr().err
+    assert f"not finished; finish them with `recogsim sweep EXPERIMENT --out {half} --resume`" in capsys.readouterr().err

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from recogsim import incentives as rules
-from recogsim import scenario as sc
-from recogsim.model import RecognitionModel
+from recogsim.model import incentives as rules
+from recogsim.config import loading, references
+from recogsim.model.model import RecognitionModel
 
 RNG = np.random.default_rng(12345)
 N_STATES, N_GROUPS = 9, 5
@@ -109,8 +109,12 @@ def test_takeover_needs_a_willing_host():
 
 
 def _model_with(path, value):
-    s = sc.apply(sc.load("scenarios/baseline.yaml"), path, value)
+    s = references.apply(loading.load("scenarios/baseline.yaml"), path, value)
     return RecognitionModel(s, seed=1)
+
+
+def utility(model):
+    return rules.state_utility(model.components(), model.weights)
 
 
 @pytest.mark.parametrize("state", ["Pakistan", "Tajikistan", "Germany"])
@@ -118,8 +122,8 @@ def test_in_the_model_more_exposure_never_lowers_the_incentive_to_engage(state):
     low = _model_with(f"states[name={state}].exposure.ISK", 0.1)
     high = _model_with(f"states[name={state}].exposure.ISK", 0.9)
     i = low.state_index[state]
-    assert high.utility(high.components())[i] > low.utility(low.components())[i]
-    assert high.move_probabilities()[0][i] >= low.move_probabilities()[0][i]
+    assert utility(high)[i] > utility(low)[i]
+    assert high.move_probabilities(high.components())[0][i] >= low.move_probabilities(low.components())[0][i]
 
 
 @pytest.mark.parametrize("state", ["China", "France", "United Nations"])
@@ -127,5 +131,5 @@ def test_in_the_model_a_heavier_conditions_weight_never_raises_it(state):
     light = _model_with(f"states[name={state}].conditions_weight", 0.1)
     heavy = _model_with(f"states[name={state}].conditions_weight", 0.9)
     i = light.state_index[state]
-    assert heavy.utility(heavy.components())[i] < light.utility(light.components())[i]
-    assert heavy.move_probabilities()[0][i] <= light.move_probabilities()[0][i]
+    assert utility(heavy)[i] < utility(light)[i]
+    assert heavy.move_probabilities(heavy.components())[0][i] <= light.move_probabilities(light.components())[0][i]

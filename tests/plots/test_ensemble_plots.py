@@ -14,8 +14,10 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from recogsim import plots  # noqa: E402
-from recogsim import scenario as sc  # noqa: E402
-from recogsim.ensemble import EnsembleResult, run_ensemble  # noqa: E402
+from recogsim.config import loading  # noqa: E402
+from recogsim.runs.runner import run_ensemble
+from recogsim.plots.ensemble import CONTROLLER_COLUMNS  # noqa: E402
+from recogsim.runs.store import EnsembleResult  # noqa: E402
 
 HORIZON = 12
 REPS = 5
@@ -51,12 +53,12 @@ def tiny(recognise_at: int | None = None) -> dict:
 
 @pytest.fixture(scope="module")
 def plain() -> EnsembleResult:
-    return run_ensemble(sc.validate(tiny()), REPS, seed=3, progress=False)
+    return run_ensemble(loading.validate(tiny()), REPS, seed=3, progress=False)
 
 
 @pytest.fixture(scope="module")
 def recognised() -> EnsembleResult:
-    return run_ensemble(sc.validate(tiny(recognise_at=3)), REPS, seed=3, progress=False)
+    return run_ensemble(loading.validate(tiny(recognise_at=3)), REPS, seed=3, progress=False)
 
 
 @pytest.fixture(autouse=True)
@@ -233,7 +235,7 @@ def test_missions_by_controller_stacks_three_layers(plain):
     top = ax.collections[-1].get_paths()[0].vertices[:, 1]
     assert top.max() == pytest.approx(4)  # means of the parts add up to all four posts
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == list(plots.CONTROLLER_COLUMNS.values())
+    assert labels == list(CONTROLLER_COLUMNS.values())
 
 
 def test_missions_by_controller_one_panel_per_scenario(plain, recognised):

@@ -5,12 +5,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recogsim import experiment as ex
+from recogsim import load_experiment
+from recogsim.config import experiment as ex
 from recogsim.cli import main
 from recogsim.errors import InputError
 
-TINY = str(Path(__file__).parent / "data" / "tiny.yaml")
-SHIPPED = sorted(Path(__file__).parents[1].joinpath("experiments").glob("*.yaml"))
+TINY = str(Path(__file__).resolve().parents[1] / "data" / "tiny.yaml")
+SHIPPED = sorted(Path(__file__).resolve().parents[2].joinpath("experiments").glob("*.yaml"))
 
 
 def base(**changes):
@@ -24,7 +25,7 @@ def error_for(tmp_path, data) -> InputError:
     f = tmp_path / "exp.yaml"
     f.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(InputError) as info:
-        ex.load(f)
+        load_experiment(f)
     err = info.value
     assert "\n" not in str(err)
     assert err.file, "the message names a file"
@@ -33,7 +34,7 @@ def error_for(tmp_path, data) -> InputError:
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 def test_shipped_experiments_validate(path):
-    loaded = ex.load(path)
+    loaded = load_experiment(path)
     assert loaded.experiment.question
     assert loaded.experiment.replications >= 1
 

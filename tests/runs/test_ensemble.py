@@ -5,9 +5,10 @@ import json
 import pandas as pd
 import pytest
 
-from recogsim import scenario as sc
-from recogsim.ensemble import replication_seed, run_ensemble
-from recogsim.store import load_results, write_results
+from recogsim.config import loading, references, schema
+from recogsim.runs.runner import run_ensemble
+from recogsim.runs.seeds import replication_seed
+from recogsim.runs.store import load_results, write_results
 
 RUN_COLUMNS = {"replication", "seed", "first_recognition_month", "first_recognition_date", "first_recognizer",
                "de_jure_count", "de_facto_count", "western_de_jure_count", "missions_taliban",
@@ -18,8 +19,8 @@ RUN_COLUMNS = {"replication", "seed", "first_recognition_month", "first_recognit
 @pytest.fixture(scope="module")
 def short():
     """The baseline over 24 months, with a high climb rate so that recognitions do happen."""
-    s = sc.apply(sc.load("scenarios/baseline.yaml"), "horizon_months", 24)
-    return sc.apply(s, "rules.thresholds", {"engaged": 0, "hosts_diplomats": 0.3, "de_facto": 1.0, "de_jure": 1.5})
+    s = references.apply(loading.load("scenarios/baseline.yaml"), "horizon_months", 24)
+    return references.apply(s, "rules.thresholds", {"engaged": 0, "hosts_diplomats": 0.3, "de_facto": 1.0, "de_jure": 1.5})
 
 
 def test_replication_seeds_depend_only_on_root_and_key():
@@ -53,7 +54,7 @@ def test_results_schema(short):
     assert series.loc[series.month == 0, "date"].eq("2023-04").all()
     assert series.loc[series.month == 24, "date"].eq("2025-04").all()
     assert len(states) == 5 * len(short.states)
-    assert set(states["level"]) <= set(sc.LEVELS)
+    assert set(states["level"]) <= set(schema.LEVELS)
     # the run table's outcomes are the series' last month
     last = series[series.month == 24].reset_index(drop=True)
     pd.testing.assert_series_equal(runs["de_jure_count"], last["de_jure_count"], check_names=False)
@@ -76,7 +77,7 @@ def test_store_round_trip_and_manifest(short, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_hash"] == short.digest() and manifest["root_seed"] == 9
     assert {"recogsim", "mesa", "numpy"} <= set(manifest["versions"])
-    assert sc.validate(manifest["scenario"]).digest() == short.digest()
+    assert loading.validate(manifest["scenario"]).digest() == short.digest()
     assert not list(out.glob("*.tmp"))
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).resolve().parent / "data" / "golden.json"
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden.json"
 REPLICATIONS, SEED = 16, 20230401
 SCENARIOS = ("baseline", "adaptive_taliban", "from_2021")
 """The baseline, plus the adaptive Taliban (its policy search) and from_2021 (scheduled events)."""

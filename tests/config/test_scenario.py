@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recogsim import paths
-from recogsim import scenario as sc
+from recogsim.config import paths
+from recogsim.config import loading, references
 from recogsim.errors import InputError, ScenarioError
-from recogsim.model import RecognitionModel
+from recogsim.model.model import RecognitionModel
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "data"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
@@ -60,7 +60,7 @@ def write(path: Path, data: dict | str) -> Path:
 
 def load_error(path: Path | str) -> ScenarioError:
     with pytest.raises(ScenarioError) as info:
-        sc.load(path)
+        loading.load(path)
     return info.value
 
 
@@ -76,7 +76,7 @@ def check(err: InputError, file: Path | str, key: str | None, *words: str) -> No
 
 
 def test_base_is_valid(tmp_path):
-    s = sc.load(write(tmp_path / "ok.yaml", base()))
+    s = loading.load(write(tmp_path / "ok.yaml", base()))
     assert [x.name for x in s.states] == ["Pakistan", "China", "Tajikistan", "Germany"]
 
 
@@ -332,7 +332,7 @@ def test_taliban_held_post_with_host_at_hosts_diplomats_or_above_is_fine(tmp_pat
     d = base()
     d["states"][1]["level"] = "de_facto"
     d["missions"][1]["controller"] = "taliban"
-    s = sc.load(write(tmp_path / "x.yaml", d))
+    s = loading.load(write(tmp_path / "x.yaml", d))
     assert s.missions[1].controller == "taliban"
 
 
@@ -433,7 +433,7 @@ def test_set_event_may_not_replace_a_whole_state_record(tmp_path):
 
 def test_set_event_on_a_settable_field_is_accepted(tmp_path):
     f, _ = with_event(tmp_path, {"month": 2, "kind": "set", "path": "states[name=Pakistan].exposure.TTP", "value": 0.7})
-    s = sc.load(f)
+    s = loading.load(f)
     assert s.events[1].path == "states[name=Pakistan].exposure.TTP" and s.events[1].value == 0.7
     assert s.states[0].exposure == {"TTP": 1.0}  # the event does not change the initial scenario
 
@@ -445,7 +445,7 @@ def test_event_month_beyond_the_horizon(tmp_path):
 
 def test_event_month_at_the_horizon_is_accepted(tmp_path):
     f, _ = with_event(tmp_path, {"month": 12, "kind": "relation", "state": "China", "level": "de_facto"})
-    assert sc.load(f).events[1].month == 12
+    assert loading.load(f).events[1].month == 12
 
 
 def test_event_negative_month(tmp_path):
@@ -563,18 +563,18 @@ def test_extends_resolves_relative_to_the_childs_folder(tmp_path, monkeypatch):
     write(tmp_path / "sub" / "parent.yaml", base())
     write(tmp_path / "sub" / "child.yaml", {"extends": "parent.yaml", "name": "c"})
     monkeypatch.chdir(tmp_path)
-    assert sc.load("sub/child.yaml").name == "c"
+    assert loading.load("sub/child.yaml").name == "c"
 
 
 # ------------------------------------------------------------------------------------ merge semantics
 @pytest.fixture(scope="module")
 def tiny():
-    return sc.load(DATA / "tiny.yaml")
+    return loading.load(DATA / "tiny.yaml")
 
 
 @pytest.fixture(scope="module")
 def tiny_child():
-    return sc.load(DATA / "tiny_child.yaml")
+    return loading.load(DATA / "tiny_child.yaml")
 
 
 def test_child_overrides_one_field_of_one_state_and_keeps_everything_else(tiny, tiny_child):
@@ -608,7 +608,7 @@ def test_events_from_parent_and_child_are_both_present(tiny, tiny_child):
 def test_child_adds_a_new_named_item_at_the_end(tmp_path):
     p, c = parent_and_child(tmp_path, base(), {"name": "c", "states": [
         {"name": "France", "bloc": "western"}, {"name": "China", "economic_interest": 0.8}]})
-    s = sc.load(c)
+    s = loading.load(c)
     assert [x.name for x in s.states] == ["Pakistan", "China", "Tajikistan", "Germany", "France"]
     assert s.states[1].economic_interest == 0.8 and s.states[1].ties == {"Pakistan": 0.6}
     assert s.states[1].level == "engaged"
@@ -620,7 +620,7 @@ def test_merge_function_semantics():
     child = {"a": 2, "m": {"y": 5}, "tags": [9], "items": [{"name": "q", "v": 7}, {"name": "r", "v": 3}],
              "events": [{"month": 2}]}
     before = copy.deepcopy(parent)
-    out = sc.merge(parent, child)
+    out = loading.merge(parent, child)
     assert out == {"a": 2, "m": {"x": 1, "y": 5}, "tags": [9],
                    "items": [{"name": "p", "v": 1, "w": 1}, {"name": "q", "v": 7}, {"name": "r", "v": 3}],
                    "events": [{"month": 1}, {"month": 2}]}
@@ -647,7 +647,7 @@ def test_bloc_defaults_do_not_override_an_explicit_zero_or_empty(tmp_path):
     d["bloc_defaults"] = {"western": {"conditions_weight": 0.9, "migration_concern": 0.5, "exposure": {"ISK": 0.2}}}
     d["states"][3].update({"conditions_weight": 0.0, "exposure": {}})
     d["states"].append({"name": "France", "bloc": "western"})
-    s = sc.load(write(tmp_path / "x.yaml", d))
+    s = loading.load(write(tmp_path / "x.yaml", d))
     de, fr = s.states[3], s.states[4]
     assert (de.conditions_weight, de.migration_concern, de.exposure) == (0.0, 0.4, {})
     assert (fr.conditions_weight, fr.migration_concern, fr.exposure) == (0.9, 0.5, {"ISK": 0.2})
@@ -667,13 +667,13 @@ def test_a_bad_bloc_default_exposure_group_is_reported(tmp_path):
 # ------------------------------------------------------------------------------------ paths
 @pytest.fixture(scope="module")
 def baseline():
-    return sc.load(ROOT / "scenarios" / "baseline.yaml")
+    return loading.load(ROOT / "scenarios" / "baseline.yaml")
 
 
 def test_selector_sets_every_matching_state(baseline):
     western = [x.name for x in baseline.states if x.bloc == "western"]
     assert len(western) > 1
-    s2 = sc.apply(baseline, "states[bloc=western].conditions_weight", 0.123)
+    s2 = references.apply(baseline, "states[bloc=western].conditions_weight", 0.123)
     for old, new in zip(baseline.states, s2.states):
         if old.bloc == "western":
             assert new.conditions_weight == 0.123
@@ -684,11 +684,11 @@ def test_selector_sets_every_matching_state(baseline):
 
 
 def test_selector_by_name_and_by_index(tiny):
-    s2 = sc.apply(tiny, "states[name=tajikistan].resistance_support", 0.1)
+    s2 = references.apply(tiny, "states[name=tajikistan].resistance_support", 0.1)
     assert [x.resistance_support for x in s2.states] == [0.0, 0.0, 0.1, 0.0]
-    s3 = sc.apply(tiny, "missions[-1].revenue", 2.0)
+    s3 = references.apply(tiny, "missions[-1].revenue", 2.0)
     assert [m.revenue for m in s3.missions] == [1.0, 1.0, 1.0, 1.0, 2.0]
-    s4 = sc.apply(tiny, "states[name=China].exposure.ISK", 0.9)
+    s4 = references.apply(tiny, "states[name=China].exposure.ISK", 0.9)
     assert s4.states[1].exposure == {"ISK": 0.9}
 
 
@@ -700,26 +700,26 @@ def test_selector_by_name_and_by_index(tiny):
 ])
 def test_a_path_that_matches_nothing_raises(tiny, path, where):
     with pytest.raises(paths.PathError, match="matches nothing") as info:
-        sc.apply(tiny, path, 0.5)
+        references.apply(tiny, path, 0.5)
     assert where in str(info.value) and path in str(info.value)
 
 
 @pytest.mark.parametrize("path", ["", "states[]", "states[name=A", "1abc.x", "states[a b]"])
 def test_a_malformed_path_raises(tiny, path):
     with pytest.raises(paths.PathError):
-        sc.apply(tiny, path, 0.5)
+        references.apply(tiny, path, 0.5)
 
 
 def test_apply_rechecks_ranges(tiny):
     with pytest.raises(ValueError, match="must be between 0 and 1"):
-        sc.apply(tiny, "states[bloc=western].conditions_weight", 1.5)
+        references.apply(tiny, "states[bloc=western].conditions_weight", 1.5)
 
 
 # ------------------------------------------------------------------------------------ shipped scenarios
 @pytest.mark.parametrize("path", SCENARIOS + [DATA / "tiny.yaml", DATA / "tiny_child.yaml"], ids=lambda p: p.name)
 def test_every_scenario_validates_and_runs_three_months(path):
-    s = sc.load(path)
-    short = sc.apply(s, "horizon_months", 3)
+    s = loading.load(path)
+    short = references.apply(s, "horizon_months", 3)
     model = RecognitionModel(short, seed=0)
     model.run()
     assert model.month == 3

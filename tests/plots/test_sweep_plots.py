@@ -16,10 +16,14 @@ from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from recogsim import analysis, experiment, plots, store, sweep  # noqa: E402
+from recogsim import plots  # noqa: E402
+from recogsim.analysis import sweeps as analysis  # noqa: E402
+from recogsim.config import experiment  # noqa: E402
+from recogsim.runs import store  # noqa: E402
+from recogsim.runs.runner import run_sweep  # noqa: E402
 from recogsim.errors import InputError  # noqa: E402
 
-TINY = Path(__file__).parent / "data" / "tiny.yaml"
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny.yaml"
 # rules.w_economic is what makes the tiny scenario recognise within its 12 months (P goes 0 -> 1)
 RANGES = """
   - {path: rules.w_economic, range: [0.0, 8.0]}
@@ -47,7 +51,7 @@ def sweeps(tmp_path_factory) -> dict[str, store.SweepResult]:
     for name, body in DESIGNS.items():
         path = root / f"{name}.yaml"
         path.write_text(f"name: {name}\nscenario: {TINY.resolve()}\nreplications: 4\nseed: 3\n{body}")
-        sweep.run_sweep(experiment.load(path), root / name, workers=1, progress=False)
+        run_sweep(experiment.load(path), root / name, workers=1, progress=False)
         out[name] = store.load_sweep(root / name)
     return out
 
