@@ -39,10 +39,19 @@ def main() -> None:
     baseline = sc.load(ROOT / "scenarios" / "baseline.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.yaml"
-        path.write_text(yaml.safe_dump({
-            "name": "bench", "scenario": str(ROOT / "scenarios" / "baseline.yaml"), "replications": runs, "seed": 1,
-            "design": {"kind": "grid"}, "keep_series": True,  # like run_ensemble, which always keeps them
-            "parameters": [{"path": "taliban.lobbying", "values": [baseline.taliban.lobbying]}]}))
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "name": "bench",
+                    "scenario": str(ROOT / "scenarios" / "baseline.yaml"),
+                    "replications": runs,
+                    "seed": 1,
+                    "design": {"kind": "grid"},
+                    "keep_series": True,  # like run_ensemble, which always keeps them
+                    "parameters": [{"path": "taliban.lobbying", "values": [baseline.taliban.lobbying]}],
+                }
+            )
+        )
         loaded = ex.load(path)
         ref = timed(lambda: run_ensemble(baseline, runs, seed=1, workers=cores, progress=False))
         local = timed(lambda: sweep.run_sweep(loaded, Path(tmp) / "local", workers=cores, progress=False))

@@ -25,7 +25,10 @@ def month20(s: sc.Scenario, reps: int) -> dict[str, float]:
     r = run_ensemble(s, reps, seed=2021, workers=0, progress=False)
     last = r.series[r.series.month == 20]
     tajik = r.states[r.states.state == "Tajikistan"]
-    return {**{k: float(last[k].mean()) for k in TARGET}, "tajikistan": float(tajik.month_hosts_diplomats.notna().mean())}
+    return {
+        **{k: float(last[k].mean()) for k in TARGET},
+        "tajikistan": float(tajik.month_hosts_diplomats.notna().mean()),
+    }
 
 
 def main() -> None:
@@ -36,8 +39,10 @@ def main() -> None:
         th = dict(base.rules.thresholds, hosts_diplomats=hosts, de_facto=de_facto, de_jure=de_facto + 0.8)
         s = sc.apply(sc.apply(base, "rules.rate_up", rate), "rules.thresholds", th)
         got = month20(s, reps)
-        print(f"{rate:7.2f}  {hosts:5.1f}  {de_facto:8.1f}  {de_facto + 0.8:7.1f}  "
-              + "  ".join(f"{got[k]:>{len(k)}.2f}" for k in COLUMNS))
+        print(
+            f"{rate:7.2f}  {hosts:5.1f}  {de_facto:8.1f}  {de_facto + 0.8:7.1f}  "
+            + "  ".join(f"{got[k]:>{len(k)}.2f}" for k in COLUMNS)
+        )
 
 
 if __name__ == "__main__":

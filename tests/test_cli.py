@@ -27,11 +27,29 @@ TINY = DATA / "tiny.yaml"
 CHILD = DATA / "tiny_child.yaml"
 HORIZON = 12
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-RUN_COLUMNS = ["replication", "seed", "first_recognition_month", "first_recognizer", "de_jure_count",
-               "de_facto_count", "western_de_jure_count", "missions_taliban", "missions_republic",
-               "missions_closed", "countries_taliban_presence"]
-DEFAULT_PNGS = {"fan_countries_taliban_presence.png", "fan_missions_taliban.png", "fan_de_jure_count.png",
-                "fan_legitimacy.png", "survival.png", "distribution.png", "states.png", "missions.png"}
+RUN_COLUMNS = [
+    "replication",
+    "seed",
+    "first_recognition_month",
+    "first_recognizer",
+    "de_jure_count",
+    "de_facto_count",
+    "western_de_jure_count",
+    "missions_taliban",
+    "missions_republic",
+    "missions_closed",
+    "countries_taliban_presence",
+]
+DEFAULT_PNGS = {
+    "fan_countries_taliban_presence.png",
+    "fan_missions_taliban.png",
+    "fan_de_jure_count.png",
+    "fan_legitimacy.png",
+    "survival.png",
+    "distribution.png",
+    "states.png",
+    "missions.png",
+}
 
 
 def call(argv) -> int:
@@ -66,8 +84,12 @@ def test_run_writes_the_four_files_and_prints_a_summary(tiny_results):
     out, rc, stdout, stderr = tiny_results
     assert rc == 0, stderr
     folder = out / "tiny"
-    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "runs.parquet", "series.parquet",
-                                                        "states.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.json",
+        "runs.parquet",
+        "series.parquet",
+        "states.parquet",
+    ]
     assert not (folder / "plots").exists()  # --no-plots
     assert all((folder / f).stat().st_size > 0 for f in ("runs.parquet", "series.parquet", "states.parquet"))
     header, rule, row = stdout.splitlines()[:3]
@@ -302,7 +324,7 @@ def test_show_prints_the_resolved_child(capsys):
     assert data["name"] == "tiny_child"
     assert [s["name"] for s in data["states"]] == ["Pakistan", "China", "Tajikistan", "Germany"]
     tj = data["states"][2]
-    assert tj["resistance_support"] == 0.3          # the child's override
+    assert tj["resistance_support"] == 0.3  # the child's override
     assert tj["migration_concern"] == 0.5 and tj["exposure"] == {"ISK": 0.5}  # the parent's other fields
     assert data["states"][3]["conditions_weight"] == 0.9  # bloc default filled in
     assert data["world"]["minority_violence"] == 0.7 and data["world"]["migration_pressure"] == 0.6
@@ -319,18 +341,21 @@ def test_show_a_bad_file(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------------------ bad flags
-@pytest.mark.parametrize("argv, words", [
-    (["run", TINY, "-n", "0"], ["-n/--replications", "must be at least 1, got 0"]),
-    (["run", TINY, "-n", "two"], ["-n/--replications", "'two'"]),
-    (["run", TINY, "--workers", "-1"], ["--workers", "got -1"]),
-    (["run", TINY, "--seed", "abc"], ["--seed", "expected a whole number, got 'abc'"]),
-    (["run", TINY, "--seed", "-3"], ["--seed", "got -3"]),
-    (["frobnicate", TINY], ["invalid choice", "'frobnicate'"]),
-    ([], ["required", "command"]),
-    (["run"], ["required", "SCENARIO"]),
-    (["run", TINY, "--colour"], ["unrecognized arguments", "--colour"]),
-    (["plot", "somewhere"], ["required", "--kind"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["run", TINY, "-n", "0"], ["-n/--replications", "must be at least 1, got 0"]),
+        (["run", TINY, "-n", "two"], ["-n/--replications", "'two'"]),
+        (["run", TINY, "--workers", "-1"], ["--workers", "got -1"]),
+        (["run", TINY, "--seed", "abc"], ["--seed", "expected a whole number, got 'abc'"]),
+        (["run", TINY, "--seed", "-3"], ["--seed", "got -3"]),
+        (["frobnicate", TINY], ["invalid choice", "'frobnicate'"]),
+        ([], ["required", "command"]),
+        (["run"], ["required", "SCENARIO"]),
+        (["run", TINY, "--colour"], ["unrecognized arguments", "--colour"]),
+        (["plot", "somewhere"], ["required", "--kind"]),
+    ],
+)
 def test_bad_flags_are_one_line_and_exit_2(tmp_path, capsys, monkeypatch, argv, words):
     monkeypatch.chdir(tmp_path)  # nothing may be written anywhere
     rc = call(argv)
@@ -356,13 +381,16 @@ def test_console_script_reports_bad_input_in_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(TINY.read_text().replace("migration_concern: 0.7", "migration_concern: 1.7"))
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.run([*_console_command(), "validate", str(bad)], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [*_console_command(), "validate", str(bad)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == [
-        f"recogsim: error: {bad}: states[3].migration_concern: must be between 0 and 1, got 1.7"]
+        f"recogsim: error: {bad}: states[3].migration_concern: must be between 0 and 1, got 1.7"
+    ]
     assert proc.stdout == ""
-    usage = subprocess.run([*_console_command(), "run", str(TINY), "-n", "0"], capture_output=True, text=True,
-                           env=env, timeout=120)
+    usage = subprocess.run(
+        [*_console_command(), "run", str(TINY), "-n", "0"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert usage.returncode == 2 and len(usage.stderr.splitlines()) == 1 and "Traceback" not in usage.stderr

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
@@ -62,8 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_non_negative, default=0, help="root seed (default 0)")
     run.add_argument("--workers", type=_non_negative, default=1, help="processes; 0 = every core (default 1)")
     run.add_argument("--out", type=Path, default=Path("results"), help="results root; one folder per scenario")
-    run.add_argument("--resume", action="store_true",
-                     help="continue (or reuse) the same runs already in --out/NAME instead of refusing the folder")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue (or reuse) the same runs already in --out/NAME instead of refusing the folder",
+    )
     run.add_argument("--no-plots", action="store_true", help="write results and summary only")
 
     sweep = sub.add_parser("sweep", help="run an experiment's design (resumable; local processes or Dask)")
@@ -74,15 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--dask-local", type=_positive, metavar="N", help="run on a Dask LocalCluster of N workers")
     sweep.add_argument("--out", type=Path, default=None, help="results folder (default results/sweeps/NAME)")
     sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
-    sweep.add_argument("--chunk", type=_positive, default=500, metavar="RUNS",
-                       help="runs per chunk written to disk while running (default 500)")
+    sweep.add_argument(
+        "--chunk",
+        type=_positive,
+        default=500,
+        metavar="RUNS",
+        help="runs per chunk written to disk while running (default 500)",
+    )
 
     analyze = sub.add_parser("analyze", help="per-point summaries and sensitivity indices of a sweep")
     analyze.add_argument("results", type=Path, metavar="DIR")
-    analyze.add_argument("--method", choices=("sobol", "morris"), default=None,
-                         help="indices to compute (default: the design's own, if sobol or morris)")
-    analyze.add_argument("--outcome", default="recognized",
-                         help="run outcome for the indices (default 'recognized': P(de jure recognition))")
+    analyze.add_argument(
+        "--method",
+        choices=("sobol", "morris"),
+        default=None,
+        help="indices to compute (default: the design's own, if sobol or morris)",
+    )
+    analyze.add_argument(
+        "--outcome",
+        default="recognized",
+        help="run outcome for the indices (default 'recognized': P(de jure recognition))",
+    )
 
     plot = sub.add_parser("plot", help="plot results directories (ensembles) or a sweep folder")
     plot.add_argument("results", nargs="+", type=Path, metavar="RESULTS_DIR")
@@ -105,8 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        commands = {"run": cmd_run, "sweep": cmd_sweep, "analyze": cmd_analyze, "plot": cmd_plot,
-                    "validate": cmd_validate, "show": cmd_show}
+        commands = {
+            "run": cmd_run,
+            "sweep": cmd_sweep,
+            "analyze": cmd_analyze,
+            "plot": cmd_plot,
+            "validate": cmd_validate,
+            "show": cmd_show,
+        }
         return commands[args.command](args)
     except InputError as err:
         print(f"recogsim: error: {err}", file=sys.stderr)
@@ -121,15 +142,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     names = [s.name for s in scenarios]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
-        raise InputError(None, None, f"two scenarios share the name {sorted(dupes)[0]!r}; "
-                                     "results folders are named after scenarios, so names must differ")
+        raise InputError(
+            None,
+            None,
+            f"two scenarios share the name {sorted(dupes)[0]!r}; "
+            "results folders are named after scenarios, so names must differ",
+        )
     for scen in scenarios:  # fail before hours of work, not after
         _writable_folder(args.out, "--out")
         _free_folder(args.out / scen.name, args.resume)
     results: dict[str, EnsembleResult] = {}
     for scen in scenarios:
-        out = run_ensemble_to(scen, args.replications, args.out / scen.name, seed=args.seed, workers=args.workers,
-                              resume=args.resume)
+        out = run_ensemble_to(
+            scen, args.replications, args.out / scen.name, seed=args.seed, workers=args.workers, resume=args.resume
+        )
         results[scen.name] = load_results(out)
         print(f"wrote {out}/ (runs, series, states, manifest)", file=sys.stderr)
     print(summary_table(results))
@@ -142,38 +168,56 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _free_folder(path: Path, resume: bool) -> None:
     """A results folder that holds other results is refused before any scenario runs."""
     if (path / "manifest.json").exists() and not resume:
-        raise InputError(str(path), "--out", "already holds results; use --resume to continue or reuse them, "
-                                             "or choose another folder")
+        raise InputError(
+            str(path),
+            "--out",
+            "already holds results; use --resume to continue or reuse them, or choose another folder",
+        )
 
 
 def _writable_folder(path: Path, flag: str) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(str(path), flag, f"expected a folder that can be created or written, got "
-                                          f"{exc.strerror.lower() if exc.strerror else exc}") from None
+        raise InputError(
+            str(path),
+            flag,
+            f"expected a folder that can be created or written, got {exc.strerror.lower() if exc.strerror else exc}",
+        ) from None
 
 
 def summary_table(results: dict[str, EnsembleResult]) -> str:
     """One row per scenario: the headline outcomes analysts ask for first, labelled by the record."""
-    header = ("scenario", "runs", "P(recog)", "median month", *(record.header(c) for c in SUMMARY),
-              "posts Taliban/Republic/closed")
+    header = (
+        "scenario",
+        "runs",
+        "P(recog)",
+        "median month",
+        *(record.header(c) for c in SUMMARY),
+        "posts Taliban/Republic/closed",
+    )
     rows = [header]
     for name, r in results.items():
         runs, horizon = r.runs, r.manifest["horizon_months"]
         months = runs["first_recognition_month"].dropna()
-        rows.append((
-            name, str(len(runs)), f"{len(months) / len(runs):.3f}",
-            f"{months.median():.0f}" if len(months) else f">{horizon}",
-            *(f"{runs[c].mean():.2f}" for c in SUMMARY),
-            "/".join(f"{runs[c].mean():.1f}" for c in ("missions_taliban", "missions_republic", "missions_closed")),
-        ))
+        rows.append(
+            (
+                name,
+                str(len(runs)),
+                f"{len(months) / len(runs):.3f}",
+                f"{months.median():.0f}" if len(months) else f">{horizon}",
+                *(f"{runs[c].mean():.2f}" for c in SUMMARY),
+                "/".join(f"{runs[c].mean():.1f}" for c in ("missions_taliban", "missions_republic", "missions_closed")),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    note = ("(means over runs at the horizon; P(recog) = share of runs with a de jure recognition; "
-            "median month among those)")
-    return "\n".join(lines + [note])
+    note = (
+        "(means over runs at the horizon; P(recog) = share of runs with a de jure recognition; "
+        "median month among those)"
+    )
+    return "\n".join([*lines, note])
 
 
 def save_default_plots(results: dict[str, EnsembleResult], out: Path) -> list[Path]:
@@ -183,7 +227,7 @@ def save_default_plots(results: dict[str, EnsembleResult], out: Path) -> list[Pa
     target = out / next(iter(results)) / "plots" if len(results) == 1 else out / "comparison"
     written = []
     for kind in DEFAULT_PLOTS:
-        for column in (FAN_SERIES if kind == "fan" else (None,)):
+        for column in FAN_SERIES if kind == "fan" else (None,):
             name = f"fan_{column}.png" if column else f"{kind}.png"
             written.append(_save(plots.plot_kind(kind, results, series=column), target / name))
     return written
@@ -206,13 +250,20 @@ def cmd_plot(args: argparse.Namespace) -> int:
     output = args.output or Path(f"{args.kind}.png")
     formats = FigureCanvasBase.get_supported_filetypes()
     if output.suffix.lstrip(".").lower() not in formats:
-        raise InputError(str(output), "-o", f"expected a file ending in one of "
-                                            f"{', '.join('.' + f for f in sorted(formats))}, got {output.suffix or 'no suffix'!r}")
+        raise InputError(
+            str(output),
+            "-o",
+            f"expected a file ending in one of "
+            f"{', '.join('.' + f for f in sorted(formats))}, got {output.suffix or 'no suffix'!r}",
+        )
     if any(is_sweep(d) for d in args.results):
         return _plot_sweep(args, output)
     if args.kind not in DEFAULT_PLOTS:
-        raise InputError(str(args.results[0]), "--kind", f"{args.kind!r} plots a sweep folder; for ensemble "
-                                                          f"results use one of {', '.join(DEFAULT_PLOTS)}")
+        raise InputError(
+            str(args.results[0]),
+            "--kind",
+            f"{args.kind!r} plots a sweep folder; for ensemble results use one of {', '.join(DEFAULT_PLOTS)}",
+        )
     results = {}
     for d in args.results:
         r = load_results(d)
@@ -221,8 +272,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if args.kind == "fan" and args.series is not None:
         columns = set(next(iter(results.values())).series.columns)
         if args.series not in columns:
-            raise InputError(str(args.results[0]), "--series",
-                             f"unknown series {args.series!r}; expected one of {', '.join(sorted(columns))}")
+            raise InputError(
+                str(args.results[0]),
+                "--series",
+                f"unknown series {args.series!r}; expected one of {', '.join(sorted(columns))}",
+            )
     fig = plots.plot_kind(args.kind, results, series=args.series)
     path = _save(fig, output)
     print(path)
@@ -235,8 +289,11 @@ def _plot_sweep(args: argparse.Namespace, output: Path) -> int:
     if len(args.results) != 1:
         raise InputError(None, "RESULTS_DIR", f"sweep plots take one sweep folder, got {len(args.results)}")
     if args.kind not in SWEEP_PLOTS:
-        raise InputError(str(args.results[0]), "--kind", f"{args.kind!r} plots ensemble results; for a sweep "
-                                                          f"use one of {', '.join(SWEEP_PLOTS)}")
+        raise InputError(
+            str(args.results[0]),
+            "--kind",
+            f"{args.kind!r} plots ensemble results; for a sweep use one of {', '.join(SWEEP_PLOTS)}",
+        )
     result = load_sweep(args.results[0])
     fig = plots.plot_sweep_kind(args.kind, result, outcome=args.outcome, x=args.x, y=args.y, method=args.method)
     print(_save(fig, output))
@@ -250,12 +307,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     loaded = load_experiment(args.experiment)  # everything checked before any folder is touched
     out = args.out or Path("results") / "sweeps" / loaded.experiment.name
-    run_sweep(loaded, out, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
-                    resume=args.resume, chunk_runs=args.chunk)
+    run_sweep(
+        loaded,
+        out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        dask_local=args.dask_local,
+        resume=args.resume,
+        chunk_runs=args.chunk,
+    )
     summary = summarize(load_sweep(out))
     summary.to_csv(out / "summary.csv", index=False)
-    print(f"wrote {out}/ (points, runs{', series' if loaded.experiment.keep_series else ''}, manifest, summary.csv)",
-          file=sys.stderr)
+    print(
+        f"wrote {out}/ (points, runs{', series' if loaded.experiment.keep_series else ''}, manifest, summary.csv)",
+        file=sys.stderr,
+    )
     print(_table(summary))
     return 0
 
@@ -271,7 +337,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     summary = summarize(result)
     summary.to_csv(args.results / "summary.csv", index=False)
     print(_table(summary))
-    method = args.method or (experiment_of(result).design.kind if experiment_of(result).design.kind in ("sobol", "morris") else None)
+    method = args.method or (
+        experiment_of(result).design.kind if experiment_of(result).design.kind in ("sobol", "morris") else None
+    )
     if method is None:
         return 0
     try:
@@ -302,8 +370,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"recogsim: error: {err}", file=sys.stderr)
             failed += 1
             continue
-        print(f"ok {path}: {s.name}, {len(s.states)} states, {len(s.missions)} posts, "
-              f"{len(s.militants)} militant groups, {len(s.events)} events, {s.horizon_months} months")
+        print(
+            f"ok {path}: {s.name}, {len(s.states)} states, {len(s.missions)} posts, "
+            f"{len(s.militants)} militant groups, {len(s.events)} events, {s.horizon_months} months"
+        )
     return EXIT_INPUT if failed else 0
 
 

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from recogsim import load_experiment
-from recogsim.config import experiment as ex
 from recogsim.cli import main
+from recogsim.config import experiment as ex
 from recogsim.errors import InputError
 
 TINY = str(Path(__file__).resolve().parents[1] / "data" / "tiny.yaml")
@@ -15,8 +15,14 @@ SHIPPED = sorted(Path(__file__).resolve().parents[2].joinpath("experiments").glo
 
 
 def base(**changes):
-    d = {"name": "t", "scenario": TINY, "replications": 2, "seed": 1, "design": {"kind": "grid"},
-         "parameters": [{"path": "taliban.crackdown", "values": [0.1, 0.5]}]}
+    d = {
+        "name": "t",
+        "scenario": TINY,
+        "replications": 2,
+        "seed": 1,
+        "design": {"kind": "grid"},
+        "parameters": [{"path": "taliban.crackdown", "values": [0.1, 0.5]}],
+    }
     d.update(changes)
     return d
 
@@ -39,53 +45,131 @@ def test_shipped_experiments_validate(path):
     assert loaded.experiment.replications >= 1
 
 
-
-
-@pytest.mark.parametrize("changes, loc, words", [
-    ({"parameters": [{"path": "taliban.crakdown", "values": [0.1]}]}, "parameters[0].path", "matches nothing"),
-    ({"parameters": [{"path": "states[name=Narnia].migration_concern", "values": [0.1]}]}, "parameters[0].path",
-     "matches nothing"),
-    ({"parameters": [{"path": "taliban.crackdown", "values": [0.1, 1.5]}]}, "parameters[0].values",
-     "1.5 is outside the bounds of taliban.crackdown: must be between 0 and 1"),
-    ({"design": {"kind": "lhs", "samples": 4}, "parameters": [{"path": "taliban.crackdown", "range": [0.5, 1.2]}]},
-     "parameters[0].range", "outside the bounds"),
-    ({"parameters": [{"path": "states[name=China].level", "values": ["de_jure"]}]}, "parameters[0].path",
-     "cannot be varied"),
-    ({"parameters": [{"path": "states[name=China]", "values": [1]}]}, "parameters[0].path", "single parameter"),
-    ({"parameters": [{"path": "taliban.crackdown", "range": [0.1, 0.5]}]}, "parameters[0]",
-     "a grid needs values, or range with steps"),
-    ({"design": {"kind": "sobol", "samples": 10}, "parameters": [{"path": "taliban.crackdown", "range": [0, 1]},
-                                                                 {"path": "taliban.lobbying", "range": [0, 1]}]},
-     "design.samples", "power of 2"),
-    ({"design": {"kind": "sobol", "samples": 8}, "parameters": [{"path": "taliban.crackdown", "values": [0.1]},
-                                                                {"path": "taliban.lobbying", "range": [0, 1]}]},
-     "parameters[0].values", "samples a range or distribution"),
-    ({"design": {"kind": "sobol", "samples": 8}, "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}]},
-     "parameters", "at least 2 parameters"),
-    ({"design": {"kind": "morris"}, "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}]},
-     "design.trajectories", "needs trajectories"),
-    ({"design": {"kind": "morris", "trajectories": 4, "levels": 3},
-      "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}]}, "design.levels", "even"),
-    ({"design": {"kind": "morris", "trajectories": 4}, "parameters": [
-        {"path": "taliban.crackdown", "distribution": {"kind": "triangular", "min": 0, "max": 1, "mode": 0.3}}]},
-     "parameters[0].distribution", "uniform ranges"),
-    ({"design": {"kind": "lhs"}, "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}]},
-     "design.samples", "needs samples"),
-    ({"design": {"kind": "grid", "samples": 5}}, "design.samples", "does not apply"),
-    ({"design": {"kind": "factorial"}}, "design.kind", "must be one of"),
-    ({"parameters": [{"path": "taliban.crackdown", "values": [0.1], "range": [0, 1]}]}, "parameters[0]",
-     "exactly one of values, range or distribution"),
-    ({"parameters": [{"path": "taliban.crackdown", "range": [0.9, 0.1], "steps": 3}]}, "parameters[0]", "low < high"),
-    ({"parameters": [{"path": "taliban.crackdown", "distribution": {"kind": "triangular", "min": 0, "max": 1}}]},
-     "parameters[0].distribution", "mode"),
-    ({"parameters": [{"path": "taliban.crackdown", "values": [0.1]}, {"path": "taliban.crackdown", "values": [0.2]}]},
-     "parameters[1].path", "duplicate parameter"),
-    ({"outcomes": ["de_jure_count", "happiness"]}, "outcomes[1]", "unknown outcome 'happiness'"),
-    ({"replications": 0}, "replications", "greater than or equal to 1"),
-    ({"replications": True}, "replications", "whole number"),
-    ({"parameter": []}, "parameter", "unknown key"),
-    ({"scenario": "nosuch.yaml"}, "scenario", "not found"),
-])
+@pytest.mark.parametrize(
+    "changes, loc, words",
+    [
+        ({"parameters": [{"path": "taliban.crakdown", "values": [0.1]}]}, "parameters[0].path", "matches nothing"),
+        (
+            {"parameters": [{"path": "states[name=Narnia].migration_concern", "values": [0.1]}]},
+            "parameters[0].path",
+            "matches nothing",
+        ),
+        (
+            {"parameters": [{"path": "taliban.crackdown", "values": [0.1, 1.5]}]},
+            "parameters[0].values",
+            "1.5 is outside the bounds of taliban.crackdown: must be between 0 and 1",
+        ),
+        (
+            {
+                "design": {"kind": "lhs", "samples": 4},
+                "parameters": [{"path": "taliban.crackdown", "range": [0.5, 1.2]}],
+            },
+            "parameters[0].range",
+            "outside the bounds",
+        ),
+        (
+            {"parameters": [{"path": "states[name=China].level", "values": ["de_jure"]}]},
+            "parameters[0].path",
+            "cannot be varied",
+        ),
+        ({"parameters": [{"path": "states[name=China]", "values": [1]}]}, "parameters[0].path", "single parameter"),
+        (
+            {"parameters": [{"path": "taliban.crackdown", "range": [0.1, 0.5]}]},
+            "parameters[0]",
+            "a grid needs values, or range with steps",
+        ),
+        (
+            {
+                "design": {"kind": "sobol", "samples": 10},
+                "parameters": [
+                    {"path": "taliban.crackdown", "range": [0, 1]},
+                    {"path": "taliban.lobbying", "range": [0, 1]},
+                ],
+            },
+            "design.samples",
+            "power of 2",
+        ),
+        (
+            {
+                "design": {"kind": "sobol", "samples": 8},
+                "parameters": [
+                    {"path": "taliban.crackdown", "values": [0.1]},
+                    {"path": "taliban.lobbying", "range": [0, 1]},
+                ],
+            },
+            "parameters[0].values",
+            "samples a range or distribution",
+        ),
+        (
+            {"design": {"kind": "sobol", "samples": 8}, "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}]},
+            "parameters",
+            "at least 2 parameters",
+        ),
+        (
+            {"design": {"kind": "morris"}, "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}]},
+            "design.trajectories",
+            "needs trajectories",
+        ),
+        (
+            {
+                "design": {"kind": "morris", "trajectories": 4, "levels": 3},
+                "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}],
+            },
+            "design.levels",
+            "even",
+        ),
+        (
+            {
+                "design": {"kind": "morris", "trajectories": 4},
+                "parameters": [
+                    {
+                        "path": "taliban.crackdown",
+                        "distribution": {"kind": "triangular", "min": 0, "max": 1, "mode": 0.3},
+                    }
+                ],
+            },
+            "parameters[0].distribution",
+            "uniform ranges",
+        ),
+        (
+            {"design": {"kind": "lhs"}, "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}]},
+            "design.samples",
+            "needs samples",
+        ),
+        ({"design": {"kind": "grid", "samples": 5}}, "design.samples", "does not apply"),
+        ({"design": {"kind": "factorial"}}, "design.kind", "must be one of"),
+        (
+            {"parameters": [{"path": "taliban.crackdown", "values": [0.1], "range": [0, 1]}]},
+            "parameters[0]",
+            "exactly one of values, range or distribution",
+        ),
+        (
+            {"parameters": [{"path": "taliban.crackdown", "range": [0.9, 0.1], "steps": 3}]},
+            "parameters[0]",
+            "low < high",
+        ),
+        (
+            {"parameters": [{"path": "taliban.crackdown", "distribution": {"kind": "triangular", "min": 0, "max": 1}}]},
+            "parameters[0].distribution",
+            "mode",
+        ),
+        (
+            {
+                "parameters": [
+                    {"path": "taliban.crackdown", "values": [0.1]},
+                    {"path": "taliban.crackdown", "values": [0.2]},
+                ]
+            },
+            "parameters[1].path",
+            "duplicate parameter",
+        ),
+        ({"outcomes": ["de_jure_count", "happiness"]}, "outcomes[1]", "unknown outcome 'happiness'"),
+        ({"replications": 0}, "replications", "greater than or equal to 1"),
+        ({"replications": True}, "replications", "whole number"),
+        ({"parameter": []}, "parameter", "unknown key"),
+        ({"scenario": "nosuch.yaml"}, "scenario", "not found"),
+    ],
+)
 def test_bad_experiments_are_one_line_errors(tmp_path, changes, loc, words):
     err = error_for(tmp_path, base(**changes))
     assert err.path == loc, str(err)
@@ -101,12 +185,22 @@ def test_an_error_in_the_scenario_is_reported_as_such(tmp_path):
 
 def test_event_fields_and_selectors_can_be_parameters(tmp_path):
     f = tmp_path / "exp.yaml"
-    f.write_text(yaml.safe_dump(base(parameters=[
-        {"path": "events[kind=set].month", "values": [2, 8]},
-        {"path": "states[bloc=neighbour].economic_interest", "values": [0.2, 0.9]}])))
+    f.write_text(
+        yaml.safe_dump(
+            base(
+                parameters=[
+                    {"path": "events[kind=set].month", "values": [2, 8]},
+                    {"path": "states[bloc=neighbour].economic_interest", "values": [0.2, 0.9]},
+                ]
+            )
+        )
+    )
     loaded = ex.load(f)
-    s = ex.point_scenario(loaded.scenario, loaded.experiment,
-                          {"events[kind=set].month": 8.0, "states[bloc=neighbour].economic_interest": 0.9})
+    s = ex.point_scenario(
+        loaded.scenario,
+        loaded.experiment,
+        {"events[kind=set].month": 8.0, "states[bloc=neighbour].economic_interest": 0.9},
+    )
     assert s.events[0].month == 8 and isinstance(s.events[0].month, int)
     assert {st.economic_interest for st in s.states if st.bloc == "neighbour"} == {0.9}
 

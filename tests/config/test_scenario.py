@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recogsim.config import paths
-from recogsim.config import loading, references
+from recogsim.config import loading, paths, references
 from recogsim.errors import InputError, ScenarioError
 from recogsim.model.model import RecognitionModel
 
@@ -43,8 +42,13 @@ def base() -> dict:
             {"name": "Germany", "bloc": "western", "migration_concern": 0.4},
         ],
         "missions": [
-            {"name": "Islamabad embassy", "host": "Pakistan", "city": "Islamabad", "kind": "embassy",
-             "controller": "taliban"},
+            {
+                "name": "Islamabad embassy",
+                "host": "Pakistan",
+                "city": "Islamabad",
+                "kind": "embassy",
+                "controller": "taliban",
+            },
             {"name": "Beijing embassy", "host": "China", "city": "Beijing", "kind": "embassy"},
             {"name": "Dushanbe embassy", "host": "Tajikistan", "city": "Dushanbe", "kind": "embassy"},
             {"name": "Berlin embassy", "host": "Germany", "city": "Berlin", "kind": "embassy"},
@@ -81,27 +85,34 @@ def test_base_is_valid(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ YAML syntax
-@pytest.mark.parametrize("text, line, words", [
-    ("name: t\nstart: '2023-04'\nhorizon_months: 12: 3\nstates: []\n", 3, "mapping values are not allowed"),
-    ("name: t\nstart: '2023-04'\nstates:\n  - {name: A, bloc: other\n  - {name: B}\n", 5, "expected ',' or '}'"),
-    ("name: t\nstart: '2023-04'\n\n\n\nstates: [\n", 7, "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("name: t\nstart: '2023-04'\nhorizon_months: 12: 3\nstates: []\n", 3, "mapping values are not allowed"),
+        ("name: t\nstart: '2023-04'\nstates:\n  - {name: A, bloc: other\n  - {name: B}\n", 5, "expected ',' or '}'"),
+        ("name: t\nstart: '2023-04'\n\n\n\nstates: [\n", 7, "invalid YAML"),
+    ],
+)
 def test_malformed_yaml_names_the_line(tmp_path, text, line, words):
     f = write(tmp_path / "broken.yaml", text)
     check(load_error(f), f, f"line {line}", "invalid YAML", words)
 
 
 def test_duplicate_yaml_keys_are_rejected_with_their_line(tmp_path):
-    f = write(tmp_path / "dup.yaml",
-              "name: t\nstart: '2023-04'\nworld:\n  migration_pressure: 0.5\n  migration_pressure: 0.6\n"
-              "states: [{name: A, bloc: other}]\n")
+    f = write(
+        tmp_path / "dup.yaml",
+        "name: t\nstart: '2023-04'\nworld:\n  migration_pressure: 0.5\n  migration_pressure: 0.6\n"
+        "states: [{name: A, bloc: other}]\n",
+    )
     check(load_error(f), f, "line 5", "duplicate key 'migration_pressure'")
 
 
 def test_duplicate_yaml_keys_inside_a_list_item_are_rejected(tmp_path):
-    f = write(tmp_path / "dup.yaml",
-              "name: t\nstart: '2023-04'\nstates:\n  - {name: A, bloc: other}\n"
-              "  - {name: B, bloc: other, level: engaged, level: none}\n")
+    f = write(
+        tmp_path / "dup.yaml",
+        "name: t\nstart: '2023-04'\nstates:\n  - {name: A, bloc: other}\n"
+        "  - {name: B, bloc: other, level: engaged, level: none}\n",
+    )
     check(load_error(f), f, "line 5", "duplicate key 'level'")
 
 
@@ -118,14 +129,16 @@ def test_a_sequence_as_a_mapping_key_is_a_one_line_error(tmp_path):
     assert "line 4" in str(err)
 
 
-@pytest.mark.parametrize("tag", [
-    "!!python/object/apply:os.system",
-    "!!python/object/new:os.system",
-])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object/apply:os.system",
+        "!!python/object/new:os.system",
+    ],
+)
 def test_yaml_tags_that_construct_objects_are_rejected_and_not_executed(tmp_path, tag):
     marker = tmp_path / "MARKER"
-    f = write(tmp_path / "evil.yaml",
-              f"name: t\nstart: '2023-04'\nstates: {tag} ['touch {marker}']\n")
+    f = write(tmp_path / "evil.yaml", f"name: t\nstart: '2023-04'\nstates: {tag} ['touch {marker}']\n")
     check(load_error(f), f, "line 3", "YAML tag not allowed", "python/object")
     assert not marker.exists()
 
@@ -165,26 +178,44 @@ def test_file_names_are_reported_as_given_not_resolved(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------------------ unknown keys
-@pytest.mark.parametrize("where, key, allowed", [
-    (lambda d: d, "foo", ["bloc_defaults", "events", "horizon_months", "missions", "states", "world"]),
-    (lambda d: d["states"][0], "migraton",
-     ["bloc", "conditions_weight", "economic_interest", "exposure", "level", "migration_concern", "ties"]),
-    (lambda d: d.setdefault("taliban", {}).setdefault("adaptive", {}), "stepp",
-     ["backlash_weight", "concession_cost", "step"]),
-    (lambda d: d.setdefault("world", {}), "migraton_pressure",
-     ["consular_demand", "migration_pressure", "minority_violence"]),
-    (lambda d: d["missions"][2], "cty", ["city", "controller", "funds", "host", "kind", "revenue"]),
-    (lambda d: d["militants"][1], "strenght", ["crackdown_effect", "stance", "strength", "visibility"]),
-    (lambda d: d.setdefault("rules", {}), "w_secruity", ["w_security", "thresholds", "rate_up"]),
-])
+@pytest.mark.parametrize(
+    "where, key, allowed",
+    [
+        (lambda d: d, "foo", ["bloc_defaults", "events", "horizon_months", "missions", "states", "world"]),
+        (
+            lambda d: d["states"][0],
+            "migraton",
+            ["bloc", "conditions_weight", "economic_interest", "exposure", "level", "migration_concern", "ties"],
+        ),
+        (
+            lambda d: d.setdefault("taliban", {}).setdefault("adaptive", {}),
+            "stepp",
+            ["backlash_weight", "concession_cost", "step"],
+        ),
+        (
+            lambda d: d.setdefault("world", {}),
+            "migraton_pressure",
+            ["consular_demand", "migration_pressure", "minority_violence"],
+        ),
+        (lambda d: d["missions"][2], "cty", ["city", "controller", "funds", "host", "kind", "revenue"]),
+        (lambda d: d["militants"][1], "strenght", ["crackdown_effect", "stance", "strength", "visibility"]),
+        (lambda d: d.setdefault("rules", {}), "w_secruity", ["w_security", "thresholds", "rate_up"]),
+    ],
+)
 def test_unknown_key_lists_the_allowed_keys(tmp_path, where, key, allowed):
     d = base()
     where(d)[key] = 0.5
     f = write(tmp_path / "typo.yaml", d)
     err = load_error(f)
-    loc = {"foo": "foo", "migraton": "states[0].migraton", "stepp": "taliban.adaptive.stepp",
-           "migraton_pressure": "world.migraton_pressure", "cty": "missions[2].cty",
-           "strenght": "militants[1].strenght", "w_secruity": "rules.w_secruity"}[key]
+    loc = {
+        "foo": "foo",
+        "migraton": "states[0].migraton",
+        "stepp": "taliban.adaptive.stepp",
+        "migraton_pressure": "world.migraton_pressure",
+        "cty": "missions[2].cty",
+        "strenght": "militants[1].strenght",
+        "w_secruity": "rules.w_secruity",
+    }[key]
     check(err, f, loc, "unknown key", "expected one of", *allowed)
 
 
@@ -192,8 +223,16 @@ def test_unknown_key_in_bloc_defaults_lists_the_allowed_keys(tmp_path):
     d = base()
     d["bloc_defaults"] = {"western": {"conditons_weight": 0.9}}
     f = write(tmp_path / "typo.yaml", d)
-    check(load_error(f), f, "bloc_defaults.western.conditons_weight", "unknown key", "expected one of",
-          "conditions_weight", "economic_interest", "migration_concern")
+    check(
+        load_error(f),
+        f,
+        "bloc_defaults.western.conditons_weight",
+        "unknown key",
+        "expected one of",
+        "conditions_weight",
+        "economic_interest",
+        "migration_concern",
+    )
 
 
 def test_unknown_bloc_in_bloc_defaults(tmp_path):
@@ -226,16 +265,36 @@ def test_out_of_range_value_exact_message(tmp_path):
     assert str(err) == f"{f}: states[3].migration_concern: must be between 0 and 1, got 1.7"
 
 
-@pytest.mark.parametrize("where, key, value, loc, words", [
-    (lambda d: d["militants"][0], "strength", -0.1, "militants[0].strength", "must be between 0 and 1, got -0.1"),
-    (lambda d: d.setdefault("rules", {}), "slope", 60, "rules.slope", "must be between 0.1 and 50, got 60"),
-    (lambda d: d.setdefault("world", {}), "consular_demand", 5.5, "world.consular_demand",
-     "must be between 0 and 5, got 5.5"),
-    (lambda d: d["missions"][1], "funds", -200, "missions[1].funds", "must be between -120 and 240, got -200"),
-    (lambda d: d["states"][1]["ties"], "Pakistan", 2.0, "states[1].ties.Pakistan", "must be between 0 and 1, got 2.0"),
-    (lambda d: d, "horizon_months", 0, "horizon_months", "greater than or equal to 1"),
-    (lambda d: d.setdefault("taliban", {}), "crackdown", float("nan"), "taliban.crackdown", "must be between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "where, key, value, loc, words",
+    [
+        (lambda d: d["militants"][0], "strength", -0.1, "militants[0].strength", "must be between 0 and 1, got -0.1"),
+        (lambda d: d.setdefault("rules", {}), "slope", 60, "rules.slope", "must be between 0.1 and 50, got 60"),
+        (
+            lambda d: d.setdefault("world", {}),
+            "consular_demand",
+            5.5,
+            "world.consular_demand",
+            "must be between 0 and 5, got 5.5",
+        ),
+        (lambda d: d["missions"][1], "funds", -200, "missions[1].funds", "must be between -120 and 240, got -200"),
+        (
+            lambda d: d["states"][1]["ties"],
+            "Pakistan",
+            2.0,
+            "states[1].ties.Pakistan",
+            "must be between 0 and 1, got 2.0",
+        ),
+        (lambda d: d, "horizon_months", 0, "horizon_months", "greater than or equal to 1"),
+        (
+            lambda d: d.setdefault("taliban", {}),
+            "crackdown",
+            float("nan"),
+            "taliban.crackdown",
+            "must be between 0 and 1",
+        ),
+    ],
+)
 def test_out_of_range_values(tmp_path, where, key, value, loc, words):
     d = base()
     where(d)[key] = value
@@ -243,18 +302,37 @@ def test_out_of_range_values(tmp_path, where, key, value, loc, words):
     check(load_error(f), f, loc, words)
 
 
-@pytest.mark.parametrize("where, key, value, loc, words", [
-    (lambda d: d.setdefault("world", {}), "migration_pressure", "high", "world.migration_pressure",
-     ("must be a number, got 'high'",)),
-    (lambda d: d["states"][0], "migration_concern", "0.5", "states[0].migration_concern",
-     ("must be a number, got '0.5'",)),
-    (lambda d: d, "horizon_months", "twelve", "horizon_months", ("must be a whole number, got 'twelve'",)),
-    (lambda d: d, "horizon_months", 12.5, "horizon_months", ("must be a whole number, got 12.5",)),
-    (lambda d: d["states"][0], "conditions_weight", True, "states[0].conditions_weight", ("must be a number, got True",)),
-    (lambda d: d["states"][0], "level", "recognised", "states[0].level", ("must be one of", "got 'recognised'")),
-    (lambda d: d, "start", "April 2023", "start", ("YYYY-MM", "got 'April 2023'")),
-    (lambda d: d["states"][1], "ties", ["Pakistan"], "states[1].ties", ("got ['Pakistan']",)),
-])
+@pytest.mark.parametrize(
+    "where, key, value, loc, words",
+    [
+        (
+            lambda d: d.setdefault("world", {}),
+            "migration_pressure",
+            "high",
+            "world.migration_pressure",
+            ("must be a number, got 'high'",),
+        ),
+        (
+            lambda d: d["states"][0],
+            "migration_concern",
+            "0.5",
+            "states[0].migration_concern",
+            ("must be a number, got '0.5'",),
+        ),
+        (lambda d: d, "horizon_months", "twelve", "horizon_months", ("must be a whole number, got 'twelve'",)),
+        (lambda d: d, "horizon_months", 12.5, "horizon_months", ("must be a whole number, got 12.5",)),
+        (
+            lambda d: d["states"][0],
+            "conditions_weight",
+            True,
+            "states[0].conditions_weight",
+            ("must be a number, got True",),
+        ),
+        (lambda d: d["states"][0], "level", "recognised", "states[0].level", ("must be one of", "got 'recognised'")),
+        (lambda d: d, "start", "April 2023", "start", ("YYYY-MM", "got 'April 2023'")),
+        (lambda d: d["states"][1], "ties", ["Pakistan"], "states[1].ties", ("got ['Pakistan']",)),
+    ],
+)
 def test_wrong_types(tmp_path, where, key, value, loc, words):
     d = base()
     where(d)[key] = value
@@ -285,11 +363,22 @@ def test_mission_naming_an_unknown_state(tmp_path):
     check(load_error(f), f, "missions[2].host", "must name a state", "Tajikistan", "got 'Tajikstan'")
 
 
-@pytest.mark.parametrize("mutate, loc, words", [
-    (lambda d: d["states"][1]["ties"].update({"Pakistn": 0.5}), "states[1].ties.Pakistn", "other state"),
-    (lambda d: d["states"][0]["exposure"].update({"IS": 0.5}), "states[0].exposure.IS", "must name a militant group"),
-    (lambda d: d["resistance"][0].update({"sanctuary": "Tajikstan"}), "resistance[0].sanctuary", "must name a state"),
-])
+@pytest.mark.parametrize(
+    "mutate, loc, words",
+    [
+        (lambda d: d["states"][1]["ties"].update({"Pakistn": 0.5}), "states[1].ties.Pakistn", "other state"),
+        (
+            lambda d: d["states"][0]["exposure"].update({"IS": 0.5}),
+            "states[0].exposure.IS",
+            "must name a militant group",
+        ),
+        (
+            lambda d: d["resistance"][0].update({"sanctuary": "Tajikstan"}),
+            "resistance[0].sanctuary",
+            "must name a state",
+        ),
+    ],
+)
 def test_other_names_must_resolve(tmp_path, mutate, loc, words):
     d = base()
     mutate(d)
@@ -353,8 +442,9 @@ def test_thresholds_missing_a_rung(tmp_path):
 
 def test_thresholds_unknown_rung(tmp_path):
     d = base()
-    d["rules"] = {"thresholds": {"engaged": 0.0, "hosts_diplomats": 0.3, "de_facto": 2.8, "de_jure": 3.6,
-                                 "recognised": 4.0}}
+    d["rules"] = {
+        "thresholds": {"engaged": 0.0, "hosts_diplomats": 0.3, "de_facto": 2.8, "de_jure": 3.6, "recognised": 4.0}
+    }
     f = write(tmp_path / "x.yaml", d)
     check(load_error(f), f, "rules.thresholds", "unknown rung 'recognised'", "de_jure")
 
@@ -389,8 +479,9 @@ def test_event_missing_kind(tmp_path):
 
 
 def test_set_event_path_matching_nothing(tmp_path):
-    f, _ = with_event(tmp_path, {"month": 2, "kind": "set", "path": "states[name=Nowhere].migration_concern",
-                                 "value": 0.5})
+    f, _ = with_event(
+        tmp_path, {"month": 2, "kind": "set", "path": "states[name=Nowhere].migration_concern", "value": 0.5}
+    )
     check(load_error(f), f, "events[1].path", "matches nothing", "states[name=Nowhere]")
 
 
@@ -405,18 +496,22 @@ def test_set_event_out_of_range_value(tmp_path):
 
 
 def test_set_event_selector_out_of_range_names_the_slot(tmp_path):
-    f, _ = with_event(tmp_path, {"month": 2, "kind": "set", "path": "states[bloc=western].migration_concern",
-                                 "value": 3})
+    f, _ = with_event(
+        tmp_path, {"month": 2, "kind": "set", "path": "states[bloc=western].migration_concern", "value": 3}
+    )
     check(load_error(f), f, "events[1].value", "states[3].migration_concern", "must be between 0 and 1, got 3")
 
 
-@pytest.mark.parametrize("path, value", [
-    ("states[name=China].level", "de_jure"),
-    ("missions[0].controller", "closed"),
-    ("militants[name=ISK].strength", 0.9),
-    ("missions[name=Berlin embassy].funds", 10.0),
-    ("states[name=China].name", "Cathay"),
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        ("states[name=China].level", "de_jure"),
+        ("missions[0].controller", "closed"),
+        ("militants[name=ISK].strength", 0.9),
+        ("missions[name=Berlin embassy].funds", 10.0),
+        ("states[name=China].name", "Cathay"),
+    ],
+)
 def test_set_event_on_initial_state_or_identity(tmp_path, path, value):
     f, _ = with_event(tmp_path, {"month": 2, "kind": "set", "path": path, "value": value})
     check(load_error(f), f, "events[1].path", "initial state or identity", path, "relation")
@@ -424,8 +519,15 @@ def test_set_event_on_initial_state_or_identity(tmp_path, path, value):
 
 def test_set_event_may_not_replace_a_whole_state_record(tmp_path):
     # replacing the record would change its level (initial state) mid-run, bypassing the rule above
-    f, _ = with_event(tmp_path, {"month": 2, "kind": "set", "path": "states[name=China]",
-                                 "value": {"name": "China", "bloc": "neighbour", "level": "de_jure"}})
+    f, _ = with_event(
+        tmp_path,
+        {
+            "month": 2,
+            "kind": "set",
+            "path": "states[name=China]",
+            "value": {"name": "China", "bloc": "neighbour", "level": "de_jure"},
+        },
+    )
     err = load_error(f)
     assert err.file == str(f)
     assert err.path == "events[1].path"
@@ -453,15 +555,33 @@ def test_event_negative_month(tmp_path):
     check(load_error(f), f, "events[1].month", "greater than or equal to 0", "got -1")
 
 
-@pytest.mark.parametrize("event, loc, words", [
-    ({"kind": "relation", "state": "Chna", "level": "engaged"}, "events[1].state", ("must name a state", "got 'Chna'")),
-    ({"kind": "relation", "state": "China", "level": "friends"}, "events[1].level", ("must be one of", "'friends'")),
-    ({"kind": "influx", "group": "TIP", "amount": 0.1}, "events[1].group", ("must name a militant group", "'TIP'")),
-    ({"kind": "influx", "group": "TTP", "amount": 1.5}, "events[1].amount", ("must be between 0 and 1, got 1.5",)),
-    ({"kind": "withdraw_sanctuary", "resistance": "NFR"}, "events[1].resistance",
-     ("must name a resistance group", "'NFR'")),
-    ({"kind": "close_mission", "mission": "Paris embassy"}, "events[1].mission", ("must name a mission", "'Paris embassy'")),
-])
+@pytest.mark.parametrize(
+    "event, loc, words",
+    [
+        (
+            {"kind": "relation", "state": "Chna", "level": "engaged"},
+            "events[1].state",
+            ("must name a state", "got 'Chna'"),
+        ),
+        (
+            {"kind": "relation", "state": "China", "level": "friends"},
+            "events[1].level",
+            ("must be one of", "'friends'"),
+        ),
+        ({"kind": "influx", "group": "TIP", "amount": 0.1}, "events[1].group", ("must name a militant group", "'TIP'")),
+        ({"kind": "influx", "group": "TTP", "amount": 1.5}, "events[1].amount", ("must be between 0 and 1, got 1.5",)),
+        (
+            {"kind": "withdraw_sanctuary", "resistance": "NFR"},
+            "events[1].resistance",
+            ("must name a resistance group", "'NFR'"),
+        ),
+        (
+            {"kind": "close_mission", "mission": "Paris embassy"},
+            "events[1].mission",
+            ("must name a mission", "'Paris embassy'"),
+        ),
+    ],
+)
 def test_event_targets_must_resolve(tmp_path, event, loc, words):
     f, _ = with_event(tmp_path, {"month": 3, **event})
     check(load_error(f), f, loc, *words)
@@ -507,12 +627,16 @@ def parent_and_child(tmp_path, parent: dict, child: dict) -> tuple[Path, Path]:
 def test_an_error_in_an_inherited_value_is_blamed_on_the_parent(tmp_path):
     parent = base()
     parent["states"][2]["migration_concern"] = 1.7
-    p, c = parent_and_child(tmp_path, parent, {"name": "c", "states": [{"name": "Tajikistan", "economic_interest": 0.3}]})
+    p, c = parent_and_child(
+        tmp_path, parent, {"name": "c", "states": [{"name": "Tajikistan", "economic_interest": 0.3}]}
+    )
     check(load_error(c), p, "states[2].migration_concern", "must be between 0 and 1, got 1.7")
 
 
 def test_an_error_in_the_childs_own_value_is_blamed_on_the_child(tmp_path):
-    p, c = parent_and_child(tmp_path, base(), {"name": "c", "states": [{"name": "Tajikistan", "economic_interest": 1.3}]})
+    p, c = parent_and_child(
+        tmp_path, base(), {"name": "c", "states": [{"name": "Tajikistan", "economic_interest": 1.3}]}
+    )
     check(load_error(c), c, "states[2].economic_interest", "must be between 0 and 1, got 1.3")
 
 
@@ -533,12 +657,18 @@ def test_an_unknown_host_in_the_parent_is_blamed_on_the_parent(tmp_path):
 def test_a_child_event_error_is_blamed_on_the_child_a_parent_event_error_on_the_parent(tmp_path):
     parent = base()
     parent["events"] = [{"month": 2, "kind": "set", "path": "taliban.crackdown", "value": 0.5}]
-    p, c = parent_and_child(tmp_path, parent, {"name": "c", "events": [
-        {"month": 4, "kind": "set", "path": "taliban.lobbying", "value": 1.4}]})
+    p, c = parent_and_child(
+        tmp_path,
+        parent,
+        {"name": "c", "events": [{"month": 4, "kind": "set", "path": "taliban.lobbying", "value": 1.4}]},
+    )
     check(load_error(c), c, "events[1].value", "taliban.lobbying", "must be between 0 and 1, got 1.4")
     parent["events"][0]["value"] = 2.0
-    p, c = parent_and_child(tmp_path, parent, {"name": "c", "events": [
-        {"month": 4, "kind": "set", "path": "taliban.lobbying", "value": 0.4}]})
+    p, c = parent_and_child(
+        tmp_path,
+        parent,
+        {"name": "c", "events": [{"month": 4, "kind": "set", "path": "taliban.lobbying", "value": 0.4}]},
+    )
     check(load_error(c), p, "events[0].value", "taliban.crackdown", "got 2.0")
 
 
@@ -583,7 +713,7 @@ def test_child_overrides_one_field_of_one_state_and_keeps_everything_else(tiny, 
     child_tj = next(x for x in tiny_child.states if x.name == "Tajikistan")
     assert parent_tj.resistance_support == 0.9 and child_tj.resistance_support == 0.3
     assert child_tj.model_dump(exclude={"resistance_support"}) == parent_tj.model_dump(exclude={"resistance_support"})
-    for a, b in zip(tiny.states, tiny_child.states):
+    for a, b in zip(tiny.states, tiny_child.states, strict=True):
         if a.name != "Tajikistan":
             assert a == b
     assert tiny_child.missions == tiny.missions and tiny_child.militants == tiny.militants
@@ -606,8 +736,11 @@ def test_events_from_parent_and_child_are_both_present(tiny, tiny_child):
 
 
 def test_child_adds_a_new_named_item_at_the_end(tmp_path):
-    p, c = parent_and_child(tmp_path, base(), {"name": "c", "states": [
-        {"name": "France", "bloc": "western"}, {"name": "China", "economic_interest": 0.8}]})
+    p, c = parent_and_child(
+        tmp_path,
+        base(),
+        {"name": "c", "states": [{"name": "France", "bloc": "western"}, {"name": "China", "economic_interest": 0.8}]},
+    )
     s = loading.load(c)
     assert [x.name for x in s.states] == ["Pakistan", "China", "Tajikistan", "Germany", "France"]
     assert s.states[1].economic_interest == 0.8 and s.states[1].ties == {"Pakistan": 0.6}
@@ -615,15 +748,29 @@ def test_child_adds_a_new_named_item_at_the_end(tmp_path):
 
 
 def test_merge_function_semantics():
-    parent = {"a": 1, "m": {"x": 1, "y": 2}, "tags": [1, 2, 3],
-              "items": [{"name": "p", "v": 1, "w": 1}, {"name": "q", "v": 2}], "events": [{"month": 1}]}
-    child = {"a": 2, "m": {"y": 5}, "tags": [9], "items": [{"name": "q", "v": 7}, {"name": "r", "v": 3}],
-             "events": [{"month": 2}]}
+    parent = {
+        "a": 1,
+        "m": {"x": 1, "y": 2},
+        "tags": [1, 2, 3],
+        "items": [{"name": "p", "v": 1, "w": 1}, {"name": "q", "v": 2}],
+        "events": [{"month": 1}],
+    }
+    child = {
+        "a": 2,
+        "m": {"y": 5},
+        "tags": [9],
+        "items": [{"name": "q", "v": 7}, {"name": "r", "v": 3}],
+        "events": [{"month": 2}],
+    }
     before = copy.deepcopy(parent)
     out = loading.merge(parent, child)
-    assert out == {"a": 2, "m": {"x": 1, "y": 5}, "tags": [9],
-                   "items": [{"name": "p", "v": 1, "w": 1}, {"name": "q", "v": 7}, {"name": "r", "v": 3}],
-                   "events": [{"month": 1}, {"month": 2}]}
+    assert out == {
+        "a": 2,
+        "m": {"x": 1, "y": 5},
+        "tags": [9],
+        "items": [{"name": "p", "v": 1, "w": 1}, {"name": "q", "v": 7}, {"name": "r", "v": 3}],
+        "events": [{"month": 1}, {"month": 2}],
+    }
     assert parent == before  # inputs are not modified
 
 
@@ -634,8 +781,8 @@ def test_show_form_has_no_extends_key(tiny_child):
 # ------------------------------------------------------------------------------------ bloc defaults
 def test_bloc_defaults_fill_only_fields_a_state_does_not_set(tiny):
     de = next(x for x in tiny.states if x.name == "Germany")
-    assert de.migration_concern == 0.7          # set by the state: the default 0.4 does not override it
-    assert de.conditions_weight == 0.9          # filled from bloc_defaults.western
+    assert de.migration_concern == 0.7  # set by the state: the default 0.4 does not override it
+    assert de.conditions_weight == 0.9  # filled from bloc_defaults.western
     assert de.economic_interest == 0.1
     assert de.exposure == {"ISK": 0.2}
     china = next(x for x in tiny.states if x.name == "China")
@@ -674,7 +821,7 @@ def test_selector_sets_every_matching_state(baseline):
     western = [x.name for x in baseline.states if x.bloc == "western"]
     assert len(western) > 1
     s2 = references.apply(baseline, "states[bloc=western].conditions_weight", 0.123)
-    for old, new in zip(baseline.states, s2.states):
+    for old, new in zip(baseline.states, s2.states, strict=True):
         if old.bloc == "western":
             assert new.conditions_weight == 0.123
         else:
@@ -692,12 +839,15 @@ def test_selector_by_name_and_by_index(tiny):
     assert s4.states[1].exposure == {"ISK": 0.9}
 
 
-@pytest.mark.parametrize("path, where", [
-    ("states[bloc=martian].conditions_weight", "states[bloc=martian]"),
-    ("states[name=Atlantis].level", "states[name=Atlantis]"),
-    ("missions[99].revenue", "missions[99]"),
-    ("taliban.nosuch", "nosuch"),
-])
+@pytest.mark.parametrize(
+    "path, where",
+    [
+        ("states[bloc=martian].conditions_weight", "states[bloc=martian]"),
+        ("states[name=Atlantis].level", "states[name=Atlantis]"),
+        ("missions[99].revenue", "missions[99]"),
+        ("taliban.nosuch", "nosuch"),
+    ],
+)
 def test_a_path_that_matches_nothing_raises(tiny, path, where):
     with pytest.raises(paths.PathError, match="matches nothing") as info:
         references.apply(tiny, path, 0.5)

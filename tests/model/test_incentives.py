@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from recogsim.model import incentives as rules
 from recogsim.config import loading, references
+from recogsim.model import incentives as rules
 from recogsim.model.model import RecognitionModel
 
 RNG = np.random.default_rng(12345)
@@ -57,8 +57,10 @@ def test_move_probabilities_are_probabilities_and_respect_the_ends():
 
 def test_rules_broadcast_over_a_batch_of_replications():
     batch = random_world((4,))
-    looped = [rules.security_motive(batch["exposure"][b], batch["strength"][b], batch["restraint"][b],
-                                    batch["isk"][b], 0.5) for b in range(4)]
+    looped = [
+        rules.security_motive(batch["exposure"][b], batch["strength"][b], batch["restraint"][b], batch["isk"][b], 0.5)
+        for b in range(4)
+    ]
     whole = rules.security_motive(batch["exposure"], batch["strength"], batch["restraint"], batch["isk"], 0.5)
     np.testing.assert_allclose(whole, np.stack(looped))
     levels = RNG.integers(0, 5, size=(4, N_STATES))
@@ -90,8 +92,16 @@ def test_restraint_is_full_for_hostile_groups_and_grows_with_crackdown():
 
 def test_militant_step_stays_in_bounds_and_conserves_the_pool():
     s, pool = RNG.random(1000), RNG.random(1000)
-    new, left, defect = rules.militant_step(s, pool, RNG.random(1000), RNG.random(1000), RNG.random(1000),
-                                            RNG.random(1000), RNG.random(1000), RNG.random(1000))
+    new, left, defect = rules.militant_step(
+        s,
+        pool,
+        RNG.random(1000),
+        RNG.random(1000),
+        RNG.random(1000),
+        RNG.random(1000),
+        RNG.random(1000),
+        RNG.random(1000),
+    )
     assert np.all((new >= 0) & (new <= 1)) and np.all(left <= pool) and np.all(left >= 0) and np.all(defect >= 0)
 
 

@@ -71,10 +71,12 @@ def test_same_seed_same_history_other_seed_other_history(baseline):
 
 def test_relation_event_moves_the_level_and_closing_below_hosts_closes_taliban_posts(baseline):
     still = references.apply(references.apply(baseline, "rules.rate_up", 0.0), "rules.rate_down", 0.0)
-    s = with_events(still,  # no state moves by itself, so every change below is the events' doing
-                    {"month": 2, "kind": "relation", "state": "Tajikistan", "level": "hosts_diplomats"},
-                    {"month": 4, "kind": "relation", "state": "Pakistan", "level": "engaged"},
-                    horizon_months=5)
+    s = with_events(
+        still,  # no state moves by itself, so every change below is the events' doing
+        {"month": 2, "kind": "relation", "state": "Tajikistan", "level": "hosts_diplomats"},
+        {"month": 4, "kind": "relation", "state": "Pakistan", "level": "engaged"},
+        horizon_months=5,
+    )
     m = RecognitionModel(s, seed=0)
     tajik, pak = m.state_agents[m.state_index["Tajikistan"]], m.state_index["Pakistan"]
     nrf = next(r for r in m.resistance_agents if r.name == "NRF")
@@ -90,11 +92,13 @@ def test_relation_event_moves_the_level_and_closing_below_hosts_closes_taliban_p
 
 
 def test_close_influx_and_withdraw_events(baseline):
-    s = with_events(baseline,
-                    {"month": 1, "kind": "close_mission", "mission": "London embassy"},
-                    {"month": 1, "kind": "influx", "group": "TIP", "amount": 0.2},
-                    {"month": 1, "kind": "withdraw_sanctuary", "resistance": "NRF"},
-                    horizon_months=3)
+    s = with_events(
+        baseline,
+        {"month": 1, "kind": "close_mission", "mission": "London embassy"},
+        {"month": 1, "kind": "influx", "group": "TIP", "amount": 0.2},
+        {"month": 1, "kind": "withdraw_sanctuary", "resistance": "NRF"},
+        horizon_months=3,
+    )
     m = RecognitionModel(s, seed=0)
     tip = [g.name for g in s.militants].index("TIP")
     pool_before = m.pool[tip]
@@ -106,12 +110,15 @@ def test_close_influx_and_withdraw_events(baseline):
 
 
 def test_set_event_changes_a_parameter_from_its_month(baseline):
-    s = with_events(baseline,
-                    {"month": 3, "kind": "set", "path": "taliban.crackdown", "value": 0.9},
-                    {"month": 3, "kind": "set", "path": "world.consular_demand", "value": 0.0},
-                    horizon_months=4)
+    s = with_events(
+        baseline,
+        {"month": 3, "kind": "set", "path": "taliban.crackdown", "value": 0.9},
+        {"month": 3, "kind": "set", "path": "world.consular_demand", "value": 0.0},
+        horizon_months=4,
+    )
     m = RecognitionModel(s, seed=0)
-    m.step(); m.step()
+    m.step()
+    m.step()
     assert m.taliban.crackdown == pytest.approx(0.3)
     m.step()
     assert m.taliban.crackdown == pytest.approx(0.9)

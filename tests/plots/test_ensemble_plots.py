@@ -6,18 +6,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from recogsim import plots  # noqa: E402
-from recogsim.config import loading  # noqa: E402
+from recogsim import plots
+from recogsim.config import loading
+from recogsim.plots.ensemble import CONTROLLER_COLUMNS
 from recogsim.runs.runner import run_ensemble
-from recogsim.plots.ensemble import CONTROLLER_COLUMNS  # noqa: E402
-from recogsim.runs.store import EnsembleResult  # noqa: E402
+from recogsim.runs.store import EnsembleResult
 
 HORIZON = 12
 REPS = 5
@@ -26,15 +26,29 @@ REPS = 5
 def tiny(recognise_at: int | None = None) -> dict:
     """Four states, two militant groups, four posts; optionally a scheduled de jure recognition."""
     data = {
-        "name": "tiny", "start": "2023-04", "horizon_months": HORIZON,
+        "name": "tiny",
+        "start": "2023-04",
+        "horizon_months": HORIZON,
         # fast, noisy moves so five runs of a year already disagree (the bands have width)
-        "rules": {"rate_up": 0.3, "rate_down": 0.2, "takeover_rate": 0.6,
-                  "thresholds": {"engaged": -0.5, "hosts_diplomats": 0.0, "de_facto": 0.4, "de_jure": 2.5}},
-        "militants": [{"name": "ISK", "stance": "hostile", "strength": 0.3},
-                      {"name": "TTP", "stance": "allied", "strength": 0.4}],
+        "rules": {
+            "rate_up": 0.3,
+            "rate_down": 0.2,
+            "takeover_rate": 0.6,
+            "thresholds": {"engaged": -0.5, "hosts_diplomats": 0.0, "de_facto": 0.4, "de_jure": 2.5},
+        },
+        "militants": [
+            {"name": "ISK", "stance": "hostile", "strength": 0.3},
+            {"name": "TTP", "stance": "allied", "strength": 0.4},
+        ],
         "states": [
-            {"name": "Alpha", "bloc": "neighbour", "level": "hosts_diplomats", "exposure": {"TTP": 1.0},
-             "economic_interest": 0.9, "migration_concern": 0.9},
+            {
+                "name": "Alpha",
+                "bloc": "neighbour",
+                "level": "hosts_diplomats",
+                "exposure": {"TTP": 1.0},
+                "economic_interest": 0.9,
+                "migration_concern": 0.9,
+            },
             {"name": "Beta", "bloc": "regional", "level": "engaged", "exposure": {"ISK": 0.6}},
             {"name": "Gamma", "bloc": "western", "level": "engaged", "conditions_weight": 0.9},
             {"name": "Delta", "bloc": "other", "level": "none"},
@@ -94,7 +108,7 @@ def test_kaplan_meier_matches_product_limit_loop():
         surv *= 1 - np.sum((times == u) & observed) / np.sum(times >= u)
         expected[u] = surv
     expected.setdefault(0.0, 1.0)  # the curve starts at (0, 1) unless runs fail at time 0
-    assert dict(zip(t, s)) == pytest.approx(expected)
+    assert dict(zip(t, s, strict=True)) == pytest.approx(expected)
 
 
 def test_kaplan_meier_without_events_and_bad_input():
@@ -132,8 +146,9 @@ def test_fan_chart_overlays_scenarios_with_distinct_colours_and_dates(plain, rec
     assert ax.lines[0].get_color() != ax.lines[1].get_color()
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("plain" in t for t in legend) and any("recognised" in t for t in legend)
-    np.testing.assert_allclose(ax.lines[1].get_ydata(),
-                               recognised.series.groupby("month")["legitimacy"].median().to_numpy(dtype=float))
+    np.testing.assert_allclose(
+        ax.lines[1].get_ydata(), recognised.series.groupby("month")["legitimacy"].median().to_numpy(dtype=float)
+    )
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert 2 <= len(labels) <= 7 and set(labels) <= set(plain.series["date"])
 
@@ -185,11 +200,12 @@ def test_survival_censors_missing_months_at_the_horizon():
 def test_outcome_distribution_one_panel_per_outcome(plain, recognised):
     axes = plots.outcome_distribution({"plain": plain.runs, "recognised": recognised.runs})
     assert isinstance(axes, np.ndarray) and len(axes) == len(plots.OUTCOMES)
-    for a, column in zip(axes, plots.OUTCOMES):
+    for a, column in zip(axes, plots.OUTCOMES, strict=True):
         assert len(a.patches) == 2  # one box per scenario
         assert len(a.collections) == 2  # one strip of dots per scenario
-        np.testing.assert_allclose(np.sort(a.collections[1].get_offsets()[:, 1]),
-                                   np.sort(recognised.runs[column].to_numpy(dtype=float)))
+        np.testing.assert_allclose(
+            np.sort(a.collections[1].get_offsets()[:, 1]), np.sort(recognised.runs[column].to_numpy(dtype=float))
+        )
         assert [t.get_text() for t in a.get_xticklabels()] == ["plain", "recognised"]
 
 
@@ -206,11 +222,13 @@ def test_outcome_distribution_single_column_and_given_axes(plain):
 
 # ------------------------------------------------------------------ state levels
 def test_state_levels_probabilities_and_order():
-    states = pd.DataFrame({
-        "replication": [0, 0, 0, 1, 1, 1],
-        "state": ["A", "B", "C"] * 2,
-        "max_level": ["de_jure", "none", "hosts_diplomats", "engaged", "none", "hosts_diplomats"],
-    })
+    states = pd.DataFrame(
+        {
+            "replication": [0, 0, 0, 1, 1, 1],
+            "state": ["A", "B", "C"] * 2,
+            "max_level": ["de_jure", "none", "hosts_diplomats", "engaged", "none", "hosts_diplomats"],
+        }
+    )
     ax = plots.state_levels(states)
     # mean max level: A (4 + 1) / 2 = 2.5, C 2, B 0
     assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "C", "B"]

@@ -6,22 +6,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
-from matplotlib.container import BarContainer  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
 
-from recogsim import plots  # noqa: E402
-from recogsim.analysis import sweeps as analysis  # noqa: E402
-from recogsim.config import experiment  # noqa: E402
-from recogsim.runs import store  # noqa: E402
-from recogsim.runs.runner import run_sweep  # noqa: E402
-from recogsim.errors import InputError  # noqa: E402
+from recogsim import plots
+from recogsim.analysis import sweeps as analysis
+from recogsim.config import experiment
+from recogsim.errors import InputError
+from recogsim.runs import store
+from recogsim.runs.runner import run_sweep
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny.yaml"
 # rules.w_economic is what makes the tiny scenario recognise within its 12 months (P goes 0 -> 1)
@@ -32,9 +32,9 @@ RANGES = """
 """
 DESIGNS = {
     "grid": "design: {kind: grid}\nparameters:\n  - {path: rules.w_economic, values: [0.6, 3.0, 6.0]}\n"
-            "  - {path: rules.w_conditions, values: [0.5, 2.5]}\n",
+    "  - {path: rules.w_conditions, values: [0.5, 2.5]}\n",
     "grid3": "design: {kind: grid}\nparameters:\n  - {path: rules.w_economic, values: [0.6, 6.0]}\n"
-             "  - {path: rules.w_conditions, values: [0.5, 2.5]}\n  - {path: taliban.crackdown, values: [0.1, 0.9]}\n",
+    "  - {path: rules.w_conditions, values: [0.5, 2.5]}\n  - {path: taliban.crackdown, values: [0.1, 0.9]}\n",
     "one": "design: {kind: grid}\nparameters:\n  - {path: rules.w_economic, values: [0.6, 3.0, 6.0]}\n",
     "lhs": "design: {kind: lhs, samples: 8}\nparameters:" + RANGES,
     "sobol": "design: {kind: sobol, samples: 8, second_order: true}\nparameters:" + RANGES,
@@ -99,8 +99,9 @@ def test_heatmap_cells_are_the_summary_pivot(sweeps):
 def test_heatmap_averages_points_sharing_a_cell_and_says_so(sweeps):
     summary = analysis.summarize(sweeps["grid3"])
     ax = plots.sweep_heatmap(summary, "rules.w_conditions", "taliban.crackdown", value=f"mean_{OUTCOME}")
-    expected = summary.pivot_table(index="taliban.crackdown", columns="rules.w_conditions",
-                                   values=f"mean_{OUTCOME}", aggfunc="mean")
+    expected = summary.pivot_table(
+        index="taliban.crackdown", columns="rules.w_conditions", values=f"mean_{OUTCOME}", aggfunc="mean"
+    )
     np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), expected.to_numpy())
     assert "averages 2 points" in ax.get_title()
 
@@ -149,7 +150,7 @@ def test_response_line_is_the_per_point_means(sweeps, outcome):
     band = next(c for c in ax.collections if isinstance(c, PolyCollection)).get_paths()[0].vertices
     assert band[:, 1].min() <= line.get_ydata().min() and band[:, 1].max() >= line.get_ydata().max()
     if outcome == "recognized":
-        assert 0 <= band[:, 1].min() and band[:, 1].max() <= 1
+        assert band[:, 1].min() >= 0 and band[:, 1].max() <= 1
 
 
 def test_response_averages_over_the_other_parameters_of_a_grid(sweeps):

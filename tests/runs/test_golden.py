@@ -28,16 +28,20 @@ def summary(runs: pd.DataFrame, series: pd.DataFrame, states: pd.DataFrame) -> d
     per-state distribution of the highest rung reached: enough to catch any change of behaviour."""
 
     def sums(df: pd.DataFrame) -> dict[str, float]:
-        return {c: float(pd.to_numeric(df[c]).sum()) for c in sorted(df.columns)
-                if pd.api.types.is_numeric_dtype(df[c]) and c not in ("seed",)}
+        return {
+            c: float(pd.to_numeric(df[c]).sum())
+            for c in sorted(df.columns)
+            if pd.api.types.is_numeric_dtype(df[c]) and c not in ("seed",)
+        }
 
     return {
         "runs": sums(runs),
         "first_recognizers": sorted(runs["first_recognizer"].dropna().tolist()),
         "series": sums(series),
         "states": sums(states),
-        "max_levels": {f"{s}:{lv}": int(n) for (s, lv), n in
-                       states.groupby(["state", "max_level"]).size().sort_index().items()},
+        "max_levels": {
+            f"{s}:{lv}": int(n) for (s, lv), n in states.groupby(["state", "max_level"]).size().sort_index().items()
+        },
     }
 
 

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from recogsim.config import experiment as ex
-from recogsim.runs import executors
-from recogsim.runs.runner import run_sweep
 from recogsim.analysis.sweeps import sensitivity, summarize
 from recogsim.cli import main
+from recogsim.config import experiment as ex
 from recogsim.errors import InputError
+from recogsim.runs import executors
+from recogsim.runs.runner import run_sweep
 from recogsim.runs.store import load_sweep
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -26,11 +26,19 @@ FILES = ("points.parquet", "runs.parquet", "series.parquet", "manifest.json")
 
 
 def write_experiment(folder: Path, name="exp", **changes) -> Path:
-    d = {"name": name, "scenario": str(DATA / "tiny.yaml"), "replications": 4, "seed": 7,
-         "design": {"kind": "grid"}, "keep_series": True,
-         "parameters": [{"path": "taliban.crackdown", "values": [0.1, 0.5, 0.9]},
-                        {"path": "states[name=Tajikistan].resistance_support", "range": [0.2, 0.8], "steps": 3},
-                        {"path": "events[kind=set].month", "values": [3, 9]}]}
+    d = {
+        "name": name,
+        "scenario": str(DATA / "tiny.yaml"),
+        "replications": 4,
+        "seed": 7,
+        "design": {"kind": "grid"},
+        "keep_series": True,
+        "parameters": [
+            {"path": "taliban.crackdown", "values": [0.1, 0.5, 0.9]},
+            {"path": "states[name=Tajikistan].resistance_support", "range": [0.2, 0.8], "steps": 3},
+            {"path": "events[kind=set].month", "values": [3, 9]},
+        ],
+    }
     d.update(changes)
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(d, sort_keys=False))
@@ -56,7 +64,8 @@ def test_reference_sweep_has_every_run(reference):
     r = load_sweep(out)
     assert len(r.points) == 18 and len(r.runs) == 18 * 4
     assert list(r.runs[["point", "replication"]].itertuples(index=False, name=None)) == [
-        (p, k) for p in range(18) for k in range(4)]
+        (p, k) for p in range(18) for k in range(4)
+    ]
     assert len(r.series) == 18 * 4 * 13
     assert r.manifest["status"] == "complete" and r.manifest["runs"] == 72
     assert r.runs["seed"].nunique() == 72
@@ -77,8 +86,23 @@ def test_sigkill_then_resume_gives_the_same_files(reference, tmp_path):
     path = write_experiment(tmp_path, replications=40, keep_series=True)
     full = run_sweep(ex.load(path), tmp_path / "full", workers=1, progress=False)
     target = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "recogsim.cli", "sweep", str(path), "--out", str(target),
-                             "--workers", "1", "--chunk", "20"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "recogsim.cli",
+            "sweep",
+            str(path),
+            "--out",
+            str(target),
+            "--workers",
+            "1",
+            "--chunk",
+            "20",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline and len(list((target / "chunks").glob("runs-*.parquet"))) < 3:
         time.sleep(0.05)
@@ -121,8 +145,10 @@ def test_a_dask_worker_killed_mid_sweep_costs_only_a_retry(reference, tmp_path):
 
     loaded = ex.load(write_experiment(tmp_path, replications=20, keep_series=False))
     expected = run_sweep(loaded, tmp_path / "local", workers=1, progress=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         pids = client.run(os.getpid)
         killed = []
 
@@ -132,18 +158,27 @@ def test_a_dask_worker_killed_mid_sweep_costs_only_a_retry(reference, tmp_path):
                 os.kill(victim, signal.SIGKILL)
                 killed.append(victim)
 
-        out = run_sweep(loaded, tmp_path / "dask", scheduler=cluster.scheduler_address,
-                              progress=False, on_result=kill_one)
+        out = run_sweep(
+            loaded, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False, on_result=kill_one
+        )
         assert killed
     same_files(expected, out)
 
 
 def test_salib_indices_have_the_right_shape(tmp_path):
-    params = [{"path": "taliban.crackdown", "range": [0.0, 1.0]},
-              {"path": "rules.w_conditions", "range": [0.5, 4.0]},
-              {"path": "world.migration_pressure", "range": [0.2, 1.0]}]
-    sob = write_experiment(tmp_path, name="sob", replications=2, keep_series=False, parameters=params,
-                           design={"kind": "sobol", "samples": 8, "second_order": True})
+    params = [
+        {"path": "taliban.crackdown", "range": [0.0, 1.0]},
+        {"path": "rules.w_conditions", "range": [0.5, 4.0]},
+        {"path": "world.migration_pressure", "range": [0.2, 1.0]},
+    ]
+    sob = write_experiment(
+        tmp_path,
+        name="sob",
+        replications=2,
+        keep_series=False,
+        parameters=params,
+        design={"kind": "sobol", "samples": 8, "second_order": True},
+    )
     out = run_sweep(ex.load(sob), tmp_path / "sob", workers=2, progress=False)
     r = load_sweep(out)
     assert len(r.points) == 8 * (2 * 3 + 2)
@@ -152,8 +187,14 @@ def test_salib_indices_have_the_right_shape(tmp_path):
     assert list(first["parameter"]) == [p["path"] for p in params]
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(idx.columns)
     assert len(idx) == 3 + 3  # three first/total rows, three pairs
-    mor = write_experiment(tmp_path, name="mor", replications=2, keep_series=False, parameters=params,
-                           design={"kind": "morris", "trajectories": 4, "levels": 4})
+    mor = write_experiment(
+        tmp_path,
+        name="mor",
+        replications=2,
+        keep_series=False,
+        parameters=params,
+        design={"kind": "morris", "trajectories": 4, "levels": 4},
+    )
     r = load_sweep(run_sweep(ex.load(mor), tmp_path / "mor", workers=1, progress=False))
     assert len(r.points) == 4 * (3 + 1)
     idx = sensitivity(r, "morris", "missions_taliban")
@@ -191,8 +232,10 @@ def test_workers_with_other_versions_are_refused(tmp_path, monkeypatch):
     assert not (tmp_path / "out" / "manifest.json").exists()  # refused before anything was written
 
 
-@pytest.mark.parametrize("address, words", [("tcp://127.0.0.1:1", "Timed out"), ("foo", "missing port"),
-                                            ("http://x:1", "unknown address scheme")])
+@pytest.mark.parametrize(
+    "address, words",
+    [("tcp://127.0.0.1:1", "Timed out"), ("foo", "missing port"), ("http://x:1", "unknown address scheme")],
+)
 def test_an_unreachable_or_malformed_scheduler_is_one_line(tmp_path, address, words):
     loaded = ex.load(write_experiment(tmp_path, replications=1))
     with pytest.raises(InputError) as info:
@@ -202,12 +245,15 @@ def test_an_unreachable_or_malformed_scheduler_is_one_line(tmp_path, address, wo
     assert not (tmp_path / "out" / "manifest.json").exists()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--chunk", "0"], "--chunk: must be at least 1, got 0"),
-    (["--dask-local", "0"], "--dask-local: must be at least 1, got 0"),
-    (["--dask-local", "2", "--scheduler", "tcp://h:1"], "not allowed with argument"),
-    (["--workers", "x"], "expected a whole number, got 'x'"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--chunk", "0"], "--chunk: must be at least 1, got 0"),
+        (["--dask-local", "0"], "--dask-local: must be at least 1, got 0"),
+        (["--dask-local", "2", "--scheduler", "tcp://h:1"], "not allowed with argument"),
+        (["--workers", "x"], "expected a whole number, got 'x'"),
+    ],
+)
 def test_bad_sweep_flags(tmp_path, capsys, argv, words):
     path = write_experiment(tmp_path, replications=1)
     with pytest.raises(SystemExit) as info:
@@ -240,4 +286,6 @@ def test_plot_and_analyze_refuse_the_wrong_kind_of_folder(reference, tmp_path, c
     (half / "points.parquet").write_bytes((out / "points.parquet").read_bytes())
     (half / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
     assert main(["analyze", str(half)]) == 2
-    assert f"not finished; finish them with `recogsim sweep EXPERIMENT --out {half} --resume`" in capsys.readouterr().err
+    assert (
+        f"not finished; finish them with `recogsim sweep EXPERIMENT --out {half} --resume`" in capsys.readouterr().err
+    )

@@ -4,7 +4,7 @@ call them directly on the tables of a results folder."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

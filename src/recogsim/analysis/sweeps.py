@@ -28,12 +28,21 @@ def outcome_values(result: SweepResult, outcome: str, where: str = "--outcome") 
             raise InputError(None, where, "'recognized' needs first_recognition_month among the sweep's outcomes")
         return runs["first_recognition_month"].notna().astype(float)
     if outcome == "first_recognition_month":
-        raise InputError(None, where, "first_recognition_month is censored at the horizon and cannot be averaged; "
-                                      "use 'recognized' (the probability of a recognition) or median_first_recognition")
-    numeric = [c for c in runs.columns if c not in ("point", "replication", "seed") and pd.api.types.is_numeric_dtype(runs[c])]
+        raise InputError(
+            None,
+            where,
+            "first_recognition_month is censored at the horizon and cannot be averaged; "
+            "use 'recognized' (the probability of a recognition) or median_first_recognition",
+        )
+    numeric = [
+        c for c in runs.columns if c not in ("point", "replication", "seed") and pd.api.types.is_numeric_dtype(runs[c])
+    ]
     if outcome not in numeric:
-        raise InputError(None, where, f"unknown or non-numeric outcome {outcome!r}; expected one of "
-                                      f"{', '.join([RECOGNIZED, *sorted(numeric)])}")
+        raise InputError(
+            None,
+            where,
+            f"unknown or non-numeric outcome {outcome!r}; expected one of {', '.join([RECOGNIZED, *sorted(numeric)])}",
+        )
     return runs[outcome].astype(float)
 
 
@@ -60,8 +69,12 @@ def sensitivity(result: SweepResult, method: str | None = None, outcome: str = R
     exp = experiment_of(result)
     design = exp.design.kind
     if method is None and design not in ("sobol", "morris"):
-        raise InputError(None, None, f"sensitivity indices need a sobol or morris design; this sweep used {design} "
-                                     "(its per-point summary is the analysis)")
+        raise InputError(
+            None,
+            None,
+            f"sensitivity indices need a sobol or morris design; this sweep used {design} "
+            "(its per-point summary is the analysis)",
+        )
     method = method or design
     if method not in ("sobol", "morris"):
         raise InputError(None, "--method", f"must be sobol or morris, got {method!r}")
@@ -73,6 +86,9 @@ def sensitivity(result: SweepResult, method: str | None = None, outcome: str = R
     if len(y) != len(X):
         raise InputError(None, None, f"the sweep has results for {len(y)} of {len(X)} points")
     if np.nanstd(y.to_numpy()) == 0:
-        raise InputError(None, "--outcome", f"{outcome} does not vary across the design (always {y.iloc[0]:g}); "
-                                            "no sensitivity to measure")
+        raise InputError(
+            None,
+            "--outcome",
+            f"{outcome} does not vary across the design (always {y.iloc[0]:g}); no sensitivity to measure",
+        )
     return DESIGNS[design].analyze(exp.design, exp.parameters, X, y.to_numpy(), exp.seed)

@@ -66,7 +66,7 @@ def unknown_key_hint(model: type[BaseModel], loc: tuple, data: Any) -> str:
     schema beside the data, so an event's hint lists the keys of its own kind."""
     node: Any = model
     for part in loc[:-1]:
-        data = data[part] if isinstance(data, (dict, list)) and _has(data, part) else None
+        data = data[part] if has_key(data, part) else None
         if node is None or not hasattr(node, "model_fields"):
             return ""
         field = node.model_fields.get(part) if isinstance(part, str) else None
@@ -85,10 +85,11 @@ def _event_model(data: Any) -> type[BaseModel] | None:
     return EVENT_KINDS.get(kind) if isinstance(kind, str) else None
 
 
-def _has(container: dict | list, key: Any) -> bool:
+def has_key(container: Any, key: Any) -> bool:
+    """Whether ``container[key]`` exists: a mapping's key or a list's index (YAML-shaped data)."""
     if isinstance(container, dict):
         return key in container
-    return isinstance(key, int) and 0 <= key < len(container)
+    return isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container)
 
 
 def _inner_model(ann: Any) -> Any:

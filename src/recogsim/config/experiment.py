@@ -47,7 +47,7 @@ class Distribution(_Strict):
     sd: float | None = Field(None, gt=0, description="truncnorm only")
 
     @model_validator(mode="after")
-    def _shape(self) -> "Distribution":
+    def _shape(self) -> Distribution:
         if not self.min < self.max:
             raise ValueError(f"min must be below max, got min {self.min} and max {self.max}")
         if self.kind == "triangular" and (self.mode is None or not self.min <= self.mode < self.max):
@@ -67,7 +67,7 @@ class Parameter(_Strict):
     distribution: Distribution | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "Parameter":
+    def _one_kind(self) -> Parameter:
         given = [k for k in ("values", "range", "distribution") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of values, range or distribution, got {given or 'none'}")
@@ -146,8 +146,9 @@ def check(exp: Experiment, scenario: Scenario, file: str) -> None:
     seen = {}
     for i, p in enumerate(exp.parameters):
         if p.path in seen:
-            raise ExperimentError(file, f"parameters[{i}].path",
-                                  f"duplicate parameter {p.path!r} (first at parameters[{seen[p.path]}])")
+            raise ExperimentError(
+                file, f"parameters[{i}].path", f"duplicate parameter {p.path!r} (first at parameters[{seen[p.path]}])"
+            )
         seen[p.path] = i
     problem = DESIGNS[exp.design.kind].fit(exp.design, exp.parameters)
     if problem:
@@ -164,21 +165,24 @@ def _check_parameter(p: Parameter, data: dict, scenario: Scenario, file: str, lo
     current = paths.get(data, p.path)
     support = p.support()
     probes = list(p.values) if p.values is not None else list(support)
-    where = f"{loc}.values" if p.values is not None else f"{loc}.range" if p.range is not None else f"{loc}.distribution"
+    where = (
+        f"{loc}.values" if p.values is not None else f"{loc}.range" if p.range is not None else f"{loc}.distribution"
+    )
     for value in probes:
         value = coerce(value, current[0])
         try:
             apply(scenario, p.path, value)
         except ValidationError as exc:
-            raise ExperimentError(file, where, f"{value!r} is outside the bounds of {p.path}: "
-                                               f"{describe(exc.errors()[0])}") from None
+            raise ExperimentError(
+                file, where, f"{value!r} is outside the bounds of {p.path}: {describe(exc.errors()[0])}"
+            ) from None
 
 
 def coerce(value: Any, like: Any) -> Any:
     """Round sampled numbers for whole-number parameters (event months, horizons)."""
     if isinstance(like, bool) or not isinstance(like, int):
         return float(value) if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) else value
-    return int(round(float(value)))
+    return round(float(value))
 
 
 def point_scenario(scenario: Scenario, exp: Experiment, values: dict[str, Any]) -> Scenario:

@@ -16,9 +16,11 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
-from .diagnostics import first_error, format_loc
+from .diagnostics import first_error, format_loc, has_key
 from .references import check_references
 from .schema import Scenario
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate mapping keys instead of silently keeping the last."""
 
@@ -32,9 +34,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
                 None, None, f"mapping keys must be plain names, got {type(key).__name__} {key!r}", key_node.start_mark
             )
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen[key] = True
     return loader.construct_mapping(node, deep=deep)
 
@@ -52,7 +52,7 @@ def read_yaml(path: Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(name, None, f"cannot read file ({exc.__class__.__name__}: {exc})") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}" if mark else None
@@ -124,7 +124,7 @@ def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict, Any]:
         return data, labels
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(str(path), "extends", f"expected a file name, got {parent!r}")
-    parent_path = (path.parent / parent)
+    parent_path = path.parent / parent
     if not parent_path.exists():
         raise ScenarioError(str(path), "extends", f"file {parent!r} not found (looked in {path.parent})")
     base, base_labels = _resolve(parent_path, (*stack, path))
@@ -136,12 +136,9 @@ def _blame(labels: Any, loc: tuple, default: str) -> str:
     the deepest container on the way (e.g. a ``thresholds`` mapping set wholly in a parent)."""
     node = labels
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
+        if not has_key(node, part):
             break
+        node = node[part]
         if isinstance(node, Source):
             return str(node)
     sources = set(_sources(node))
@@ -157,6 +154,7 @@ def _sources(node: Any):
     elif isinstance(node, list):
         for v in node:
             yield from _sources(v)
+
 
 def validate(data: dict, file: str = "<scenario>", labels: Any = None) -> Scenario:
     """Fill defaults, validate and check references; raises ScenarioError with the first problem."""

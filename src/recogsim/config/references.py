@@ -7,10 +7,12 @@ inherited value points at the parent file.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 
+from ..errors import ScenarioError
 from . import paths
 from .diagnostics import describe, format_loc
 from .schema import (
@@ -27,7 +29,6 @@ from .schema import (
     World,
     level_index,
 )
-from ..errors import ScenarioError
 
 Blame = Callable[[tuple], str]
 NAMED_LISTS = ("states", "militants", "resistance", "missions")
@@ -38,7 +39,8 @@ def _duplicates(items: list, loc: str, blame: Blame) -> None:
     for i, item in enumerate(items):
         if item.name in seen:
             raise ScenarioError(
-                blame((loc, i, "name")), f"{loc}[{i}].name",
+                blame((loc, i, "name")),
+                f"{loc}[{i}].name",
                 f"duplicate name {item.name!r} (first used at {loc}[{seen[item.name]}])",
             )
         seen[item.name] = i
@@ -68,16 +70,21 @@ def check_references(s: Scenario, blame: Blame) -> None:
         need(m.host, states, ("missions", i, "host"), "state")
         if m.controller == "taliban" and level_index(levels[m.host]) < level_index("hosts_diplomats"):
             loc = ("missions", i, "controller")
-            raise ScenarioError(blame(loc), format_loc(loc),
-                                f"a Taliban-held post needs its host at hosts_diplomats or above, "
-                                f"got {m.host} at {levels[m.host]!r}")
+            raise ScenarioError(
+                blame(loc),
+                format_loc(loc),
+                f"a Taliban-held post needs its host at hosts_diplomats or above, got {m.host} at {levels[m.host]!r}",
+            )
     for bloc, d in s.bloc_defaults.items():
         for g in d.exposure or {}:
             need(g, groups, ("bloc_defaults", bloc, "exposure", g), "militant group")
     for i, ev in enumerate(s.events):
         if ev.month > s.horizon_months:
-            raise ScenarioError(blame(("events", i, "month")), f"events[{i}].month",
-                                f"must be within the horizon (0..{s.horizon_months}), got {ev.month}")
+            raise ScenarioError(
+                blame(("events", i, "month")),
+                f"events[{i}].month",
+                f"must be within the horizon (0..{s.horizon_months}), got {ev.month}",
+            )
         if ev.targets is not None:
             field, pool, what = ev.targets
             need(getattr(ev, field), names[pool], ("events", i, field), what)
@@ -115,11 +122,14 @@ def fixed_reason(data: dict, path: str, mid_run: bool) -> str | None:
     if head in barred:
         return f"{path!r} cannot be varied{' by a set event' if mid_run else ''}"
     if head == "bloc_defaults":
-        return f"bloc defaults are filled in at load and cannot be varied; vary states[bloc=...].FIELD instead, got {path!r}"
+        return (f"bloc defaults are filled in at load and cannot be varied; vary states[bloc=...].FIELD instead, "
+                f"got {path!r}")
     if not settable(path):
         own_events = ", ".join(kind for kind in EVENT_KINDS if kind != "set")
-        return (f"{path!r} is initial state or identity and cannot be varied; to change it mid-run use "
-                f"its own event ({own_events})")
+        return (
+            f"{path!r} is initial state or identity and cannot be varied; to change it mid-run use "
+            f"its own event ({own_events})"
+        )
     if any(isinstance(v, (dict, list)) for v in paths.get(data, path)):
         return f"must address a single parameter, not a whole record or list, got {path!r}"
     return None
@@ -137,5 +147,4 @@ def _check_set_event(s: Scenario, i: int, ev: SetEvent, blame: Blame) -> None:
     except ValidationError as exc:
         err = exc.errors()[0]
         vloc = ("events", i, "value")
-        raise ScenarioError(blame(vloc), format_loc(vloc),
-                            f"{format_loc(tuple(err['loc']))} {describe(err)}") from None
+        raise ScenarioError(blame(vloc), format_loc(vloc), f"{format_loc(tuple(err['loc']))} {describe(err)}") from None

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args
+from itertools import pairwise
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -69,7 +70,9 @@ class Strict(BaseModel):
 class Rules(Strict):
     """Weights of the transactional utility and the dynamics; all dimensionless unless noted."""
 
-    w_security: bounded(0, 10, 1.2, "weight of terrorism exposure x group threat (engagement buys help against militants)")
+    w_security: bounded(
+        0, 10, 1.2, "weight of terrorism exposure x group threat (engagement buys help against militants)"
+    )
     w_migration: bounded(0, 10, 0.6, "weight of migration concern x migration pressure")
     w_economic: bounded(0, 10, 0.6, "weight of trade/transit interest")
     w_peer: bounded(0, 10, 0.8, "pull of tied states' levels above one's own (alliances, e.g. China-Pakistan)")
@@ -78,7 +81,9 @@ class Rules(Strict):
     w_militant_links: bounded(0, 10, 1.0, "cost of visible Taliban links to allied militants")
     w_resistance: bounded(0, 10, 2.0, "cost to a resistance supporter of dealing with the Taliban")
     w_alternative: bounded(0, 10, 0.4, "discount on engagement while an armed alternative is strong")
-    w_lobbying: bounded(0, 10, 0.8, "bonus of Taliban lobbying on the handover rung, and above it where Taliban diplomats are accepted")
+    w_lobbying: bounded(
+        0, 10, 0.8, "bonus of Taliban lobbying on the handover rung, and above it where Taliban diplomats are accepted"
+    )
     restraint_floor: bounded(0, 1, 0.5, "share of the security motive that holds before any crackdown on allied groups")
     w_isk_attacks: bounded(0, 10, 0.5, "how much ISK attacks on foreign missions add to every state's security motive")
     condition_shares: dict[str, Unit] = Field(
@@ -92,14 +97,21 @@ class Rules(Strict):
     slope: bounded(0.1, 50, 4.0, "steepness of the logistic response of move probabilities to utility")
     rate_up: bounded(0, 1, 0.15, "largest monthly probability of climbing one rung")
     rate_down: bounded(0, 1, 0.02, "largest monthly probability of dropping one rung")
-    takeover_rate: bounded(0, 1, 0.25, "monthly probability that a Republic-held post whose host allows it is taken over, at full lobbying")
+    takeover_rate: bounded(
+        0, 1, 0.25, "monthly probability that a Republic-held post whose host allows it is taken over, at full lobbying"
+    )
     # mission finances, in months of a post's running cost
     revenue_noise: bounded(0, 5, 0.15, "s.d. of monthly consular revenue around its mean (fraction of the mean)")
     downsize_factor: bounded(0, 1, 0.6, "running cost after downsizing, as a share of the full cost")
     closure_debt: bounded(0, 120, 3.0, "months of running cost in arrears at which a downsized post closes")
     taliban_subsidy: bounded(0, 10, 0.3, "monthly support from Kabul to a Taliban-held post, in running costs")
     # Taliban compliance
-    crackdown_ceiling: bounded(0, 1, 0.6, "how far a full crackdown quiets allied groups and counts as a break with al-Qaeda (restrict, not expel)")
+    crackdown_ceiling: bounded(
+        0,
+        1,
+        0.6,
+        "how far a full crackdown quiets allied groups and counts as a break with al-Qaeda (restrict, not expel)",
+    )
 
     @field_validator("condition_shares")
     @classmethod
@@ -117,7 +129,7 @@ class Rules(Strict):
         vals = [v[k] for k in LEVELS[1:]]
         if any(x != x or x in (float("inf"), float("-inf")) for x in vals):
             raise ValueError(f"must be finite numbers, got {vals}")
-        if any(b < a for a, b in zip(vals, vals[1:])):
+        if any(b < a for a, b in pairwise(vals)):
             raise ValueError(f"must not decrease up the ladder ({', '.join(LEVELS[1:])}), got {vals}")
         return v
 
@@ -132,7 +144,9 @@ class World(Strict):
     """Exogenous conditions that no agent controls."""
 
     migration_pressure: bounded(0, 1, 0.6, "outflow pressure from Afghanistan (economic collapse, repression)")
-    minority_violence: bounded(0, 1, 0.3, "reported violence against Afghan minorities, which draws jihadist veterans back")
+    minority_violence: bounded(
+        0, 1, 0.3, "reported violence against Afghan minorities, which draws jihadist veterans back"
+    )
     consular_demand: bounded(0, 5, 1.0, "multiplier on every post's consular revenue (demand for passports, visas)")
 
 
@@ -144,7 +158,9 @@ class TalibanAdaptive(Strict):
     backlash_weight: bounded(0, 10, 1.5, "cost of alienating allied jihadists, convex in crackdown")
     defection_weight: bounded(0, 10, 1.0, "cost of fighters defecting to ISK")
     narrative_weight: bounded(0, 10, 1.0, "cost of feeding ISK's 'abandoned jihad' narrative")
-    concession_cost: bounded(0, 10, 2.0, "internal cost of concessions (hard-liners refuse power sharing, women's rights)")
+    concession_cost: bounded(
+        0, 10, 2.0, "internal cost of concessions (hard-liners refuse power sharing, women's rights)"
+    )
     lobbying_cost: bounded(0, 10, 0.2, "cost of lobbying effort")
 
 
@@ -186,8 +202,12 @@ class MilitantSpec(Strict):
     visibility: bounded(0, 1, 0.3, "propaganda exposing Taliban links (allied groups only; ignored for hostile ones)")
     pool_abroad: bounded(0, 1, 0.0, "veterans abroad (Syria) who may return, same units as strength")
     growth: bounded(0, 1, 0.02, "monthly logistic recruitment rate")
-    return_rate: bounded(0, 1, 0.02, "monthly share of the pool abroad that returns when conditions are fully conducive")
-    crackdown_effect: bounded(0, 1, 0.05, "monthly strength loss per unit of Taliban crackdown (allied) or pressure (hostile)")
+    return_rate: bounded(
+        0, 1, 0.02, "monthly share of the pool abroad that returns when conditions are fully conducive"
+    )
+    crackdown_effect: bounded(
+        0, 1, 0.05, "monthly strength loss per unit of Taliban crackdown (allied) or pressure (hostile)"
+    )
     defection_share: bounded(0, 1, 0.3, "share of strength lost to crackdown that defects to ISK (allied groups only)")
     recruits_from_narrative: bounded(0, 1, 0.0, "monthly growth from the 'abandoned jihad' narrative (ISK)")
 
@@ -251,7 +271,7 @@ class CloseMissionEvent(_Event):
 
 
 Event = Annotated[
-    Union[SetEvent, RelationEvent, InfluxEvent, WithdrawSanctuaryEvent, CloseMissionEvent],
+    SetEvent | RelationEvent | InfluxEvent | WithdrawSanctuaryEvent | CloseMissionEvent,
     Field(discriminator="kind"),
 ]
 EVENT_KINDS: dict[str, type[_Event]] = {
@@ -290,7 +310,6 @@ class Scenario(Strict):
         """Stable hash of the resolved scenario, for manifests and resume checks."""
         blob = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
-
 
 
 def level_index(level: str) -> int:

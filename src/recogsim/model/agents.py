@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 from ..config.schema import LEVELS
 from . import incentives as rules
@@ -69,8 +68,9 @@ class Taliban(mesa.Agent):
         k, c, lob = cand[:, 0], cand[:, 1], cand[:, 2]
         p_up, p_down = m.move_probabilities(m.components(crackdown=k, concessions=c, lobbying=lob))
         reward = rules.policy_reward(p_up, p_down, a.reward_weight, spec.legitimacy_need)
-        cost = rules.taliban_costs(k, c, lob, m.allied_strength(), m.isk_strength(), m.mean_defection_share(),
-                                   a.model_dump())
+        cost = rules.taliban_costs(
+            k, c, lob, m.allied_strength(), m.isk_strength(), m.mean_defection_share(), a.model_dump()
+        )
         best = rules.best_policy(cand, reward, cost)
         return float(best[0]), float(best[1]), float(best[2])
 
@@ -94,12 +94,21 @@ class MilitantGroup(mesa.Agent):
         crackdown = m.taliban.crackdown
         conducive = rules.conduciveness(crackdown, m.scenario.world.minority_violence)
         strength, pool, defectors = rules.militant_step(
-            m.strength[i], m.pool[i], spec.growth, rules.group_pressure(crackdown, self.hostile),
-            spec.crackdown_effect, spec.return_rate, conducive, 0.0 if self.hostile else spec.defection_share,
+            m.strength[i],
+            m.pool[i],
+            spec.growth,
+            rules.group_pressure(crackdown, self.hostile),
+            spec.crackdown_effect,
+            spec.return_rate,
+            conducive,
+            0.0 if self.hostile else spec.defection_share,
         )
         if self.hostile:
-            strength = strength + m.defectors + rules.narrative_recruits(
-                spec.recruits_from_narrative, crackdown, m.strength[i])
+            strength = (
+                strength
+                + m.defectors
+                + rules.narrative_recruits(spec.recruits_from_narrative, crackdown, m.strength[i])
+            )
             m.defectors = 0.0
         else:
             m.defectors += float(defectors)
@@ -119,10 +128,15 @@ class Resistance(mesa.Agent):
 
     def step(self) -> None:
         m, spec = self.model, self.model.scenario.resistance[self.idx]
-        m.resistance_strengths[self.idx] = float(rules.resistance_step(
-            m.resistance_strengths[self.idx], self.host is not None, spec.sanctuary_growth,
-            spec.outside_help, spec.pressure,
-        ))
+        m.resistance_strengths[self.idx] = float(
+            rules.resistance_step(
+                m.resistance_strengths[self.idx],
+                self.host is not None,
+                spec.sanctuary_growth,
+                spec.outside_help,
+                spec.pressure,
+            )
+        )
 
     def withdraw_sanctuary(self) -> None:
         self.host = None

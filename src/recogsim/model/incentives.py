@@ -9,7 +9,7 @@ it and ``docs/model.md`` gives its source. Source documents: ``000`` = RFE/RL an
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -36,8 +36,9 @@ FULL_PRESSURE = 1.0
 (000: ISK attacks the Taliban and foreign missions in Kabul)."""
 
 
-def security_motive(exposure: ArrayLike, strength: ArrayLike, restraint: ArrayLike,
-                    isk_attacks: ArrayLike, w_isk_attacks: float) -> Array:
+def security_motive(
+    exposure: ArrayLike, strength: ArrayLike, restraint: ArrayLike, isk_attacks: ArrayLike, w_isk_attacks: float
+) -> Array:
     """Security gain a state expects from dealing with the Taliban.
 
     Mechanism: neighbours engage because groups based in Afghanistan threaten them and "the
@@ -135,11 +136,27 @@ def visible_links(visibility: ArrayLike, strength: ArrayLike, crackdown: ArrayLi
 
 
 def utility_terms(
-    *, crackdown: ArrayLike, concessions: ArrayLike, lobbying: ArrayLike, levels: ArrayLike,
-    exposure: Array, strength: Array, hostile: Array, visibility: Array, migration_concern: Array,
-    migration_pressure: float, economic_interest: Array, ties: Array, conditions_weight: Array,
-    resistance_support: Array, shelters: Array, resistance_strengths: Array, condition_shares: Array,
-    n_rungs: int, handover_rung: int, w: Mapping[str, float],
+    *,
+    crackdown: ArrayLike,
+    concessions: ArrayLike,
+    lobbying: ArrayLike,
+    levels: ArrayLike,
+    exposure: Array,
+    strength: Array,
+    hostile: Array,
+    visibility: Array,
+    migration_concern: Array,
+    migration_pressure: float,
+    economic_interest: Array,
+    ties: Array,
+    conditions_weight: Array,
+    resistance_support: Array,
+    shelters: Array,
+    resistance_strengths: Array,
+    condition_shares: Array,
+    n_rungs: int,
+    handover_rung: int,
+    w: Mapping[str, float],
 ) -> dict[str, Array]:
     """Every term of every state's utility (before its weight), in the order of ``UTILITY_TERMS``.
 
@@ -153,10 +170,11 @@ def utility_terms(
     links = visible_links(visibility[allied], strength[allied], crackdown, ceiling)
     isk = float(strength[~allied].sum())
     channel = (np.asarray(levels) >= handover_rung).astype(float)
-    shape = np.broadcast(np.asarray(crackdown), np.asarray(concessions), np.asarray(lobbying)).shape + (len(levels),)
+    shape = (*np.broadcast(np.asarray(crackdown), np.asarray(concessions), np.asarray(lobbying)).shape, len(levels))
     terms = {
-        "security": security_motive(exposure, strength, restraint(crackdown, hostile, w["restraint_floor"]),
-                                    isk, w["w_isk_attacks"]),
+        "security": security_motive(
+            exposure, strength, restraint(crackdown, hostile, w["restraint_floor"]), isk, w["w_isk_attacks"]
+        ),
         "migration": migration_motive(migration_concern, migration_pressure),
         "economic": economic_interest,
         "peer": peer_pull(ties, levels),
@@ -262,13 +280,22 @@ def group_pressure(crackdown: ArrayLike, hostile: ArrayLike) -> Array:
 def narrative_recruits(recruits_from_narrative: ArrayLike, crackdown: ArrayLike, strength: ArrayLike) -> Array:
     """ISK's monthly growth from the "abandoned jihad" narrative (002): its recruitment rate times
     the narrative's strength, logistic in ISK's own strength (recruits come from those not yet in it)."""
-    return (np.asarray(recruits_from_narrative) * abandoned_jihad_narrative(crackdown)
-            * (1.0 - np.asarray(strength, dtype=float)))
+    return (
+        np.asarray(recruits_from_narrative)
+        * abandoned_jihad_narrative(crackdown)
+        * (1.0 - np.asarray(strength, dtype=float))
+    )
 
 
 def militant_step(
-    strength: ArrayLike, pool: ArrayLike, growth: ArrayLike, pressure: ArrayLike, crackdown_effect: ArrayLike,
-    return_rate: ArrayLike, conducive: ArrayLike, defection_share: ArrayLike,
+    strength: ArrayLike,
+    pool: ArrayLike,
+    growth: ArrayLike,
+    pressure: ArrayLike,
+    crackdown_effect: ArrayLike,
+    return_rate: ArrayLike,
+    conducive: ArrayLike,
+    defection_share: ArrayLike,
 ) -> tuple[Array, Array, Array]:
     """One month of a militant group: logistic recruitment, returns from abroad, losses to pressure.
 
@@ -286,8 +313,13 @@ def militant_step(
     return np.clip(new, 0.0, 1.0), pool - returns, defectors
 
 
-def resistance_step(strength: ArrayLike, has_sanctuary: ArrayLike, sanctuary_growth: ArrayLike,
-                    outside_help: ArrayLike, pressure: ArrayLike) -> Array:
+def resistance_step(
+    strength: ArrayLike,
+    has_sanctuary: ArrayLike,
+    sanctuary_growth: ArrayLike,
+    outside_help: ArrayLike,
+    pressure: ArrayLike,
+) -> Array:
     """One month of an armed resistance group.
 
     The NRF had leaders sheltered in Tajikistan (000, 002) yet "the Taliban has largely crushed
@@ -300,8 +332,13 @@ def resistance_step(strength: ArrayLike, has_sanctuary: ArrayLike, sanctuary_gro
 
 
 def taliban_costs(
-    crackdown: ArrayLike, concessions: ArrayLike, lobbying: ArrayLike, allied_strength: ArrayLike,
-    isk_strength: ArrayLike, defection_share: ArrayLike, w: dict[str, float],
+    crackdown: ArrayLike,
+    concessions: ArrayLike,
+    lobbying: ArrayLike,
+    allied_strength: ArrayLike,
+    isk_strength: ArrayLike,
+    defection_share: ArrayLike,
+    w: dict[str, float],
 ) -> Array:
     """Domestic cost of a policy to the Taliban (seed 002's "delicate balancing game").
 
@@ -347,7 +384,9 @@ def legitimacy(levels: ArrayLike, n_rungs: int) -> Array:
     return np.asarray(levels, dtype=float).mean(axis=-1) / (n_rungs - 1)
 
 
-def lobbying_bonus(lobbying: ArrayLike, level: ArrayLike, channel: ArrayLike, w_lobbying: float, handover_rung: int) -> Array:
+def lobbying_bonus(
+    lobbying: ArrayLike, level: ArrayLike, channel: ArrayLike, w_lobbying: float, handover_rung: int
+) -> Array:
     """Bonus from Taliban lobbying on a state's next rung.
 
     Lobbying works on the rung where a post is handed over, and above it only through a channel:

@@ -46,7 +46,8 @@ class RecognitionModel(mesa.Model):
         self._apply_events(0)
         self.observation: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.observation[k]) for k in record.series_columns(scenario)})
+            model_reporters={k: (lambda m, k=k: m.observation[k]) for k in record.series_columns(scenario)}
+        )
         self.observation = self.observe()
         self.datacollector.collect(self)
 
@@ -64,7 +65,9 @@ class RecognitionModel(mesa.Model):
         self.strength = np.array([g.strength for g in s.militants], dtype=float)
         self.pool = np.array([g.pool_abroad for g in s.militants], dtype=float)
         self.defectors = 0.0
-        self.militant_agents = [MilitantGroup(self, i, g.name, g.stance == "hostile") for i, g in enumerate(s.militants)]
+        self.militant_agents = [
+            MilitantGroup(self, i, g.name, g.stance == "hostile") for i, g in enumerate(s.militants)
+        ]
         self.resistance_strengths = np.array([r.strength for r in s.resistance], dtype=float)
         self.resistance_agents = [
             Resistance(self, i, r.name, self.state_index[r.sanctuary] if r.sanctuary else None)
@@ -130,12 +133,23 @@ class RecognitionModel(mesa.Model):
             crackdown=t.crackdown if crackdown is None else crackdown,
             concessions=t.concessions if concessions is None else concessions,
             lobbying=t.lobbying if lobbying is None else lobbying,
-            levels=self.levels, exposure=self.exposure, strength=self.strength, hostile=self.hostile,
-            visibility=self.visibility, migration_concern=self.migration_concern,
-            migration_pressure=self.scenario.world.migration_pressure, economic_interest=self.economic_interest,
-            ties=self.ties, conditions_weight=self.conditions_weight, resistance_support=self.resistance_support,
-            shelters=self.shelters(), resistance_strengths=self.resistance_strengths,
-            condition_shares=self.shares, n_rungs=N_RUNGS, handover_rung=HOSTS, w=self.weights,
+            levels=self.levels,
+            exposure=self.exposure,
+            strength=self.strength,
+            hostile=self.hostile,
+            visibility=self.visibility,
+            migration_concern=self.migration_concern,
+            migration_pressure=self.scenario.world.migration_pressure,
+            economic_interest=self.economic_interest,
+            ties=self.ties,
+            conditions_weight=self.conditions_weight,
+            resistance_support=self.resistance_support,
+            shelters=self.shelters(),
+            resistance_strengths=self.resistance_strengths,
+            condition_shares=self.shares,
+            n_rungs=N_RUNGS,
+            handover_rung=HOSTS,
+            w=self.weights,
         )
 
     def move_probabilities(self, comp: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +165,7 @@ class RecognitionModel(mesa.Model):
         self.levels[i] = level
         self.max_levels[i] = max(self.max_levels[i], level)
         reached = self.first_month[i] < 0
-        reached[level + 1:] = False
+        reached[level + 1 :] = False
         self.first_month[i, reached] = self.month
         if level == DE_JURE and self.first_recognition is None:
             self.first_recognition = (self.month, state.name)
@@ -159,7 +173,7 @@ class RecognitionModel(mesa.Model):
             for m in self.mission_agents:
                 if m.host == i and m.controller == "taliban":
                     self.close(m)
-        for r, agent in zip(self.scenario.resistance, self.resistance_agents):
+        for r, agent in zip(self.scenario.resistance, self.resistance_agents, strict=True):
             if agent.host == i and level >= sc.level_index(r.withdraw_level):
                 agent.withdraw_sanctuary()
 
@@ -247,15 +261,16 @@ class RecognitionModel(mesa.Model):
             "missions_republic": ctrl.count("republic"),
             "missions_closed": ctrl.count("closed"),
             "missions_changed_hands": self.handovers,
-            "western_missions_taliban": sum(1 for m in self.mission_agents
-                                            if m.controller == "taliban" and self.western[m.host]),
+            "western_missions_taliban": sum(
+                1 for m in self.mission_agents if m.controller == "taliban" and self.western[m.host]
+            ),
             "legitimacy": float(rules.legitimacy(lv, N_RUNGS)),
             "crackdown": t.crackdown,
             "concessions": t.concessions,
             "lobbying": t.lobbying,
             "resistance_strength": float(self.resistance_strengths.sum()),
         }
-        for g, v in zip(self.scenario.militants, self.strength):
+        for g, v in zip(self.scenario.militants, self.strength, strict=True):
             obs[f"strength_{slug(g.name)}"] = float(v)
         return obs
 
@@ -274,7 +289,7 @@ class RecognitionModel(mesa.Model):
             first_recognizer=None if first is None else first[1],
             months=self.month,
         )
-        for a, top in zip(self.state_agents, self.max_levels):
+        for a, top in zip(self.state_agents, self.max_levels, strict=True):
             out[f"max_level_{slug(a.name)}"] = int(top)
         return out
 

@@ -17,8 +17,9 @@ Tables: ``runs`` (one row per run), ``series`` (per run and month), ``states`` (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import pyarrow as pa
 
@@ -30,9 +31,15 @@ Table = Literal["runs", "series", "states", "points"]
 Family = Literal["militant", "state", "rung", "term", "parameter"]
 
 ARROW: dict[str, pa.DataType] = {
-    "key": pa.int64(), "count": pa.int64(), "month": pa.int64(), "rung": pa.int64(),
-    "index": pa.float64(), "value": pa.float64(),
-    "level": pa.string(), "name": pa.string(), "date": pa.string(),
+    "key": pa.int64(),
+    "count": pa.int64(),
+    "month": pa.int64(),
+    "rung": pa.int64(),
+    "index": pa.float64(),
+    "value": pa.float64(),
+    "level": pa.string(),
+    "name": pa.string(),
+    "date": pa.string(),
 }
 """Arrow type of each kind. ``count``: whole numbers of states or posts; ``index``: real-valued
 indices and levers; ``month``: months since the start (nullable: censored); ``rung``: a position on
@@ -82,22 +89,57 @@ COLUMNS: tuple[Column, ...] = (
     Column("bloc", ("states",), "name", "bloc"),
     Column("{}", ("points",), "value", "swept parameter", family="parameter"),
     # the ladder
-    Column("de_jure_count", _SERIES_AND_RUNS, "count", "states recognising de jure", "states", outcome=True,
-           short="de jure"),
-    Column("de_facto_count", _SERIES_AND_RUNS, "count", "states at de facto relations", "states", outcome=True,
-           short="de facto"),
-    Column("western_de_jure_count", _SERIES_AND_RUNS, "count", "Western states recognising de jure", "states",
-           outcome=True),
-    Column("countries_taliban_presence", _SERIES_AND_RUNS, "count", "states hosting Taliban diplomats", "states",
-           outcome=True, short="presence"),
+    Column(
+        "de_jure_count",
+        _SERIES_AND_RUNS,
+        "count",
+        "states recognising de jure",
+        "states",
+        outcome=True,
+        short="de jure",
+    ),
+    Column(
+        "de_facto_count",
+        _SERIES_AND_RUNS,
+        "count",
+        "states at de facto relations",
+        "states",
+        outcome=True,
+        short="de facto",
+    ),
+    Column(
+        "western_de_jure_count", _SERIES_AND_RUNS, "count", "Western states recognising de jure", "states", outcome=True
+    ),
+    Column(
+        "countries_taliban_presence",
+        _SERIES_AND_RUNS,
+        "count",
+        "states hosting Taliban diplomats",
+        "states",
+        outcome=True,
+        short="presence",
+    ),
     # the posts
     Column("missions_taliban", _SERIES_AND_RUNS, "count", "posts held by the Taliban", "posts", outcome=True),
     Column("missions_republic", _SERIES_AND_RUNS, "count", "posts held by the Republic", "posts", outcome=True),
     Column("missions_closed", _SERIES_AND_RUNS, "count", "posts closed", "posts", outcome=True),
-    Column("missions_changed_hands", _SERIES_AND_RUNS, "count", "posts handed to the Taliban (cumulative)", "posts",
-           outcome=True, short="changed hands"),
-    Column("western_missions_taliban", _SERIES_AND_RUNS, "count", "Taliban-held posts in Western states", "posts",
-           outcome=True),
+    Column(
+        "missions_changed_hands",
+        _SERIES_AND_RUNS,
+        "count",
+        "posts handed to the Taliban (cumulative)",
+        "posts",
+        outcome=True,
+        short="changed hands",
+    ),
+    Column(
+        "western_missions_taliban",
+        _SERIES_AND_RUNS,
+        "count",
+        "Taliban-held posts in Western states",
+        "posts",
+        outcome=True,
+    ),
     # indices and levers
     Column("legitimacy", _SERIES_AND_RUNS, "index", "legitimacy index", "share of the top rung", outcome=True),
     Column("crackdown", _SERIES_AND_RUNS, "index", "Taliban crackdown on allied militants", "0-1 lever"),
@@ -106,21 +148,34 @@ COLUMNS: tuple[Column, ...] = (
     Column("resistance_strength", _SERIES_AND_RUNS, "index", "armed resistance strength", "0-1 index, summed"),
     Column("strength_{}", _SERIES_AND_RUNS, "index", "strength of {}", "0-1 index", family="militant"),
     # run outcomes
-    Column("first_recognition_month", ("runs",), "month", "month of the first de jure recognition",
-           "months since start", nullable=True, outcome=True),
-    Column("first_recognition_date", ("runs",), "date", "date of the first de jure recognition", "YYYY-MM",
-           nullable=True),
+    Column(
+        "first_recognition_month",
+        ("runs",),
+        "month",
+        "month of the first de jure recognition",
+        "months since start",
+        nullable=True,
+        outcome=True,
+    ),
+    Column(
+        "first_recognition_date", ("runs",), "date", "date of the first de jure recognition", "YYYY-MM", nullable=True
+    ),
     Column("first_recognizer", ("runs",), "name", "first state to recognise de jure", nullable=True, outcome=True),
     Column("months", ("runs",), "count", "months simulated", "months"),
-    Column("max_level_{}", ("runs",), "rung", "highest rung {} reached", "rung (0 none ... 4 de jure)",
-           family="state"),
+    Column("max_level_{}", ("runs",), "rung", "highest rung {} reached", "rung (0 none ... 4 de jure)", family="state"),
     # per state
     Column("level", ("states",), "level", "relation level at the horizon"),
     Column("max_level", ("states",), "level", "highest relation level reached"),
-    Column("month_{}", ("states",), "month", "first month at or above {}", "months since start", nullable=True,
-           family="rung"),
-    Column("u_{}", ("states",), "index", "mean {} term of the utility (before its weight)", "utility",
-           family="term"),
+    Column(
+        "month_{}",
+        ("states",),
+        "month",
+        "first month at or above {}",
+        "months since start",
+        nullable=True,
+        family="rung",
+    ),
+    Column("u_{}", ("states",), "index", "mean {} term of the utility (before its weight)", "utility", family="term"),
 )
 
 _BY_NAME = {c.name: c for c in COLUMNS}
@@ -143,8 +198,16 @@ def _members(family: Family, scenario: Scenario | None, parameters: Sequence[str
 
 
 def _member(col: Column, suffix: str, human: str) -> Column:
-    return Column(col.name.format(suffix), col.tables, col.kind, col.label.format(human), col.unit,
-                  col.nullable, col.outcome, short=col.short.format(human))
+    return Column(
+        col.name.format(suffix),
+        col.tables,
+        col.kind,
+        col.label.format(human),
+        col.unit,
+        col.nullable,
+        col.outcome,
+        short=col.short.format(human),
+    )
 
 
 def expand(table: Table, scenario: Scenario | None = None, parameters: Sequence[str] = ()) -> dict[str, Column]:
@@ -171,7 +234,7 @@ def describe(name: str, scenario: Scenario | None = None) -> Column | None:
         prefix = col.name.split("{}")[0]
         if col.family is None or not prefix or not name.startswith(prefix) or name == prefix:
             continue
-        suffix = name[len(prefix):]
+        suffix = name[len(prefix) :]
         members = dict(_members(col.family, scenario, ()))
         if suffix in members or (scenario is None and col.family in ("militant", "state")):
             return _member(col, suffix, members.get(suffix, suffix.replace("_", " ")))
@@ -210,8 +273,13 @@ def ensemble_outcomes(scenario: Scenario) -> list[str]:
     return [n for n, c in expand("runs", scenario).items() if n not in KEYS and c.kind != "rung"]
 
 
-def schema(table: Table, columns: Sequence[str], scenario: Scenario | None = None,
-           parameters: Sequence[str] = (), types: dict[str, pa.DataType] | None = None) -> pa.Schema:
+def schema(
+    table: Table,
+    columns: Sequence[str],
+    scenario: Scenario | None = None,
+    parameters: Sequence[str] = (),
+    types: dict[str, pa.DataType] | None = None,
+) -> pa.Schema:
     """The Arrow schema of ``columns`` of ``table``, every type and nullability from the record
     (``types`` overrides the type of a swept parameter that takes text values)."""
     known = expand(table, scenario, parameters)
@@ -220,6 +288,7 @@ def schema(table: Table, columns: Sequence[str], scenario: Scenario | None = Non
         col = known.get(name)
         if col is None:
             raise KeyError(f"column {name!r} is not in the output record's {table} table")
-        fields.append(pa.field(name, (types or {}).get(name, col.arrow_type), nullable=col.nullable or
-                               col.kind == "value"))
+        fields.append(
+            pa.field(name, (types or {}).get(name, col.arrow_type), nullable=col.nullable or col.kind == "value")
+        )
     return pa.schema(fields)

@@ -15,7 +15,23 @@ from .registry import KINDS, SWEEP_KINDS, plot_kind, plot_sweep_kind
 from .sweep import SweepPlotError, point_distributions, sensitivity_bars, sweep_heatmap, sweep_response
 
 __all__ = [
-    "KINDS", "OUTCOMES", "SWEEP_KINDS", "SweepPlotError", "fan_chart", "kaplan_meier", "level_probabilities",
-    "missions_by_controller", "outcome_distribution", "plot_kind", "plot_sweep_kind", "point_distributions",
-    "pretty", "quantiles", "sensitivity_bars", "state_levels", "survival_curve", "sweep_heatmap", "sweep_response",
+    "KINDS",
+    "OUTCOMES",
+    "SWEEP_KINDS",
+    "SweepPlotError",
+    "fan_chart",
+    "kaplan_meier",
+    "level_probabilities",
+    "missions_by_controller",
+    "outcome_distribution",
+    "plot_kind",
+    "plot_sweep_kind",
+    "point_distributions",
+    "pretty",
+    "quantiles",
+    "sensitivity_bars",
+    "state_levels",
+    "survival_curve",
+    "sweep_heatmap",
+    "sweep_response",
 ]

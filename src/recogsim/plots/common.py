@@ -3,7 +3,7 @@ labels (from the output record, never raw column names)."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -39,9 +39,13 @@ def frames_of(data: Frames, what: str) -> dict[str, pd.DataFrame]:
     if isinstance(data, Mapping) and data and all(isinstance(v, pd.DataFrame) for v in data.values()):
         return {str(k): v for k, v in data.items()}
     if isinstance(data, Mapping) and not data:
-        raise ValueError(f"no scenarios given: expected {what} as a DataFrame or a non-empty mapping label -> DataFrame")
-    raise TypeError(f"expected {what} as a DataFrame or a mapping label -> DataFrame, got {type(data).__name__}"
-                    + (" (pass result.runs / .series / .states)" if _has_result(data) else ""))
+        raise ValueError(
+            f"no scenarios given: expected {what} as a DataFrame or a non-empty mapping label -> DataFrame"
+        )
+    raise TypeError(
+        f"expected {what} as a DataFrame or a mapping label -> DataFrame, got {type(data).__name__}"
+        + (" (pass result.runs / .series / .states)" if _has_result(data) else "")
+    )
 
 
 def _has_result(data: object) -> bool:
@@ -67,15 +71,15 @@ def colour(i: int) -> str:
 def new_axes(n: int, ax: AxesArg, ncols: int, panel: tuple[float, float], **kw) -> np.ndarray:
     """``n`` axes: the caller's (checked for count) or a new constrained-layout figure's."""
     if ax is not None:
-        axes = np.asarray([ax] if isinstance(ax, Axes) else list(np.ravel(np.asarray(ax, dtype=object))),
-                          dtype=object)
+        axes = np.asarray([ax] if isinstance(ax, Axes) else list(np.ravel(np.asarray(ax, dtype=object))), dtype=object)
         if len(axes) != n:
             raise ValueError(f"this plot draws {n} panel(s) but {len(axes)} axes were given")
         return axes
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig, grid = plt.subplots(nrows, ncols, squeeze=False, layout="constrained",
-                             figsize=(panel[0] * ncols, panel[1] * nrows), **kw)
+    fig, grid = plt.subplots(
+        nrows, ncols, squeeze=False, layout="constrained", figsize=(panel[0] * ncols, panel[1] * nrows), **kw
+    )
     for extra in grid.ravel()[n:]:
         fig.delaxes(extra)
     return grid.ravel()[:n]
@@ -92,7 +96,7 @@ def dates_of(frames: Mapping[str, pd.DataFrame]) -> dict[int, str] | None:
         if "date" not in df.columns:
             return None
         pairs = df[["month", "date"]].drop_duplicates()
-        for m, d in zip(pairs["month"], pairs["date"]):
+        for m, d in zip(pairs["month"], pairs["date"], strict=True):
             if merged.setdefault(int(m), str(d)) != str(d):
                 return None
     return merged

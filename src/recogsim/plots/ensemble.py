@@ -11,7 +11,7 @@ several panels). Nothing here reads or writes files, shows windows or keeps stat
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,16 +31,21 @@ from .common import (
     pretty,
     require,
     time_axis,
-    unit,
 )
 
 OUTCOMES: tuple[str, ...] = (
-    "countries_taliban_presence", "missions_taliban", "missions_closed", "de_facto_count", "de_jure_count",
+    "countries_taliban_presence",
+    "missions_taliban",
+    "missions_closed",
+    "de_facto_count",
+    "de_jure_count",
 )
 """Default outcomes of :func:`outcome_distribution`: the quantities the research question is about."""
 
 CONTROLLER_COLUMNS: dict[str, str] = {
-    "missions_taliban": "Taliban-held", "missions_republic": "Republic-held", "missions_closed": "closed",
+    "missions_taliban": "Taliban-held",
+    "missions_republic": "Republic-held",
+    "missions_closed": "closed",
 }
 _CONTROLLER_COLOURS = ("tab:orange", "tab:blue", "0.65")
 
@@ -66,8 +71,10 @@ def fan_chart(series: Frames, column: str, ax: Axes | None = None, bands: bool =
         (line,) = ax.plot(q.index, q[0.5], color=c, linewidth=2, label=f"{label} (median)" if label else "median")
         handles.append(line)
     if bands:
-        handles += [Patch(color="0.5", alpha=0.45, label="middle 50% of runs"),
-                    Patch(color="0.5", alpha=0.15, label="middle 90% of runs")]
+        handles += [
+            Patch(color="0.5", alpha=0.45, label="middle 50% of runs"),
+            Patch(color="0.5", alpha=0.15, label="middle 90% of runs"),
+        ]
     ax.legend(handles=handles, loc="best", fontsize="small")
     ax.set_ylabel(column)
     ax.set_title(pretty(column))
@@ -100,12 +107,20 @@ def survival_curve(runs: Frames, horizon: int | Mapping[str, int], ax: Axes | No
         first = pd.to_numeric(df["first_recognition_month"], errors="coerce")
         observed = first.notna().to_numpy()
         if observed.any() and first.max() > h:
-            raise ValueError(f"first_recognition_month {int(first.max())} is beyond the horizon {h}"
-                             + (f" of scenario {label!r}" if label else ""))
+            raise ValueError(
+                f"first_recognition_month {int(first.max())} is beyond the horizon {h}"
+                + (f" of scenario {label!r}" if label else "")
+            )
         t, s = kaplan_meier(first.fillna(h).to_numpy(dtype=float), observed)
         share = f"{observed.sum()}/{len(df)} runs ({observed.mean():.0%}) recognised by month {h}"
-        ax.step(np.r_[t, h], np.r_[s, s[-1]], where="post", color=colour(i), linewidth=2,
-                label=f"{label}: {share}" if label else share)
+        ax.step(
+            np.r_[t, h],
+            np.r_[s, s[-1]],
+            where="post",
+            color=colour(i),
+            linewidth=2,
+            label=f"{label}: {share}" if label else share,
+        )
         end = max(end, h)
     ax.set_xlim(0, end)
     ax.set_ylim(0, 1.02)
@@ -130,17 +145,34 @@ def outcome_distribution(runs: Frames, columns: Sequence[str] | None = None, ax:
     require(frames, columns, "runs")
     axes = new_axes(len(columns), ax, 3, (3.6, 3.4))
     labels = list(frames)
-    for a, column in zip(axes, columns):
+    for a, column in zip(axes, columns, strict=True):
         values = [pd.to_numeric(df[column], errors="coerce").dropna().to_numpy(dtype=float) for df in frames.values()]
-        box = a.boxplot(values, positions=range(len(values)), widths=0.5, showfliers=False, patch_artist=True,
-                        medianprops={"color": "black"})
+        box = a.boxplot(
+            values,
+            positions=range(len(values)),
+            widths=0.5,
+            showfliers=False,
+            patch_artist=True,
+            medianprops={"color": "black"},
+        )
         rng = np.random.default_rng(0)
-        for i, (v, patch) in enumerate(zip(values, box["boxes"])):
+        for i, (v, patch) in enumerate(zip(values, box["boxes"], strict=True)):
             patch.set(facecolor=colour(i), alpha=0.35)
-            a.scatter(i + rng.uniform(-0.15, 0.15, v.size), v, s=9, color=colour(i),
-                      alpha=max(0.15, min(0.8, 20 / max(v.size, 1))), linewidths=0, zorder=3)
-        a.set_xticks(range(len(labels)), labels if any(labels) else [""] * len(labels),
-                     rotation=30 if len(labels) > 2 else 0, ha="right" if len(labels) > 2 else "center")
+            a.scatter(
+                i + rng.uniform(-0.15, 0.15, v.size),
+                v,
+                s=9,
+                color=colour(i),
+                alpha=max(0.15, min(0.8, 20 / max(v.size, 1))),
+                linewidths=0,
+                zorder=3,
+            )
+        a.set_xticks(
+            range(len(labels)),
+            labels if any(labels) else [""] * len(labels),
+            rotation=30 if len(labels) > 2 else 0,
+            ha="right" if len(labels) > 2 else "center",
+        )
         a.set_title(pretty(column), fontsize="medium")
         if all(np.array_equal(v, np.round(v)) for v in values):  # counts: no 0.5 ticks
             a.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -151,8 +183,9 @@ def outcome_distribution(runs: Frames, columns: Sequence[str] | None = None, ax:
     return one_or_many(axes)
 
 
-def state_levels(states: pd.DataFrame, ax: Axes | None = None, top: int | None = None,
-                 order: Sequence[str] | None = None) -> Axes:
+def state_levels(
+    states: pd.DataFrame, ax: Axes | None = None, top: int | None = None, order: Sequence[str] | None = None
+) -> Axes:
     """Heat map of each state's probability of reaching each rung of the ladder by the horizon.
 
     ``max_level`` rather than the final level, because a state that recognised and later stepped
@@ -174,8 +207,9 @@ def state_levels(states: pd.DataFrame, ax: Axes | None = None, top: int | None =
         if np.isnan(p):
             continue
         ax.text(c, r, f"{p:.0%}", ha="center", va="center", fontsize=7, color="white" if p > 0.6 else "black")
-    ax.set_xticks(range(table.shape[1]), [c.replace("hosts_", "hosts\n").replace("_", " ") for c in table.columns],
-                  fontsize=8)
+    ax.set_xticks(
+        range(table.shape[1]), [c.replace("hosts_", "hosts\n").replace("_", " ") for c in table.columns], fontsize=8
+    )
     ax.set_yticks(range(len(table)), table.index, fontsize=8 if len(table) > 25 else 9)
     ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
     ax.set_title("P(reached level by horizon)", fontsize="medium")
@@ -197,13 +231,19 @@ def missions_by_controller(series: Frames, ax: AxesArg = None, stat: str = "medi
     columns = list(CONTROLLER_COLUMNS)
     require(frames, ["month", *columns], "series")
     axes = new_axes(len(frames), ax, 3, (4.8, 3.6), sharey=True)
-    for a, (label, df) in zip(axes, frames.items()):
+    for a, (label, df) in zip(axes, frames.items(), strict=True):
         layers = df.groupby("month")[columns].agg(stat).astype(float)
-        a.stackplot(layers.index, *(layers[c] for c in columns), labels=list(CONTROLLER_COLUMNS.values()),
-                    colors=_CONTROLLER_COLOURS, alpha=0.85)
+        a.stackplot(
+            layers.index,
+            *(layers[c] for c in columns),
+            labels=list(CONTROLLER_COLUMNS.values()),
+            colors=_CONTROLLER_COLOURS,
+            alpha=0.85,
+        )
         time_axis(a, dates_of({label: df}))
-        a.set_title(f"{label}: posts abroad ({stat} of runs)" if label else f"Posts abroad ({stat} of runs)",
-                    fontsize="medium")
+        a.set_title(
+            f"{label}: posts abroad ({stat} of runs)" if label else f"Posts abroad ({stat} of runs)", fontsize="medium"
+        )
         a.margins(x=0)
     axes[0].set_ylabel("posts")
     axes[0].legend(loc="lower left", fontsize="small", framealpha=0.9)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,7 +17,7 @@ from ..analysis.sweeps import RECOGNIZED
 from ..runs.store import EnsembleResult, SweepResult
 from .common import new_axes
 from .ensemble import fan_chart, missions_by_controller, outcome_distribution, state_levels, survival_curve
-from .sweep import SweepPlotError, swept, point_distributions, sensitivity_bars, sweep_heatmap, sweep_response
+from .sweep import SweepPlotError, point_distributions, sensitivity_bars, sweep_heatmap, sweep_response, swept
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def _build_states(results: dict[str, EnsembleResult], _series: str | None) -> np
     order = list(level_probabilities(pooled).index)
     height = 1.0 + 0.24 * len(order)
     axes = new_axes(len(results), None, len(results), (4.6 if len(results) > 1 else 5.5, height))
-    for i, (a, (label, r)) in enumerate(zip(axes, results.items())):
+    for i, (a, (label, r)) in enumerate(zip(axes, results.items(), strict=True)):
         state_levels(r.states, ax=a, order=order)
         a.set_title(f"{label}: P(reached level by horizon)" if label else a.get_title(), fontsize="medium")
         if i:
@@ -49,18 +49,27 @@ def _build_states(results: dict[str, EnsembleResult], _series: str | None) -> np
 
 
 KINDS: dict[str, Kind] = {
-    "fan": Kind(fan_chart, "median and 50%/90% bands of one series over time",
-                lambda res, col: fan_chart({k: r.series for k, r in res.items()},
-                                           col or "countries_taliban_presence")),
-    "survival": Kind(survival_curve, "Kaplan-Meier curve of time to the first de jure recognition",
-                     lambda res, _: survival_curve({k: r.runs for k, r in res.items()},
-                                                   {k: _horizon(r) for k, r in res.items()})),
-    "distribution": Kind(outcome_distribution, "outcomes at the horizon across runs, per scenario",
-                         lambda res, _: outcome_distribution({k: r.runs for k, r in res.items()})),
-    "states": Kind(state_levels, "per-state probability of reaching each relation level",
-                   _build_states),
-    "missions": Kind(missions_by_controller, "posts abroad by controller over time",
-                     lambda res, _: missions_by_controller({k: r.series for k, r in res.items()})),
+    "fan": Kind(
+        fan_chart,
+        "median and 50%/90% bands of one series over time",
+        lambda res, col: fan_chart({k: r.series for k, r in res.items()}, col or "countries_taliban_presence"),
+    ),
+    "survival": Kind(
+        survival_curve,
+        "Kaplan-Meier curve of time to the first de jure recognition",
+        lambda res, _: survival_curve({k: r.runs for k, r in res.items()}, {k: _horizon(r) for k, r in res.items()}),
+    ),
+    "distribution": Kind(
+        outcome_distribution,
+        "outcomes at the horizon across runs, per scenario",
+        lambda res, _: outcome_distribution({k: r.runs for k, r in res.items()}),
+    ),
+    "states": Kind(state_levels, "per-state probability of reaching each relation level", _build_states),
+    "missions": Kind(
+        missions_by_controller,
+        "posts abroad by controller over time",
+        lambda res, _: missions_by_controller({k: r.series for k, r in res.items()}),
+    ),
 }
 """Plot kinds by CLI name. ``plot_kind`` builds the figure; ``description`` suits ``--help``."""
 
@@ -89,16 +98,25 @@ def _heatmap_of(result: SweepResult, outcome: str, x: str | None, y: str | None)
     analysis.outcome_values(result, outcome)  # unknown or censored outcomes fail here, naming --outcome
     params = swept(result)
     if len(params) < 2:
-        raise SweepPlotError(None, "--kind", f"a heatmap needs two swept parameters; this sweep varies only "
-                                             f"{params[0]!r} (use --kind response)")
+        raise SweepPlotError(
+            None,
+            "--kind",
+            f"a heatmap needs two swept parameters; this sweep varies only {params[0]!r} (use --kind response)",
+        )
     x = x or (params[0] if y != params[0] else params[1])
     y = y or next(p for p in params if p != x)
     value = "p_recognition" if outcome == RECOGNIZED else f"mean_{outcome}"
     return sweep_heatmap(analysis.summarize(result), x, y, value)
 
 
-def plot_sweep_kind(kind: str, result: SweepResult, outcome: str = RECOGNIZED, x: str | None = None,
-                    y: str | None = None, method: str | None = None) -> Figure:
+def plot_sweep_kind(
+    kind: str,
+    result: SweepResult,
+    outcome: str = RECOGNIZED,
+    x: str | None = None,
+    y: str | None = None,
+    method: str | None = None,
+) -> Figure:
     """The figure of one sweep plot kind (what ``recogsim plot SWEEP_DIR --kind ...`` saves).
 
     ``x``/``y`` pick parameters (heatmap: default the first two; response: ``x``, default the
@@ -106,8 +124,9 @@ def plot_sweep_kind(kind: str, result: SweepResult, outcome: str = RECOGNIZED, x
     morris. The figure is detached from pyplot, so callers need not close it.
     """
     if kind not in SWEEP_KINDS:
-        raise SweepPlotError(None, "--kind", f"unknown sweep plot kind {kind!r}; expected one of "
-                                             f"{', '.join(sorted(SWEEP_KINDS))}")
+        raise SweepPlotError(
+            None, "--kind", f"unknown sweep plot kind {kind!r}; expected one of {', '.join(sorted(SWEEP_KINDS))}"
+        )
     params = swept(result)
     for flag, name in (("--x", x), ("--y", y)):
         if name is not None and name not in params:

@@ -10,7 +10,7 @@ run has a de jure recognition by the horizon).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -84,8 +84,9 @@ def sweep_heatmap(summary: pd.DataFrame, x: str, y: str, value: str = "p_recogni
     up_to = "up to " if cells["size"].min() < shared else ""
     if len(cells) == len(xs) * len(ys):  # a full grid over (x, y)
         table = cells["mean"].unstack(x).reindex(index=ys, columns=xs)
-        image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=cmap,
-                          interpolation="nearest", **norm)
+        image = ax.imshow(
+            table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=cmap, interpolation="nearest", **norm
+        )
         for (r, c), v in np.ndenumerate(table.to_numpy(dtype=float)):
             text = "n/a" if np.isnan(v) else f"{v:.0%}" if prob else f"{v:.3g}"
             dark = np.isnan(v) or image.norm(v) > 0.6
@@ -95,15 +96,21 @@ def sweep_heatmap(summary: pd.DataFrame, x: str, y: str, value: str = "p_recogni
         mappable, where = image, "cell"
     else:
         pts = cells.reset_index()
-        mappable = ax.scatter(pts[x], pts[y], c=pts["mean"], cmap=cmap, s=70, edgecolors="0.3", linewidths=0.5,
-                              plotnonfinite=True, **norm)
+        mappable = ax.scatter(
+            pts[x], pts[y], c=pts["mean"], cmap=cmap, s=70, edgecolors="0.3", linewidths=0.5, plotnonfinite=True, **norm
+        )
         ax.grid(alpha=0.3)
         where = "dot"
     _colorbar(ax, mappable, _value_label(value))
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    detail = (f"each {where} averages {up_to}{shared} points over the other parameters" if shared > 1
-              else "scattered design: one dot per point" if where == "dot" else "")
+    detail = (
+        f"each {where} averages {up_to}{shared} points over the other parameters"
+        if shared > 1
+        else "scattered design: one dot per point"
+        if where == "dot"
+        else ""
+    )
     ax.set_title(_value_label(value) + (f"\n{detail}" if detail else ""), fontsize="medium")
     return ax
 
@@ -113,12 +120,18 @@ def _per_run(result: SweepResult, outcome: str, parameter: str) -> pd.DataFrame:
     _need(result.points, [parameter], "the sweep's points (its parameters)")
     values = analysis.outcome_values(result, outcome)
     x = result.points.set_index("point")[parameter]
-    return pd.DataFrame({"point": result.runs["point"].to_numpy(), "x": result.runs["point"].map(x).to_numpy(),
-                         "value": values.to_numpy()})
+    return pd.DataFrame(
+        {
+            "point": result.runs["point"].to_numpy(),
+            "x": result.runs["point"].map(x).to_numpy(),
+            "value": values.to_numpy(),
+        }
+    )
 
 
-def sweep_response(result: SweepResult, parameter: str, outcome: str = RECOGNIZED, ax: Axes | None = None,
-                   bins: int = 10) -> Axes:
+def sweep_response(
+    result: SweepResult, parameter: str, outcome: str = RECOGNIZED, ax: Axes | None = None, bins: int = 10
+) -> Axes:
     """How one outcome responds to one parameter, with the spread of runs around the mean.
 
     The line is the mean of the per-point means at each value of the parameter (averaged over the
@@ -135,18 +148,32 @@ def sweep_response(result: SweepResult, parameter: str, outcome: str = RECOGNIZE
     runs["key"] = runs["point"].map(points["key"])
     binary = bool(runs["value"].isin((0.0, 1.0)).all())
     band = runs.groupby("key", observed=True)["value"].agg(
-        lambda v: wilson_interval(v.sum(), len(v)) if binary else tuple(v.quantile([0.05, 0.95])))
+        lambda v: wilson_interval(v.sum(), len(v)) if binary else tuple(v.quantile([0.05, 0.95]))
+    )
     line = points.groupby("key", observed=True).agg(x=("x", "mean"), y=("mean", "mean"))
     if not numeric:  # categorical values: one position each, labelled
         line["x"] = range(len(line))
-        points["x"] = points["key"].map(dict(zip(line.index, line["x"])))
+        points["x"] = points["key"].map(dict(zip(line.index, line["x"], strict=True)))
     ax = ax if ax is not None else new_axes(1, None, 1, (6.4, 4.2))[0]
-    ax.fill_between(line["x"], [lo for lo, _ in band[line.index]], [hi for _, hi in band[line.index]],
-                    color="C0", alpha=0.2, linewidth=0,
-                    label="90% interval of the probability" if binary else "5-95% of runs")
+    ax.fill_between(
+        line["x"],
+        [lo for lo, _ in band[line.index]],
+        [hi for _, hi in band[line.index]],
+        color="C0",
+        alpha=0.2,
+        linewidth=0,
+        label="90% interval of the probability" if binary else "5-95% of runs",
+    )
     ax.scatter(points["x"], points["mean"], s=14, color="0.45", zorder=3, label="design points (mean of runs)")
-    ax.plot(line["x"], line["y"], color="C0", linewidth=2, marker="o", markersize=4,
-            label=f"mean over points ({len(line)} quantile bins)" if binned else "mean over points")
+    ax.plot(
+        line["x"],
+        line["y"],
+        color="C0",
+        linewidth=2,
+        marker="o",
+        markersize=4,
+        label=f"mean over points ({len(line)} quantile bins)" if binned else "mean over points",
+    )
     if not numeric:
         ax.set_xticks(line["x"], [str(v) for v in line.index])
     if binary:
@@ -177,8 +204,11 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None, outcome: str
         _need(indices, ["parameter", "mu_star_conf", "sigma"], "the Morris indices")
         table = indices.sort_values("mu_star", kind="stable")
     else:
-        raise SweepPlotError(None, None, "expected Sobol' (S1, ST) or Morris (mu_star) indices; got columns "
-                                         f"{', '.join(map(str, indices.columns))}")
+        raise SweepPlotError(
+            None,
+            None,
+            f"expected Sobol' (S1, ST) or Morris (mu_star) indices; got columns {', '.join(map(str, indices.columns))}",
+        )
     pos = np.arange(len(table))
     ax = ax if ax is not None else new_axes(1, None, 1, (7.5, 1.8 + 0.6 * len(table)))[0]
     err = {"capsize": 3, "ecolor": "0.2"}
@@ -190,8 +220,15 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None, outcome: str
         title, note = "Sobol' indices", "\nsome outside [0, 1]: too few samples for stable estimates" if odd else ""
         ax.set_xlabel("share of the outcome's variance")
     else:
-        ax.barh(pos, table["mu_star"], 0.6, xerr=table["mu_star_conf"], color="C0", label="mu* (mean |effect|)",
-                error_kw=err)
+        ax.barh(
+            pos,
+            table["mu_star"],
+            0.6,
+            xerr=table["mu_star_conf"],
+            color="C0",
+            label="mu* (mean |effect|)",
+            error_kw=err,
+        )
         ax.plot(table["sigma"], pos, "D", color="C3", label="sigma (interactions, non-linearity)")
         title, note = "Morris elementary effects", ""
         ax.set_xlabel("elementary effect (outcome units)")
@@ -203,8 +240,9 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None, outcome: str
     return ax
 
 
-def point_distributions(result: SweepResult, outcome: str = RECOGNIZED, ax: Axes | None = None,
-                        max_points: int = 30) -> Axes:
+def point_distributions(
+    result: SweepResult, outcome: str = RECOGNIZED, ax: Axes | None = None, max_points: int = 30
+) -> Axes:
     """Boxplots of an outcome over the runs of each design point, points ordered by median.
 
     Per-point means hide whether a point is reliably high or a coin toss; boxes (with the mean as a
@@ -222,11 +260,18 @@ def point_distributions(result: SweepResult, outcome: str = RECOGNIZED, ax: Axes
         shown = [order[i] for i in np.unique(np.linspace(0, len(order) - 1, max_points).round().astype(int))]
     data = [groups.get_group(p).to_numpy(dtype=float) for p in shown]
     ax = ax if ax is not None else new_axes(1, None, 1, (max(6.0, 1.5 + 0.32 * len(shown)), 4.2))[0]
-    box = ax.boxplot(data, positions=range(len(shown)), widths=0.6, showfliers=False, patch_artist=True,
-                     showmeans=True, medianprops={"color": "black"},
-                     meanprops={"marker": "D", "markerfacecolor": "C3", "markeredgecolor": "C3", "markersize": 4})
+    box = ax.boxplot(
+        data,
+        positions=range(len(shown)),
+        widths=0.6,
+        showfliers=False,
+        patch_artist=True,
+        showmeans=True,
+        medianprops={"color": "black"},
+        meanprops={"marker": "D", "markerfacecolor": "C3", "markeredgecolor": "C3", "markersize": 4},
+    )
     rng = np.random.default_rng(0)
-    for i, (v, patch) in enumerate(zip(data, box["boxes"])):
+    for i, (v, patch) in enumerate(zip(data, box["boxes"], strict=True)):
         patch.set(facecolor="C0", alpha=0.3)
         ax.scatter(i + rng.uniform(-0.15, 0.15, v.size), v, s=7, color="C0", alpha=0.6, linewidths=0, zorder=3)
     ax.set_xticks(range(len(shown)), [str(p) for p in shown], rotation=90 if len(shown) > 15 else 0, fontsize=8)
@@ -234,8 +279,11 @@ def point_distributions(result: SweepResult, outcome: str = RECOGNIZED, ax: Axes
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("design point (ordered by median, then mean)")
     ax.set_ylabel("de jure recognition by the horizon (1 = yes)" if outcome == RECOGNIZED else pretty(outcome))
-    which = (f"all {len(order)} points" if len(shown) == len(order)
-             else f"{len(shown)} of {len(order)} points, evenly spaced in that order")
+    which = (
+        f"all {len(order)} points"
+        if len(shown) == len(order)
+        else f"{len(shown)} of {len(order)} points, evenly spaced in that order"
+    )
     ax.set_title(f"{_outcome_label(outcome)} across runs, by design point\n{which}; diamonds: means", fontsize="medium")
     ax.grid(axis="y", alpha=0.3)
     return ax

@@ -13,10 +13,11 @@ import contextlib
 import os
 import platform
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from multiprocessing import get_context
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..errors import InputError
 
@@ -30,7 +31,8 @@ class ExecutorError(InputError):
 
 def version_info() -> dict[str, str]:
     return {pkg: version(pkg) for pkg in ("recogsim", "mesa", "numpy", "pandas", "pyarrow")} | {
-        "python": platform.python_version()}
+        "python": platform.python_version()
+    }
 
 
 class InProcessExecutor(cf.Executor):
@@ -77,8 +79,9 @@ def resolve_workers(workers: int) -> int:
 
 
 @contextlib.contextmanager
-def open_pool(workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
-              connect_timeout: float = 30.0) -> Iterator[Pool]:
+def open_pool(
+    workers: int = 1, scheduler: str | None = None, dask_local: int | None = None, connect_timeout: float = 30.0
+) -> Iterator[Pool]:
     """The local process pool (``workers``; 1 = this process), or Dask: an existing scheduler, or a
     LocalCluster of ``dask_local`` single-threaded worker processes."""
     if scheduler or dask_local:
@@ -106,12 +109,17 @@ def _dask_pool(scheduler: str | None, dask_local: int | None, connect_timeout: f
             cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
     except (OSError, ValueError) as exc:  # unreachable, or an address Dask cannot parse
-        raise ExecutorError(where, "--scheduler",
-                            f"expected a reachable Dask scheduler like tcp://HOST:8786 ({exc})") from None
+        raise ExecutorError(
+            where, "--scheduler", f"expected a reachable Dask scheduler like tcp://HOST:8786 ({exc})"
+        ) from None
     try:
         _same_versions(client, where)
-        yield Pool(client.get_executor(pure=False), len(client.nthreads()) or 1, f"Dask at {where}",
-                   share=lambda obj: client.scatter(obj, broadcast=True))
+        yield Pool(
+            client.get_executor(pure=False),
+            len(client.nthreads()) or 1,
+            f"Dask at {where}",
+            share=lambda obj: client.scatter(obj, broadcast=True),
+        )
     finally:
         client.close()
         if cluster is not None:
@@ -128,5 +136,9 @@ def _same_versions(client, where: str) -> None:
     for worker, theirs in client.run(_model_versions).items():
         if theirs != ours:
             diff = ", ".join(f"{k} {theirs.get(k)} there, {v} here" for k, v in ours.items() if theirs.get(k) != v)
-            raise ExecutorError(where, "--scheduler", f"worker {worker} runs different versions ({diff}); "
-                                                      "install the same recogsim environment on every worker")
+            raise ExecutorError(
+                where,
+                "--scheduler",
+                f"worker {worker} runs different versions ({diff}); "
+                "install the same recogsim environment on every worker",
+            )

@@ -55,12 +55,15 @@ class Plan:
         return [] if self.experiment is None else [p.path for p in self.experiment.parameters]
 
     def values(self, point: int) -> dict[str, Any]:
-        return {name: _plain(v) for name, v in zip(self.parameters, self.X[point])}
+        return {name: _plain(v) for name, v in zip(self.parameters, self.X[point], strict=True)}
 
     def jobs(self) -> list[tuple[int, int, int]]:
         """(point, replication, seed) of every run, in order."""
-        return [(pt, rep, replication_seed(self.seed, *run_key(pt, rep, self.n_points)))
-                for pt in range(self.n_points) for rep in range(self.replications)]
+        return [
+            (pt, rep, replication_seed(self.seed, *run_key(pt, rep, self.n_points)))
+            for pt in range(self.n_points)
+            for rep in range(self.replications)
+        ]
 
     def tasks(self, todo: list[tuple[int, int, int]], per_task: int) -> list[Task]:
         """Group pending runs into tasks of about ``per_task`` runs, a point's runs together."""
@@ -72,7 +75,7 @@ class Plan:
         size = 0
         for pt, reps in by_point.items():
             for i in range(0, len(reps), per_task):
-                part = reps[i:i + per_task]
+                part = reps[i : i + per_task]
                 current.append((pt, self.values(pt), part))
                 size += len(part)
                 if size >= per_task:
@@ -130,13 +133,22 @@ class Plan:
             "scenario": self.scenario.canonical(),
         }
         if self.experiment is not None:
-            meta.update(experiment_name=self.experiment.name, experiment_hash=self.experiment.digest(),
-                        design=self.experiment.design.kind, experiment=self.experiment.canonical())
+            meta.update(
+                experiment_name=self.experiment.name,
+                experiment_hash=self.experiment.digest(),
+                design=self.experiment.design.kind,
+                experiment=self.experiment.canonical(),
+            )
         return meta
 
 
-IDENTITY = {"kind": "kind of run", "experiment_hash": "experiment", "scenario_hash": "scenario",
-            "root_seed": "root seed", "replications": "number of replications"}
+IDENTITY = {
+    "kind": "kind of run",
+    "experiment_hash": "experiment",
+    "scenario_hash": "scenario",
+    "root_seed": "root seed",
+    "replications": "number of replications",
+}
 """Manifest keys that must match for ``--resume`` to continue a folder's runs, and what they name."""
 
 
@@ -148,8 +160,15 @@ def ensemble(scenario: Scenario, replications: int, seed: int = 0) -> Plan:
     """An ensemble: ``replications`` runs of one scenario, keeping every table."""
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
-    return Plan(scenario.name, scenario, replications, seed, record.ensemble_outcomes(scenario),
-                keep_series=True, keep_states=True)
+    return Plan(
+        scenario.name,
+        scenario,
+        replications,
+        seed,
+        record.ensemble_outcomes(scenario),
+        keep_series=True,
+        keep_states=True,
+    )
 
 
 def outcomes_of(loaded: LoadedExperiment) -> list[str]:
@@ -161,11 +180,13 @@ def outcomes_of(loaded: LoadedExperiment) -> list[str]:
     seen: dict[str, int] = {}
     for i, name in enumerate(outcomes):
         if name not in known:
-            raise ExperimentError(loaded.file, f"outcomes[{i}]",
-                                  f"unknown outcome {name!r}; expected one of {', '.join(sorted(known))}")
+            raise ExperimentError(
+                loaded.file, f"outcomes[{i}]", f"unknown outcome {name!r}; expected one of {', '.join(sorted(known))}"
+            )
         if name in seen:
-            raise ExperimentError(loaded.file, f"outcomes[{i}]",
-                                  f"duplicate outcome {name!r} (first at outcomes[{seen[name]}])")
+            raise ExperimentError(
+                loaded.file, f"outcomes[{i}]", f"duplicate outcome {name!r} (first at outcomes[{seen[name]}])"
+            )
         seen[name] = i
     return list(outcomes)
 
@@ -182,5 +203,14 @@ def sweep(loaded: LoadedExperiment) -> Plan:
     exp = loaded.experiment
     outcomes = outcomes_of(loaded)
     X = DESIGNS[exp.design.kind].sample(exp.design, exp.parameters, exp.seed)
-    return Plan(exp.name, loaded.scenario, exp.replications, exp.seed, outcomes, keep_series=exp.keep_series,
-                keep_states=False, experiment=exp, X=np.asarray(X, dtype=object))
+    return Plan(
+        exp.name,
+        loaded.scenario,
+        exp.replications,
+        exp.seed,
+        outcomes,
+        keep_series=exp.keep_series,
+        keep_states=False,
+        experiment=exp,
+        X=np.asarray(X, dtype=object),
+    )

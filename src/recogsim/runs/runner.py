@@ -8,8 +8,9 @@ the chosen outcomes) and in the sink (memory, or a results folder that can be re
 from __future__ import annotations
 
 import concurrent.futures as cf
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -30,8 +31,9 @@ the disk as they finish and a large design is not handed to the executor all at 
 
 
 # ---------------------------------------------------------------- the work a worker does
-def run_task(scenario: Scenario, experiment: Experiment | None, schemas: dict[str, pa.Schema],
-             task: Task) -> dict[str, pa.Table]:
+def run_task(
+    scenario: Scenario, experiment: Experiment | None, schemas: dict[str, pa.Schema], task: Task
+) -> dict[str, pa.Table]:
     """Simulate a task's runs and return their rows of each table, typed by the output record."""
     cols: dict[str, dict[str, list]] = {name: {c: [] for c in sch.names} for name, sch in schemas.items()}
     for point, values, reps in task:
@@ -55,18 +57,33 @@ def run_task(scenario: Scenario, experiment: Experiment | None, schemas: dict[st
                 n = len(states["state"])
                 for c in cols["states"]:
                     cols["states"][c].append(np.full(n, keys[c]) if c in keys else states[c])
-    out = {"runs": pa.table({c: pa.array(v, schemas["runs"].field(c).type) for c, v in cols["runs"].items()},
-                            schema=schemas["runs"])}
+    out = {
+        "runs": pa.table(
+            {c: pa.array(v, schemas["runs"].field(c).type) for c, v in cols["runs"].items()}, schema=schemas["runs"]
+        )
+    }
     for name in ("series", "states"):
         if name in cols:
-            out[name] = pa.table({c: pa.array(np.concatenate(v) if v else [], schemas[name].field(c).type)
-                                  for c, v in cols[name].items()}, schema=schemas[name])
+            out[name] = pa.table(
+                {
+                    c: pa.array(np.concatenate(v) if v else [], schemas[name].field(c).type)
+                    for c, v in cols[name].items()
+                },
+                schema=schemas[name],
+            )
     return out
 
 
 # ---------------------------------------------------------------- the runner
-def run_plan(plan: Plan, sink: MemorySink | ChunkStore, pool: Pool, *, progress: bool | None = None,
-             chunk_runs: int = 500, on_result: Callable[[int], None] | None = None) -> None:
+def run_plan(
+    plan: Plan,
+    sink: MemorySink | ChunkStore,
+    pool: Pool,
+    *,
+    progress: bool | None = None,
+    chunk_runs: int = 500,
+    on_result: Callable[[int], None] | None = None,
+) -> None:
     """Run every run of ``plan`` that ``sink`` does not hold yet. Finished runs reach the sink
     every ``chunk_runs`` runs and whenever the run stops, for whatever reason.
     ``on_result(n_done)`` is called after each finished task (for progress hooks and tests)."""
@@ -78,8 +95,13 @@ def run_plan(plan: Plan, sink: MemorySink | ChunkStore, pool: Pool, *, progress:
     experiment = None if plan.experiment is None else pool.share(plan.experiment)
     schemas = plan.schemas()
     # progress=None: a bar only when stderr is a terminal (tqdm's own rule)
-    bar = tqdm(total=len(jobs), initial=len(done), desc=plan.name, unit="run",
-               disable=None if progress is None else not progress)
+    bar = tqdm(
+        total=len(jobs),
+        initial=len(done),
+        desc=plan.name,
+        unit="run",
+        disable=None if progress is None else not progress,
+    )
     pending: list[dict[str, pa.Table]] = []
     running: set[cf.Future] = set()
     finished, queue = len(done), iter(tasks)
@@ -112,8 +134,17 @@ def run_plan(plan: Plan, sink: MemorySink | ChunkStore, pool: Pool, *, progress:
         bar.close()
 
 
-def _run_into_folder(plan: Plan, out: Path, *, resume: bool, flag: str, progress: bool | None, chunk_runs: int,
-                     on_result: Callable[[int], None] | None, **where: Any) -> Path:
+def _run_into_folder(
+    plan: Plan,
+    out: Path,
+    *,
+    resume: bool,
+    flag: str,
+    progress: bool | None,
+    chunk_runs: int,
+    on_result: Callable[[int], None] | None,
+    **where: Any,
+) -> Path:
     meta = plan.manifest()
     if check_folder(out, meta, IDENTITY, resume, flag) == "complete":
         return out  # resuming finished runs: nothing to run, nothing to rewrite
@@ -125,8 +156,9 @@ def _run_into_folder(plan: Plan, out: Path, *, resume: bool, flag: str, progress
     return out
 
 
-def run_ensemble(scenario: Scenario, replications: int, seed: int = 0, workers: int = 1,
-                 progress: bool | None = None) -> EnsembleResult:
+def run_ensemble(
+    scenario: Scenario, replications: int, seed: int = 0, workers: int = 1, progress: bool | None = None
+) -> EnsembleResult:
     """``replications`` independent runs of ``scenario``, in memory; identical for any ``workers``."""
     plan = plans.ensemble(scenario, replications, seed)
     sink = MemorySink(plan.schemas())
@@ -136,20 +168,54 @@ def run_ensemble(scenario: Scenario, replications: int, seed: int = 0, workers: 
     return EnsembleResult(tables["runs"], tables["series"], tables["states"], {**plan.manifest(), "status": "complete"})
 
 
-def run_ensemble_to(scenario: Scenario, replications: int, out: str | Path, seed: int = 0, workers: int = 1,
-                    resume: bool = False, progress: bool | None = None, chunk_runs: int = 500,
-                    on_result: Callable[[int], None] | None = None) -> Path:
+def run_ensemble_to(
+    scenario: Scenario,
+    replications: int,
+    out: str | Path,
+    seed: int = 0,
+    workers: int = 1,
+    resume: bool = False,
+    progress: bool | None = None,
+    chunk_runs: int = 500,
+    on_result: Callable[[int], None] | None = None,
+) -> Path:
     """An ensemble written to a results folder as its runs finish (resumable with ``resume``)."""
-    return _run_into_folder(plans.ensemble(scenario, replications, seed), Path(out), resume=resume, flag="--out",
-                            progress=progress, chunk_runs=chunk_runs, on_result=on_result, workers=workers)
+    return _run_into_folder(
+        plans.ensemble(scenario, replications, seed),
+        Path(out),
+        resume=resume,
+        flag="--out",
+        progress=progress,
+        chunk_runs=chunk_runs,
+        on_result=on_result,
+        workers=workers,
+    )
 
 
 def run_sweep(
-    loaded: LoadedExperiment, out: str | Path, *, workers: int = 1, scheduler: str | None = None,
-    dask_local: int | None = None, resume: bool = False, chunk_runs: int = 500, progress: bool | None = None,
-    on_result: Callable[[int], None] | None = None, connect_timeout: float = 30.0,
+    loaded: LoadedExperiment,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    resume: bool = False,
+    chunk_runs: int = 500,
+    progress: bool | None = None,
+    on_result: Callable[[int], None] | None = None,
+    connect_timeout: float = 30.0,
 ) -> Path:
     """Run (or finish) an experiment's design into the folder ``out``; returns ``out``."""
-    return _run_into_folder(plans.sweep(loaded), Path(out), resume=resume, flag="--out", progress=progress,
-                            chunk_runs=chunk_runs, on_result=on_result, workers=workers, scheduler=scheduler,
-                            dask_local=dask_local, connect_timeout=connect_timeout)
+    return _run_into_folder(
+        plans.sweep(loaded),
+        Path(out),
+        resume=resume,
+        flag="--out",
+        progress=progress,
+        chunk_runs=chunk_runs,
+        on_result=on_result,
+        workers=workers,
+        scheduler=scheduler,
+        dask_local=dask_local,
+        connect_timeout=connect_timeout,
+    )

@@ -18,9 +18,10 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -98,8 +99,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise StoreError(str(folder), None, "not a results folder (no manifest.json)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreError(str(path), None, f"unreadable manifest ({exc.__class__.__name__}); cannot tell what "
-                                          "this folder holds") from None
+        raise StoreError(
+            str(path), None, f"unreadable manifest ({exc.__class__.__name__}); cannot tell what this folder holds"
+        ) from None
     if not isinstance(data, dict):
         raise StoreError(str(path), None, f"expected a JSON object, got {type(data).__name__}")
     return data
@@ -166,7 +168,7 @@ class ChunkStore:
         for f in sorted(self.dir.glob("runs-*.parquet")):
             t = pq.read_table(f)
             points = t["point"].to_pylist() if "point" in t.column_names else [0] * t.num_rows
-            done.update(zip(points, t["replication"].to_pylist()))
+            done.update(zip(points, t["replication"].to_pylist(), strict=True))
         return done
 
     def write(self, results: list[dict[str, pa.Table]]) -> None:
@@ -177,8 +179,10 @@ class ChunkStore:
         self.next += 1
 
     def tables(self) -> dict[str, pa.Table]:
-        parts = {name: [pq.read_table(f, schema=sch) for f in sorted(self.dir.glob(f"{name}-*.parquet"))]
-                 for name, sch in self.schemas.items()}
+        parts = {
+            name: [pq.read_table(f, schema=sch) for f in sorted(self.dir.glob(f"{name}-*.parquet"))]
+            for name, sch in self.schemas.items()
+        }
         return consolidate(parts, self.schemas)
 
     def remove_chunks(self) -> None:
@@ -198,13 +202,20 @@ def check_folder(out: Path, meta: dict[str, Any], identity: dict[str, str], resu
     if (out / "manifest.json").exists():
         old = read_manifest(out)
         if not resume:
-            raise StoreError(str(out), flag, "already holds results; use --resume to continue or reuse them, "
-                                             "or choose another folder")
+            raise StoreError(
+                str(out),
+                flag,
+                "already holds results; use --resume to continue or reuse them, or choose another folder",
+            )
         for key, what in identity.items():
             if old.get(key) != meta.get(key):
-                raise StoreError(str(out), "--resume", f"the {what} changed since these results were started "
-                                                       f"({key} {str(old.get(key))[:12]} there, "
-                                                       f"{str(meta.get(key))[:12]} now); choose another folder")
+                raise StoreError(
+                    str(out),
+                    "--resume",
+                    f"the {what} changed since these results were started "
+                    f"({key} {str(old.get(key))[:12]} there, "
+                    f"{str(meta.get(key))[:12]} now); choose another folder",
+                )
         if old.get("status") == "complete" and (out / "runs.parquet").exists():
             remove_chunks(out / "chunks")  # a kill between marking complete and tidying up
             return "complete"
@@ -255,8 +266,12 @@ def _complete(d: Path, what: str) -> dict[str, Any]:
     manifest = read_manifest(d)
     if manifest.get("status", "complete") != "complete" or not (d / "runs.parquet").exists():
         command = "recogsim sweep EXPERIMENT" if manifest.get("kind") == "sweep" else "recogsim run SCENARIO"
-        raise StoreError(str(d), None, f"the runs in this folder are not finished; finish them with `{command} "
-                                       f"--out {d if manifest.get('kind') == 'sweep' else d.parent} --resume`")
+        raise StoreError(
+            str(d),
+            None,
+            f"the runs in this folder are not finished; finish them with `{command} "
+            f"--out {d if manifest.get('kind') == 'sweep' else d.parent} --resume`",
+        )
     return manifest
 
 
@@ -271,9 +286,11 @@ def load_results(directory: str | Path) -> EnsembleResult:
 def load_sweep(directory: str | Path) -> SweepResult:
     d = Path(directory)
     if not (d / "points.parquet").exists():
-        raise StoreError(str(d), None, "not a sweep results folder (expected points.parquet, runs.parquet, "
-                                       "manifest.json)")
+        raise StoreError(
+            str(d), None, "not a sweep results folder (expected points.parquet, runs.parquet, manifest.json)"
+        )
     manifest = _complete(d, "points.parquet, runs.parquet")
     series = frame(_read_table(d / "series.parquet")) if (d / "series.parquet").exists() else None
-    return SweepResult(frame(_read_table(d / "points.parquet")), frame(_read_table(d / "runs.parquet")), series,
-                       manifest)
+    return SweepResult(
+        frame(_read_table(d / "points.parquet")), frame(_read_table(d / "runs.parquet")), series, manifest
+    )

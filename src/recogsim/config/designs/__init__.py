@@ -6,7 +6,8 @@ experiment file to its module.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,9 @@ class DesignModule(Protocol):
     def sample(self, design: Any, parameters: Sequence[Any], seed: int) -> np.ndarray:
         """The design matrix: one row per point, one column per parameter, in the parameters' units."""
 
-    def analyze(self, design: Any, parameters: Sequence[Any], X: np.ndarray, Y: np.ndarray,
-                seed: int) -> pd.DataFrame | None:
+    def analyze(
+        self, design: Any, parameters: Sequence[Any], X: np.ndarray, Y: np.ndarray, seed: int
+    ) -> pd.DataFrame | None:
         """Sensitivity indices with confidence intervals, or ``None`` for designs that have none
         (grid, lhs: their per-point summaries are the analysis)."""
 

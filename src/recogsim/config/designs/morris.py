@@ -20,8 +20,10 @@ def fit(design, parameters):
         return "design.samples", "does not apply to a morris design (use trajectories)"
     for i, p in enumerate(parameters):
         if p.distribution is not None:
-            return (f"parameters[{i}].distribution",
-                    f"a morris design samples uniform ranges, got a {p.distribution.kind} distribution")
+            return (
+                f"parameters[{i}].distribution",
+                f"a morris design samples uniform ranges, got a {p.distribution.kind} distribution",
+            )
     return needs_support(parameters, "morris")
 
 
@@ -30,7 +32,19 @@ def sample(design, parameters, seed: int) -> np.ndarray:
 
 
 def analyze(design, parameters, X, Y, seed: int) -> pd.DataFrame:
-    res = morris_analyze.analyze(problem(parameters), np.asarray(X, dtype=float), np.asarray(Y, dtype=float),
-                                 num_levels=design.levels, seed=analysis_seed(seed))
-    return pd.DataFrame({"parameter": [p.path for p in parameters], "mu": res["mu"], "mu_star": res["mu_star"],
-                         "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
+    res = morris_analyze.analyze(
+        problem(parameters),
+        np.asarray(X, dtype=float),
+        np.asarray(Y, dtype=float),
+        num_levels=design.levels,
+        seed=analysis_seed(seed),
+    )
+    return pd.DataFrame(
+        {
+            "parameter": [p.path for p in parameters],
+            "mu": res["mu"],
+            "mu_star": res["mu_star"],
+            "mu_star_conf": res["mu_star_conf"],
+            "sigma": res["sigma"],
+        }
+    )

@@ -28,8 +28,10 @@ def problem(parameters) -> dict[str, Any]:
 def needs_support(parameters, design: str):
     for i, p in enumerate(parameters):
         if p.values is not None:
-            return (f"parameters[{i}].values",
-                    f"a {design} design samples a range or distribution, got a list of values for {p.path!r}")
+            return (
+                f"parameters[{i}].values",
+                f"a {design} design samples a range or distribution, got a list of values for {p.path!r}",
+            )
         if p.steps is not None:
             return f"parameters[{i}].steps", f"steps belong to grid designs, got steps with a {design} design"
     return None

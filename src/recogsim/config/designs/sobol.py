@@ -25,20 +25,32 @@ def fit(design, parameters):
 
 
 def sample(design, parameters, seed: int) -> np.ndarray:
-    return sobol_sample.sample(problem(parameters), design.samples, calc_second_order=design.second_order,
-                               seed=seed)
+    return sobol_sample.sample(problem(parameters), design.samples, calc_second_order=design.second_order, seed=seed)
 
 
 def analyze(design, parameters, X, Y, seed: int) -> pd.DataFrame:
-    res = sobol_analyze.analyze(problem(parameters), np.asarray(Y, dtype=float),
-                                calc_second_order=design.second_order, seed=analysis_seed(seed))
-    table = pd.DataFrame({"parameter": [p.path for p in parameters], "S1": res["S1"], "S1_conf": res["S1_conf"],
-                          "ST": res["ST"], "ST_conf": res["ST_conf"]})
+    res = sobol_analyze.analyze(
+        problem(parameters), np.asarray(Y, dtype=float), calc_second_order=design.second_order, seed=analysis_seed(seed)
+    )
+    table = pd.DataFrame(
+        {
+            "parameter": [p.path for p in parameters],
+            "S1": res["S1"],
+            "S1_conf": res["S1_conf"],
+            "ST": res["ST"],
+            "ST_conf": res["ST_conf"],
+        }
+    )
     if design.second_order:
         rows = []
         for i, a in enumerate(parameters):
             for j in range(i + 1, len(parameters)):
-                rows.append({"parameter": f"{a.path} x {parameters[j].path}", "S2": res["S2"][i, j],
-                             "S2_conf": res["S2_conf"][i, j]})
+                rows.append(
+                    {
+                        "parameter": f"{a.path} x {parameters[j].path}",
+                        "S2": res["S2"][i, j],
+                        "S2_conf": res["S2_conf"][i, j],
+                    }
+                )
         table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
     return table
