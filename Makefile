@@ -6,7 +6,7 @@ REPS   ?= 300
 SEED   ?= 20230401
 OUT    ?= results
 
-.PHONY: run test bench install clean
+.PHONY: run test lint bench install clean
 
 $(BIN)/recogsim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,19 @@ $(BIN)/recogsim: pyproject.toml
 
 install: $(BIN)/recogsim
 
+# --resume: a second `make run` reuses the finished baseline instead of refusing its folder;
+# another REPS or SEED needs another OUT (the folder says which runs it holds).
 run: install
-	$(BIN)/recogsim run scenarios/baseline.yaml -n $(REPS) --seed $(SEED) --workers 0 --out $(OUT)
+	$(BIN)/recogsim run scenarios/baseline.yaml -n $(REPS) --seed $(SEED) --workers 0 --out $(OUT) --resume
 
-test: install
+# The same checks as .pre-commit-config.yaml: lint and format (ruff), types (mypy), layers (import-linter).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -q
 
 bench: install

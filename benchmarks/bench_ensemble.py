@@ -9,11 +9,11 @@ import os
 import sys
 import time
 
-from recogsim import scenario as sc
-from recogsim.ensemble import run_ensemble
+from recogsim import load_scenario, run_ensemble
+from recogsim.config.schema import Scenario
 
 
-def measure(s: sc.Scenario, reps: int, workers: int) -> float:
+def measure(s: Scenario, reps: int, workers: int) -> float:
     start = time.perf_counter()
     run_ensemble(s, reps, seed=1, workers=workers, progress=False)
     return reps / (time.perf_counter() - start)
@@ -21,7 +21,7 @@ def measure(s: sc.Scenario, reps: int, workers: int) -> float:
 
 def main() -> None:
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    s = sc.load("scenarios/baseline.yaml")
+    s = load_scenario("scenarios/baseline.yaml")
     cores = os.cpu_count() or 1
     print(f"baseline: {len(s.states)} states, {len(s.missions)} posts, {s.horizon_months} months, {reps} replications")
     for workers in sorted({1, cores}):

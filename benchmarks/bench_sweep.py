@@ -19,10 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from recogsim import experiment as ex
-from recogsim import scenario as sc
-from recogsim import sweep
-from recogsim.ensemble import run_ensemble
+from recogsim import load_experiment, load_scenario, run_ensemble, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +33,7 @@ def timed(fn) -> float:
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     cores = os.cpu_count() or 1
-    baseline = sc.load(ROOT / "scenarios" / "baseline.yaml")
+    baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.yaml"
         path.write_text(
@@ -52,10 +49,10 @@ def main() -> None:
                 }
             )
         )
-        loaded = ex.load(path)
+        loaded = load_experiment(path)
         ref = timed(lambda: run_ensemble(baseline, runs, seed=1, workers=cores, progress=False))
-        local = timed(lambda: sweep.run_sweep(loaded, Path(tmp) / "local", workers=cores, progress=False))
-        dask = timed(lambda: sweep.run_sweep(loaded, Path(tmp) / "dask", dask_local=cores, progress=False))
+        local = timed(lambda: run_sweep(loaded, Path(tmp) / "local", workers=cores, progress=False))
+        dask = timed(lambda: run_sweep(loaded, Path(tmp) / "dask", dask_local=cores, progress=False))
     print(f"{runs} runs of the baseline (120 months), {cores} cores")
     for label, secs in (("run_ensemble", ref), ("sweep, local pool", local), ("sweep, Dask LocalCluster", dask)):
         extra = "" if label == "run_ensemble" else f"   overhead {100 * (secs / ref - 1):+5.1f}%"

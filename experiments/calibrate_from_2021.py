@@ -13,15 +13,16 @@ Usage:
 import itertools
 import sys
 
-from recogsim import scenario as sc
-from recogsim.ensemble import run_ensemble
+from recogsim import load_scenario, run_ensemble
+from recogsim.config.references import apply
+from recogsim.config.schema import Scenario
 
 TARGET = {"countries_taliban_presence": 14, "de_facto_count": 0, "de_jure_count": 0, "western_missions_taliban": 0}
 COLUMNS = (*TARGET, "tajikistan")
 
 
-def month20(s: sc.Scenario, reps: int) -> dict[str, float]:
-    s = sc.apply(s, "horizon_months", 20)
+def month20(s: Scenario, reps: int) -> dict[str, float]:
+    s = apply(s, "horizon_months", 20)
     r = run_ensemble(s, reps, seed=2021, workers=0, progress=False)
     last = r.series[r.series.month == 20]
     tajik = r.states[r.states.state == "Tajikistan"]
@@ -33,11 +34,11 @@ def month20(s: sc.Scenario, reps: int) -> dict[str, float]:
 
 def main() -> None:
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 60
-    base = sc.load("scenarios/from_2021.yaml")
+    base = load_scenario("scenarios/from_2021.yaml")
     print("rate_up  hosts  de_facto  de_jure  " + "  ".join(COLUMNS))
     for rate, hosts, de_facto in itertools.product((0.10, 0.15), (0.3, 0.5, 0.8), (2.4, 2.8, 3.2)):
         th = dict(base.rules.thresholds, hosts_diplomats=hosts, de_facto=de_facto, de_jure=de_facto + 0.8)
-        s = sc.apply(sc.apply(base, "rules.rate_up", rate), "rules.thresholds", th)
+        s = apply(apply(base, "rules.rate_up", rate), "rules.thresholds", th)
         got = month20(s, reps)
         print(
             f"{rate:7.2f}  {hosts:5.1f}  {de_facto:8.1f}  {de_facto + 0.8:7.1f}  "

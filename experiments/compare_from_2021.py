@@ -6,10 +6,10 @@ Prints mean, median and 90% range of the snapshot's quantities at 2023-04 over 2
 quotes its output.
 """
 
-from recogsim import scenario as sc
-from recogsim.ensemble import run_ensemble
+from recogsim import load_scenario, run_ensemble
+from recogsim.config.references import apply
 
-s = sc.apply(sc.load("scenarios/from_2021.yaml"), "horizon_months", 20)
+s = apply(load_scenario("scenarios/from_2021.yaml"), "horizon_months", 20)
 r = run_ensemble(s, 200, seed=2021, workers=0, progress=False)
 last = r.series[r.series.month == 20]
 for k in [

@@ -1,0 +1,123 @@
+"""One runner for ensembles and sweeps: the same runs, the same files, whichever way they are run."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from recogsim import cli, load_experiment, load_results, load_sweep, run_ensemble, run_ensemble_to, run_sweep
+from recogsim.analysis.sweeps import sensitivity
+from recogsim.config import loading
+from recogsim.errors import InputError
+from recogsim.runs.seeds import replication_seed
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+TABLES = ("runs.parquet", "series.parquet", "states.parquet", "manifest.json")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return loading.load(DATA / "tiny.yaml")
+
+
+def same_files(a: Path, b: Path, names=TABLES) -> None:
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_an_ensemble_written_as_it_runs_equals_one_written_from_memory(tiny, tmp_path):
+    from recogsim import write_results
+
+    direct = run_ensemble_to(tiny, 5, tmp_path / "direct", seed=4, workers=2, chunk_runs=2)
+    memory = write_results(run_ensemble(tiny, 5, seed=4), tmp_path / "memory")
+    same_files(direct, memory)
+    assert not (direct / "chunks").exists()
+    back = load_results(direct)
+    pd.testing.assert_frame_equal(back.runs, run_ensemble(tiny, 5, seed=4).runs)
+
+
+def test_an_interrupted_ensemble_resumes_to_the_same_files(tiny, tmp_path):
+    full = run_ensemble_to(tiny, 6, tmp_path / "full", seed=2)
+
+    def stop_after_two(done: int) -> None:
+        if done >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_ensemble_to(tiny, 6, tmp_path / "cut", seed=2, chunk_runs=1, on_result=stop_after_two)
+    assert (tmp_path / "cut" / "chunks").is_dir() and not (tmp_path / "cut" / "runs.parquet").exists()
+    with pytest.raises(InputError, match="not finished"):
+        load_results(tmp_path / "cut")
+    ran: list[int] = []
+    run_ensemble_to(tiny, 6, tmp_path / "cut", seed=2, resume=True, on_result=ran.append)
+    assert ran and ran[0] > 2  # the runs already on disk were not run again
+    same_files(full, tmp_path / "cut")
+
+
+def test_resume_refuses_other_replications_or_seed(tiny, tmp_path):
+    out = run_ensemble_to(tiny, 3, tmp_path / "e", seed=1)
+    with pytest.raises(InputError, match="already holds results"):
+        run_ensemble_to(tiny, 3, out, seed=1)
+    with pytest.raises(InputError, match="number of replications changed"):
+        run_ensemble_to(tiny, 4, out, seed=1, resume=True)
+    with pytest.raises(InputError, match="root seed changed"):
+        run_ensemble_to(tiny, 3, out, seed=2, resume=True)
+    before = (out / "runs.parquet").read_bytes()
+    ran: list[int] = []
+    run_ensemble_to(tiny, 3, out, seed=1, resume=True, on_result=ran.append)
+    assert not ran and (out / "runs.parquet").read_bytes() == before  # complete: reused, nothing rewritten
+
+
+def test_a_one_point_sweep_repeats_the_ensemble_runs(tiny, tmp_path):
+    exp = tmp_path / "one.yaml"
+    exp.write_text(yaml.safe_dump({
+        "name": "one", "scenario": str(DATA / "tiny.yaml"), "replications": 4, "seed": 9, "design": {"kind": "grid"},
+        "parameters": [{"path": "taliban.lobbying", "values": [tiny.taliban.lobbying]}],
+    }))
+    sweep = load_sweep(run_sweep(load_experiment(exp), tmp_path / "sweep"))
+    ens = run_ensemble(tiny, 4, seed=9)
+    assert list(sweep.runs["seed"]) == [replication_seed(9, r) for r in range(4)] == list(ens.runs["seed"])
+    for col in sweep.runs.columns.drop(["point"]):
+        pd.testing.assert_series_equal(sweep.runs[col], ens.runs[col], check_names=False)
+
+
+def test_sobol_indices_repeat_exactly_with_the_default_seed(tmp_path):
+    exp = tmp_path / "sobol.yaml"
+    exp.write_text(yaml.safe_dump({
+        "name": "sobol", "scenario": str(DATA / "tiny.yaml"), "replications": 2,  # seed 0: the default
+        "design": {"kind": "sobol", "samples": 8},
+        "parameters": [{"path": "taliban.lobbying", "range": [0.1, 0.9]}, {"path": "rules.w_economic", "range": [0, 2]}],
+        "outcomes": ["missions_taliban"],
+    }))
+    result = load_sweep(run_sweep(load_experiment(exp), tmp_path / "out", workers=2))
+    first = sensitivity(result, "sobol", "missions_taliban")
+    again = sensitivity(result, "sobol", "missions_taliban")
+    pd.testing.assert_frame_equal(first, again)
+    assert first["S1_conf"].notna().all()
+
+
+def _run(argv: list) -> tuple[int, str]:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            rc = cli.main([str(a) for a in argv])
+        except SystemExit as exc:
+            rc = exc.code
+    return rc, err.getvalue()
+
+
+def test_cli_run_refuses_a_folder_with_results_and_resume_reuses_them(tmp_path):
+    argv = ["run", DATA / "tiny.yaml", "-n", 2, "--out", tmp_path, "--no-plots"]
+    assert _run(argv)[0] == 0
+    before = (tmp_path / "tiny" / "runs.parquet").read_bytes()
+    rc, err = _run(argv)
+    assert rc == 2 and "already holds results; use --resume" in err and err.count("\n") == 1
+    assert _run([*argv, "--resume"])[0] == 0
+    assert (tmp_path / "tiny" / "runs.parquet").read_bytes() == before
+    rc, err = _run(["run", DATA / "tiny.yaml", "-n", 3, "--out", tmp_path, "--no-plots", "--resume"])
+    assert rc == 2 and "number of replications changed" in err
