@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -48,7 +49,7 @@ _positive, _non_negative = _at_least(1), _at_least(0)
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line (the house rule for bad input)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

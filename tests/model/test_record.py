@@ -64,13 +64,21 @@ def test_ensemble_and_sweep_tables_take_their_types_from_the_record(tmp_path):
         for name, typ in _types(ens / f"{table}.parquet").items():
             assert typ == expected[name].arrow_type, (table, name)
     exp = tmp_path / "exp.yaml"
-    exp.write_text(yaml.safe_dump({
-        "name": "types", "scenario": str(DATA / "tiny.yaml"), "replications": 2, "seed": 1,
-        "design": {"kind": "grid"}, "keep_series": True,
-        "parameters": [{"path": "taliban.crackdown", "values": [0.2, 0.6]}],
-        # a real-valued outcome with a name no rule of thumb would guess, and a per-state rung
-        "outcomes": ["strength_ttp", "legitimacy", "max_level_tajikistan", "first_recognizer"],
-    }))
+    exp.write_text(
+        yaml.safe_dump(
+            {
+                "name": "types",
+                "scenario": str(DATA / "tiny.yaml"),
+                "replications": 2,
+                "seed": 1,
+                "design": {"kind": "grid"},
+                "keep_series": True,
+                "parameters": [{"path": "taliban.crackdown", "values": [0.2, 0.6]}],
+                # a real-valued outcome with a name no rule of thumb would guess, and a per-state rung
+                "outcomes": ["strength_ttp", "legitimacy", "max_level_tajikistan", "first_recognizer"],
+            }
+        )
+    )
     out = run_sweep(load_experiment(exp), tmp_path / "sweep")
     runs = _types(out / "runs.parquet")
     assert runs["strength_ttp"] == pa.float64() and runs["legitimacy"] == pa.float64()

@@ -75,10 +75,18 @@ def test_resume_refuses_other_replications_or_seed(tiny, tmp_path):
 
 def test_a_one_point_sweep_repeats_the_ensemble_runs(tiny, tmp_path):
     exp = tmp_path / "one.yaml"
-    exp.write_text(yaml.safe_dump({
-        "name": "one", "scenario": str(DATA / "tiny.yaml"), "replications": 4, "seed": 9, "design": {"kind": "grid"},
-        "parameters": [{"path": "taliban.lobbying", "values": [tiny.taliban.lobbying]}],
-    }))
+    exp.write_text(
+        yaml.safe_dump(
+            {
+                "name": "one",
+                "scenario": str(DATA / "tiny.yaml"),
+                "replications": 4,
+                "seed": 9,
+                "design": {"kind": "grid"},
+                "parameters": [{"path": "taliban.lobbying", "values": [tiny.taliban.lobbying]}],
+            }
+        )
+    )
     sweep = load_sweep(run_sweep(load_experiment(exp), tmp_path / "sweep"))
     ens = run_ensemble(tiny, 4, seed=9)
     assert list(sweep.runs["seed"]) == [replication_seed(9, r) for r in range(4)] == list(ens.runs["seed"])
@@ -88,12 +96,21 @@ def test_a_one_point_sweep_repeats_the_ensemble_runs(tiny, tmp_path):
 
 def test_sobol_indices_repeat_exactly_with_the_default_seed(tmp_path):
     exp = tmp_path / "sobol.yaml"
-    exp.write_text(yaml.safe_dump({
-        "name": "sobol", "scenario": str(DATA / "tiny.yaml"), "replications": 2,  # seed 0: the default
-        "design": {"kind": "sobol", "samples": 8},
-        "parameters": [{"path": "taliban.lobbying", "range": [0.1, 0.9]}, {"path": "rules.w_economic", "range": [0, 2]}],
-        "outcomes": ["missions_taliban"],
-    }))
+    exp.write_text(
+        yaml.safe_dump(
+            {
+                "name": "sobol",
+                "scenario": str(DATA / "tiny.yaml"),
+                "replications": 2,  # seed 0: the default
+                "design": {"kind": "sobol", "samples": 8},
+                "parameters": [
+                    {"path": "taliban.lobbying", "range": [0.1, 0.9]},
+                    {"path": "rules.w_economic", "range": [0, 2]},
+                ],
+                "outcomes": ["missions_taliban"],
+            }
+        )
+    )
     result = load_sweep(run_sweep(load_experiment(exp), tmp_path / "out", workers=2))
     first = sensitivity(result, "sobol", "missions_taliban")
     again = sensitivity(result, "sobol", "missions_taliban")

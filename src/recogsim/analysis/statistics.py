@@ -8,16 +8,17 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..config.schema import LEVELS
 
 
 def quantiles(series: pd.DataFrame, column: str, qs: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
     """Per-month quantiles of ``column`` across replications (months as index, one column per q)."""
-    return series.groupby("month")[column].quantile(list(qs)).astype(float).unstack()
+    return series.groupby("month")[column].quantile(np.asarray(qs, dtype=float)).astype(float).unstack()
 
 
-def kaplan_meier(times: Sequence[float], observed: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
+def kaplan_meier(times: ArrayLike, observed: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Kaplan–Meier estimate of the survival function from right-censored times.
 
     Returns ``(t, S)`` describing a right-continuous step function: ``S[i]`` is the estimate on

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -91,4 +93,5 @@ def sensitivity(result: SweepResult, method: str | None = None, outcome: str = R
             "--outcome",
             f"{outcome} does not vary across the design (always {y.iloc[0]:g}); no sensitivity to measure",
         )
-    return DESIGNS[design].analyze(exp.design, exp.parameters, X, y.to_numpy(), exp.seed)
+    # sobol and morris (the only designs that reach here) always return indices
+    return cast(pd.DataFrame, DESIGNS[design].analyze(exp.design, exp.parameters, X, y.to_numpy(), exp.seed))

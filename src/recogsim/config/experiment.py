@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -143,7 +143,7 @@ def check(exp: Experiment, scenario: Scenario, file: str) -> None:
     data = scenario.canonical()
     for i, p in enumerate(exp.parameters):
         _check_parameter(p, data, scenario, file, f"parameters[{i}]")
-    seen = {}
+    seen: dict[str, int] = {}
     for i, p in enumerate(exp.parameters):
         if p.path in seen:
             raise ExperimentError(
@@ -163,7 +163,8 @@ def _check_parameter(p: Parameter, data: dict, scenario: Scenario, file: str, lo
     if reason:
         raise ExperimentError(file, f"{loc}.path", reason)
     current = paths.get(data, p.path)
-    support = p.support()
+    # without values, a range or a distribution is given (Parameter._one_kind), so support() is not None
+    support = cast("tuple[float, float]", p.support())
     probes = list(p.values) if p.values is not None else list(support)
     where = (
         f"{loc}.values" if p.values is not None else f"{loc}.range" if p.range is not None else f"{loc}.distribution"

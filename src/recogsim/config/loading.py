@@ -81,15 +81,15 @@ def merge(base: Any, over: Any) -> Any:
             out[k] = merge(base[k], v) if k in base else copy.deepcopy(v)
         return out
     if isinstance(base, list) and isinstance(over, list) and _is_record_list(base) and _is_record_list(over):
-        out = [copy.deepcopy(x) for x in base]
-        index = {x["name"]: i for i, x in enumerate(out) if "name" in x}
+        records = [copy.deepcopy(x) for x in base]
+        index = {x["name"]: i for i, x in enumerate(records) if "name" in x}
         for item in over:
             name = item.get("name")
             if name is not None and name in index:
-                out[index[name]] = merge(out[index[name]], item)
+                records[index[name]] = merge(records[index[name]], item)
             else:
-                out.append(copy.deepcopy(item))
-        return out
+                records.append(copy.deepcopy(item))
+        return records
     return copy.deepcopy(over)
 
 

@@ -74,9 +74,9 @@ def _matches(item: Any, seg: Segment) -> bool:
 
 def targets(data: Any, path: str) -> list[tuple[Any, Any, str]]:
     """All (container, key, concrete_path) slots the path addresses; raises PathError if none."""
-    slots = [(None, None, data, "")]
+    slots: list[tuple[Any, Any, Any, str]] = [(None, None, data, "")]
     for seg in parse(path):
-        nxt = []
+        nxt: list[tuple[Any, Any, Any, str]] = []
         for _, _, node, where in slots:
             if not isinstance(node, dict) or seg.key not in node:
                 continue

@@ -69,10 +69,10 @@ def check_references(s: Scenario, blame: Blame) -> None:
     for i, m in enumerate(s.missions):
         need(m.host, states, ("missions", i, "host"), "state")
         if m.controller == "taliban" and level_index(levels[m.host]) < level_index("hosts_diplomats"):
-            loc = ("missions", i, "controller")
+            ctrl_loc = ("missions", i, "controller")
             raise ScenarioError(
-                blame(loc),
-                format_loc(loc),
+                blame(ctrl_loc),
+                format_loc(ctrl_loc),
                 f"a Taliban-held post needs its host at hosts_diplomats or above, got {m.host} at {levels[m.host]!r}",
             )
     for bloc, d in s.bloc_defaults.items():
@@ -122,8 +122,10 @@ def fixed_reason(data: dict, path: str, mid_run: bool) -> str | None:
     if head in barred:
         return f"{path!r} cannot be varied{' by a set event' if mid_run else ''}"
     if head == "bloc_defaults":
-        return (f"bloc defaults are filled in at load and cannot be varied; vary states[bloc=...].FIELD instead, "
-                f"got {path!r}")
+        return (
+            f"bloc defaults are filled in at load and cannot be varied; vary states[bloc=...].FIELD instead, "
+            f"got {path!r}"
+        )
     if not settable(path):
         own_events = ", ".join(kind for kind in EVENT_KINDS if kind != "set")
         return (

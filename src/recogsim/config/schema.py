@@ -14,6 +14,8 @@ from itertools import pairwise
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict, JsonValue
+from pydantic.fields import FieldInfo
 
 Level = Literal["none", "engaged", "hosts_diplomats", "de_facto", "de_jure"]
 LEVELS: tuple[str, ...] = get_args(Level)
@@ -43,20 +45,26 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def bounded(lo: float, hi: float | None, default: float | None = None, doc: str = "", **extra: Any):
-    """A float field with bounds that are both validated and introspectable (``Range`` in metadata)."""
+def bounded(lo: float, hi: float | None, default: float | None = None, doc: str = "", **extra: JsonValue) -> Any:
+    """A float field with bounds that are both validated and introspectable (``Range`` in metadata).
+
+    Assigned as the field's default (``w: float = bounded(0, 10, 1.2, "...")``): the returned
+    ``FieldInfo`` carries the same description, default, validator and ``Range`` as the
+    ``Annotated[float, ...]`` type it is built from."""
     rng = Range(lo, hi)
     kwargs: dict[str, Any] = {"description": doc, "strict": True}
     if extra:
         kwargs["json_schema_extra"] = extra
     if default is not None:
         kwargs["default"] = default
-    return Annotated[float, Field(**kwargs), AfterValidator(rng), rng]
+    field_type = Annotated[float, Field(**kwargs), AfterValidator(rng), rng]
+    return FieldInfo.from_annotation(field_type)
 
 
-Unit = bounded(0.0, 1.0)
-NonNeg = bounded(0.0, None)
-FIXED = {"settable": False}
+_UNIT, _NON_NEG = Range(0.0, 1.0), Range(0.0, None)
+Unit = Annotated[float, Field(description="", strict=True), AfterValidator(_UNIT), _UNIT]
+NonNeg = Annotated[float, Field(description="", strict=True), AfterValidator(_NON_NEG), _NON_NEG]
+FIXED: JsonDict = {"settable": False}
 """Fields that hold initial state or identity: a ``set`` event may not change them mid-run."""
 
 
@@ -70,22 +78,26 @@ class Strict(BaseModel):
 class Rules(Strict):
     """Weights of the transactional utility and the dynamics; all dimensionless unless noted."""
 
-    w_security: bounded(
+    w_security: float = bounded(
         0, 10, 1.2, "weight of terrorism exposure x group threat (engagement buys help against militants)"
     )
-    w_migration: bounded(0, 10, 0.6, "weight of migration concern x migration pressure")
-    w_economic: bounded(0, 10, 0.6, "weight of trade/transit interest")
-    w_peer: bounded(0, 10, 0.8, "pull of tied states' levels above one's own (alliances, e.g. China-Pakistan)")
-    w_bandwagon: bounded(0, 10, 0.6, "pull of the share of all states already at or above the next rung")
-    w_conditions: bounded(0, 10, 2.5, "cost of unmet Western conditions, times the state's conditions_weight")
-    w_militant_links: bounded(0, 10, 1.0, "cost of visible Taliban links to allied militants")
-    w_resistance: bounded(0, 10, 2.0, "cost to a resistance supporter of dealing with the Taliban")
-    w_alternative: bounded(0, 10, 0.4, "discount on engagement while an armed alternative is strong")
-    w_lobbying: bounded(
+    w_migration: float = bounded(0, 10, 0.6, "weight of migration concern x migration pressure")
+    w_economic: float = bounded(0, 10, 0.6, "weight of trade/transit interest")
+    w_peer: float = bounded(0, 10, 0.8, "pull of tied states' levels above one's own (alliances, e.g. China-Pakistan)")
+    w_bandwagon: float = bounded(0, 10, 0.6, "pull of the share of all states already at or above the next rung")
+    w_conditions: float = bounded(0, 10, 2.5, "cost of unmet Western conditions, times the state's conditions_weight")
+    w_militant_links: float = bounded(0, 10, 1.0, "cost of visible Taliban links to allied militants")
+    w_resistance: float = bounded(0, 10, 2.0, "cost to a resistance supporter of dealing with the Taliban")
+    w_alternative: float = bounded(0, 10, 0.4, "discount on engagement while an armed alternative is strong")
+    w_lobbying: float = bounded(
         0, 10, 0.8, "bonus of Taliban lobbying on the handover rung, and above it where Taliban diplomats are accepted"
     )
-    restraint_floor: bounded(0, 1, 0.5, "share of the security motive that holds before any crackdown on allied groups")
-    w_isk_attacks: bounded(0, 10, 0.5, "how much ISK attacks on foreign missions add to every state's security motive")
+    restraint_floor: float = bounded(
+        0, 1, 0.5, "share of the security motive that holds before any crackdown on allied groups"
+    )
+    w_isk_attacks: float = bounded(
+        0, 10, 0.5, "how much ISK attacks on foreign missions add to every state's security motive"
+    )
     condition_shares: dict[str, Unit] = Field(
         default_factory=lambda: {"inclusive_government": 1 / 3, "womens_rights": 1 / 3, "al_qaeda_break": 1 / 3},
         description="relative weight of each Western condition in the conditions cost",
@@ -94,19 +106,21 @@ class Rules(Strict):
         default_factory=lambda: {"engaged": 0.0, "hosts_diplomats": 0.3, "de_facto": 2.8, "de_jure": 3.6},
         description="utility a state needs to climb to each rung (higher rungs cost more)",
     )
-    slope: bounded(0.1, 50, 4.0, "steepness of the logistic response of move probabilities to utility")
-    rate_up: bounded(0, 1, 0.15, "largest monthly probability of climbing one rung")
-    rate_down: bounded(0, 1, 0.02, "largest monthly probability of dropping one rung")
-    takeover_rate: bounded(
+    slope: float = bounded(0.1, 50, 4.0, "steepness of the logistic response of move probabilities to utility")
+    rate_up: float = bounded(0, 1, 0.15, "largest monthly probability of climbing one rung")
+    rate_down: float = bounded(0, 1, 0.02, "largest monthly probability of dropping one rung")
+    takeover_rate: float = bounded(
         0, 1, 0.25, "monthly probability that a Republic-held post whose host allows it is taken over, at full lobbying"
     )
     # mission finances, in months of a post's running cost
-    revenue_noise: bounded(0, 5, 0.15, "s.d. of monthly consular revenue around its mean (fraction of the mean)")
-    downsize_factor: bounded(0, 1, 0.6, "running cost after downsizing, as a share of the full cost")
-    closure_debt: bounded(0, 120, 3.0, "months of running cost in arrears at which a downsized post closes")
-    taliban_subsidy: bounded(0, 10, 0.3, "monthly support from Kabul to a Taliban-held post, in running costs")
+    revenue_noise: float = bounded(
+        0, 5, 0.15, "s.d. of monthly consular revenue around its mean (fraction of the mean)"
+    )
+    downsize_factor: float = bounded(0, 1, 0.6, "running cost after downsizing, as a share of the full cost")
+    closure_debt: float = bounded(0, 120, 3.0, "months of running cost in arrears at which a downsized post closes")
+    taliban_subsidy: float = bounded(0, 10, 0.3, "monthly support from Kabul to a Taliban-held post, in running costs")
     # Taliban compliance
-    crackdown_ceiling: bounded(
+    crackdown_ceiling: float = bounded(
         0,
         1,
         0.6,
@@ -143,43 +157,45 @@ def _known_keys(v: dict, allowed: tuple[str, ...], what: str) -> None:
 class World(Strict):
     """Exogenous conditions that no agent controls."""
 
-    migration_pressure: bounded(0, 1, 0.6, "outflow pressure from Afghanistan (economic collapse, repression)")
-    minority_violence: bounded(
+    migration_pressure: float = bounded(0, 1, 0.6, "outflow pressure from Afghanistan (economic collapse, repression)")
+    minority_violence: float = bounded(
         0, 1, 0.3, "reported violence against Afghan minorities, which draws jihadist veterans back"
     )
-    consular_demand: bounded(0, 5, 1.0, "multiplier on every post's consular revenue (demand for passports, visas)")
+    consular_demand: float = bounded(
+        0, 5, 1.0, "multiplier on every post's consular revenue (demand for passports, visas)"
+    )
 
 
 class TalibanAdaptive(Strict):
     """Weights of the Taliban's balancing act (seed 002): rewards abroad vs. backlash at home."""
 
-    step: bounded(0, 1, 0.05, "largest monthly change of a lever")
-    reward_weight: bounded(0, 10, 1.0, "value of expected international engagement gains")
-    backlash_weight: bounded(0, 10, 1.5, "cost of alienating allied jihadists, convex in crackdown")
-    defection_weight: bounded(0, 10, 1.0, "cost of fighters defecting to ISK")
-    narrative_weight: bounded(0, 10, 1.0, "cost of feeding ISK's 'abandoned jihad' narrative")
-    concession_cost: bounded(
+    step: float = bounded(0, 1, 0.05, "largest monthly change of a lever")
+    reward_weight: float = bounded(0, 10, 1.0, "value of expected international engagement gains")
+    backlash_weight: float = bounded(0, 10, 1.5, "cost of alienating allied jihadists, convex in crackdown")
+    defection_weight: float = bounded(0, 10, 1.0, "cost of fighters defecting to ISK")
+    narrative_weight: float = bounded(0, 10, 1.0, "cost of feeding ISK's 'abandoned jihad' narrative")
+    concession_cost: float = bounded(
         0, 10, 2.0, "internal cost of concessions (hard-liners refuse power sharing, women's rights)"
     )
-    lobbying_cost: bounded(0, 10, 0.2, "cost of lobbying effort")
+    lobbying_cost: float = bounded(0, 10, 0.2, "cost of lobbying effort")
 
 
 class TalibanSpec(Strict):
     mode: Literal["fixed", "adaptive"] = "fixed"
-    crackdown: bounded(0, 1, 0.3, "restriction of allied militants (0 none, 1 expel)")
-    concessions: bounded(0, 1, 0.05, "movement on inclusive government and women's rights")
-    lobbying: bounded(0, 1, 0.7, "effort put into taking posts and seeking accreditation")
-    legitimacy_need: bounded(0, 10, 1.0, "how much a closer relation with a state is worth to the Taliban")
+    crackdown: float = bounded(0, 1, 0.3, "restriction of allied militants (0 none, 1 expel)")
+    concessions: float = bounded(0, 1, 0.05, "movement on inclusive government and women's rights")
+    lobbying: float = bounded(0, 1, 0.7, "effort put into taking posts and seeking accreditation")
+    legitimacy_need: float = bounded(0, 10, 1.0, "how much a closer relation with a state is worth to the Taliban")
     adaptive: TalibanAdaptive = Field(default_factory=TalibanAdaptive)
 
 
 class StateDefaults(Strict):
     """Per-bloc defaults filled into states that do not set a field themselves."""
 
-    migration_concern: bounded(0, 1) | None = None
-    economic_interest: bounded(0, 1) | None = None
-    conditions_weight: bounded(0, 1) | None = None
-    resistance_support: bounded(0, 1) | None = None
+    migration_concern: Unit | None = None
+    economic_interest: Unit | None = None
+    conditions_weight: Unit | None = None
+    resistance_support: Unit | None = None
     exposure: dict[str, Unit] | None = None
 
 
@@ -198,27 +214,31 @@ class StateSpec(Strict):
 class MilitantSpec(Strict):
     name: str = Field(min_length=1, json_schema_extra=FIXED)
     stance: Literal["allied", "hostile"] = Field(json_schema_extra=FIXED)
-    strength: bounded(0, 1, 0.1, "strength inside Afghanistan (0-1 index)", settable=False)
-    visibility: bounded(0, 1, 0.3, "propaganda exposing Taliban links (allied groups only; ignored for hostile ones)")
-    pool_abroad: bounded(0, 1, 0.0, "veterans abroad (Syria) who may return, same units as strength")
-    growth: bounded(0, 1, 0.02, "monthly logistic recruitment rate")
-    return_rate: bounded(
+    strength: float = bounded(0, 1, 0.1, "strength inside Afghanistan (0-1 index)", settable=False)
+    visibility: float = bounded(
+        0, 1, 0.3, "propaganda exposing Taliban links (allied groups only; ignored for hostile ones)"
+    )
+    pool_abroad: float = bounded(0, 1, 0.0, "veterans abroad (Syria) who may return, same units as strength")
+    growth: float = bounded(0, 1, 0.02, "monthly logistic recruitment rate")
+    return_rate: float = bounded(
         0, 1, 0.02, "monthly share of the pool abroad that returns when conditions are fully conducive"
     )
-    crackdown_effect: bounded(
+    crackdown_effect: float = bounded(
         0, 1, 0.05, "monthly strength loss per unit of Taliban crackdown (allied) or pressure (hostile)"
     )
-    defection_share: bounded(0, 1, 0.3, "share of strength lost to crackdown that defects to ISK (allied groups only)")
-    recruits_from_narrative: bounded(0, 1, 0.0, "monthly growth from the 'abandoned jihad' narrative (ISK)")
+    defection_share: float = bounded(
+        0, 1, 0.3, "share of strength lost to crackdown that defects to ISK (allied groups only)"
+    )
+    recruits_from_narrative: float = bounded(0, 1, 0.0, "monthly growth from the 'abandoned jihad' narrative (ISK)")
 
 
 class ResistanceSpec(Strict):
     name: str = Field(min_length=1, json_schema_extra=FIXED)
-    strength: bounded(0, 1, 0.1, "armed strength (0-1 index)", settable=False)
+    strength: float = bounded(0, 1, 0.1, "armed strength (0-1 index)", settable=False)
     sanctuary: str | None = Field(None, description="state hosting its leaders, or null", json_schema_extra=FIXED)
-    outside_help: bounded(0, 1, 0.0, "monthly growth from outside help")
-    sanctuary_growth: bounded(0, 1, 0.01, "monthly growth while a sanctuary is held")
-    pressure: bounded(0, 1, 0.05, "monthly erosion under Taliban pressure")
+    outside_help: float = bounded(0, 1, 0.0, "monthly growth from outside help")
+    sanctuary_growth: float = bounded(0, 1, 0.01, "monthly growth while a sanctuary is held")
+    pressure: float = bounded(0, 1, 0.05, "monthly erosion under Taliban pressure")
     withdraw_level: Level = Field("hosts_diplomats", description="host level at which it withdraws sanctuary")
 
 
@@ -228,8 +248,8 @@ class MissionSpec(Strict):
     city: str = Field(json_schema_extra=FIXED)
     kind: Literal["embassy", "consulate", "un_mission"] = Field(json_schema_extra=FIXED)
     controller: Controller = Field("republic", json_schema_extra=FIXED)
-    funds: bounded(-120, 240, 6.0, "reserves in months of running cost", settable=False)
-    revenue: bounded(0, 20, 1.0, "mean monthly consular revenue in running costs (1 = breaks even)")
+    funds: float = bounded(-120, 240, 6.0, "reserves in months of running cost", settable=False)
+    revenue: float = bounded(0, 20, 1.0, "mean monthly consular revenue in running costs (1 = breaks even)")
 
 
 class _Event(Strict):
@@ -254,7 +274,7 @@ class RelationEvent(_Event):
 class InfluxEvent(_Event):
     kind: Literal["influx"]
     group: str
-    amount: bounded(0, 1, None, "strength moved from the pool abroad into Afghanistan")
+    amount: float = bounded(0, 1, None, "strength moved from the pool abroad into Afghanistan")
     targets = ("group", "militants", "militant group")
 
 

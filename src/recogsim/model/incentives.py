@@ -140,7 +140,7 @@ def utility_terms(
     crackdown: ArrayLike,
     concessions: ArrayLike,
     lobbying: ArrayLike,
-    levels: ArrayLike,
+    levels: Array,
     exposure: Array,
     strength: Array,
     hostile: Array,

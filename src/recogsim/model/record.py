@@ -17,7 +17,7 @@ Tables: ``runs`` (one row per run), ``series`` (per run and month), ``states`` (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -278,7 +278,7 @@ def schema(
     columns: Sequence[str],
     scenario: Scenario | None = None,
     parameters: Sequence[str] = (),
-    types: dict[str, pa.DataType] | None = None,
+    types: Mapping[str, pa.DataType] | None = None,
 ) -> pa.Schema:
     """The Arrow schema of ``columns`` of ``table``, every type and nullability from the record
     (``types`` overrides the type of a swept parameter that takes text values)."""

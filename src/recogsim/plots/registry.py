@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -85,7 +86,8 @@ def plot_kind(kind: str, results: Mapping[str, EnsembleResult], series: str | No
     if not results:
         raise ValueError("no results to plot")
     drawn = KINDS[kind].build(dict(results), series)
-    fig = np.ravel(drawn)[0].figure
+    first = drawn if isinstance(drawn, Axes) else drawn.ravel()[0]
+    fig = cast(Figure, first.figure)  # drawn on a new pyplot figure (new_axes), never on a SubFigure
     plt.close(fig)  # leave pyplot's figure list as it was; the Figure itself still saves
     return fig
 
@@ -139,5 +141,6 @@ def plot_sweep_kind(
         ax = sensitivity_bars(analysis.sensitivity(result, method, outcome), outcome=outcome)
     else:
         ax = point_distributions(result, outcome)
-    plt.close(ax.figure)  # detached like plot_kind: the Figure still saves
-    return ax.figure
+    fig = cast(Figure, ax.figure)  # as in plot_kind: a new pyplot figure, never a SubFigure
+    plt.close(fig)  # detached like plot_kind: the Figure still saves
+    return fig

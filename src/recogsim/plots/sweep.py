@@ -11,11 +11,13 @@ run has a de jure recognition by the horizon).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
 from matplotlib.ticker import MaxNLocator
 
 from ..analysis import sweeps as analysis
@@ -79,17 +81,24 @@ def sweep_heatmap(summary: pd.DataFrame, x: str, y: str, value: str = "p_recogni
     ax = ax if ax is not None else new_axes(1, None, 1, (6.4, 4.8))[0]
     prob = value.startswith("p_")
     cmap = plt.get_cmap("viridis").with_extremes(bad="0.85")
-    norm = dict(vmin=0.0, vmax=1.0) if prob else {}
+    vmin, vmax = (0.0, 1.0) if prob else (None, None)
     shared = int(cells["size"].max())
     up_to = "up to " if cells["size"].min() < shared else ""
     if len(cells) == len(xs) * len(ys):  # a full grid over (x, y)
         table = cells["mean"].unstack(x).reindex(index=ys, columns=xs)
         image = ax.imshow(
-            table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=cmap, interpolation="nearest", **norm
+            table.to_numpy(dtype=float),
+            origin="lower",
+            aspect="auto",
+            cmap=cmap,
+            interpolation="nearest",
+            vmin=vmin,
+            vmax=vmax,
         )
+        norm = cast(Normalize, image.norm)  # imshow without a norm argument makes a plain Normalize
         for (r, c), v in np.ndenumerate(table.to_numpy(dtype=float)):
             text = "n/a" if np.isnan(v) else f"{v:.0%}" if prob else f"{v:.3g}"
-            dark = np.isnan(v) or image.norm(v) > 0.6
+            dark = np.isnan(v) or norm(float(v)) > 0.6
             ax.text(c, r, text, ha="center", va="center", fontsize=9, color="black" if dark else "white")
         ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
         ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
@@ -97,7 +106,16 @@ def sweep_heatmap(summary: pd.DataFrame, x: str, y: str, value: str = "p_recogni
     else:
         pts = cells.reset_index()
         mappable = ax.scatter(
-            pts[x], pts[y], c=pts["mean"], cmap=cmap, s=70, edgecolors="0.3", linewidths=0.5, plotnonfinite=True, **norm
+            pts[x],
+            pts[y],
+            c=pts["mean"],
+            cmap=cmap,
+            s=70,
+            edgecolors="0.3",
+            linewidths=0.5,
+            plotnonfinite=True,
+            vmin=vmin,
+            vmax=vmax,
         )
         ax.grid(alpha=0.3)
         where = "dot"
@@ -147,7 +165,8 @@ def sweep_response(
     points["key"] = pd.qcut(points["x"], bins, duplicates="drop") if binned else points["x"]
     runs["key"] = runs["point"].map(points["key"])
     binary = bool(runs["value"].isin((0.0, 1.0)).all())
-    band = runs.groupby("key", observed=True)["value"].agg(
+    # pandas-stubs bound a Series' values to scalar types; pandas keeps the (lo, hi) tuples in an object Series
+    band = runs.groupby("key", observed=True)["value"].agg(  # type: ignore[type-var]
         lambda v: wilson_interval(v.sum(), len(v)) if binary else tuple(v.quantile([0.05, 0.95]))
     )
     line = points.groupby("key", observed=True).agg(x=("x", "mean"), y=("mean", "mean"))

@@ -86,10 +86,10 @@ class Plan:
         return tasks
 
     # ------------------------------------------------------------ tables
-    def columns(self) -> dict[str, list[str]]:
+    def columns(self) -> dict[record.Table, list[str]]:
         """The columns of each table the runs fill, keys first (``point`` in sweeps only)."""
         point = ["point"] if self.kind == "sweep" else []
-        out = {"runs": [*point, "replication", "seed", *self.outcomes]}
+        out: dict[record.Table, list[str]] = {"runs": [*point, "replication", "seed", *self.outcomes]}
         if self.keep_series:
             out["series"] = [*point, "replication", "month", "date", *record.series_columns(self.scenario)]
         if self.keep_states:

@@ -42,7 +42,7 @@ def run_task(
         for rep, seed in reps:
             model = RecognitionModel(scen, seed=seed)
             model.run()
-            keys = {"point": point, "replication": rep, "seed": seed}
+            keys: dict[str, int | np.ndarray] = {"point": point, "replication": rep, "seed": seed}
             outcome = model.outcome()
             for c in cols["runs"]:
                 cols["runs"][c].append(keys[c] if c in keys else outcome[c])

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -124,7 +124,9 @@ def consolidate(parts: dict[str, list[pa.Table]], schemas: dict[str, pa.Schema])
     for name, sch in schemas.items():
         pieces = parts.get(name) or [sch.empty_table()]
         table = pa.concat_tables([p.cast(sch) for p in pieces])
-        keys = [(k, "ascending") for k in SORT_KEYS if k in sch.names]
+        keys: list[tuple[str, Literal["ascending", "descending"]]] = [
+            (k, "ascending") for k in SORT_KEYS if k in sch.names
+        ]
         out[name] = table.sort_by(keys).combine_chunks()
     return out
 
@@ -167,8 +169,9 @@ class ChunkStore:
         done: set[tuple[int, int]] = set()
         for f in sorted(self.dir.glob("runs-*.parquet")):
             t = pq.read_table(f)
-            points = t["point"].to_pylist() if "point" in t.column_names else [0] * t.num_rows
-            done.update(zip(points, t["replication"].to_pylist(), strict=True))
+            # point and replication are non-null integer columns (record.KEYS)
+            points = cast("list[int]", t["point"].to_pylist()) if "point" in t.column_names else [0] * t.num_rows
+            done.update(zip(points, cast("list[int]", t["replication"].to_pylist()), strict=True))
         return done
 
     def write(self, results: list[dict[str, pa.Table]]) -> None:
@@ -248,7 +251,11 @@ def finish_folder(store: ChunkStore, meta: dict[str, Any]) -> None:
 def write_results(result: EnsembleResult, out: str | Path) -> Path:
     """Write an ensemble held in memory to a folder (the same files ``recogsim run`` writes)."""
     out = Path(out)
-    scenario_cols = {"runs": result.runs, "series": result.series, "states": result.states}
+    scenario_cols: dict[record.Table, pd.DataFrame] = {
+        "runs": result.runs,
+        "series": result.series,
+        "states": result.states,
+    }
     for name, df in scenario_cols.items():
         sch = record.schema(name, list(df.columns), Scenario.model_validate(result.manifest["scenario"]))
         write_table(pa.Table.from_pandas(df, schema=sch, preserve_index=False), out / f"{name}.parquet")
