@@ -91,3 +91,27 @@ def test_ensemble_and_sweep_tables_take_their_types_from_the_record(tmp_path):
 def test_a_column_outside_the_record_is_refused_by_the_schema():
     with pytest.raises(KeyError, match="happiness"):
         record.schema("runs", ["replication", "happiness"])
+
+
+PLACEHOLDER = {"militant": "<group>", "state": "<state>", "rung": "<rung>", "term": "<term>"}
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/model.md"])
+def test_the_docs_name_every_column_of_the_record(doc):
+    """Each column by name; a family by its pattern (``strength_<group>``) or by all its members."""
+    text = (ROOT / doc).read_text()
+    missing = []
+    for col in record.COLUMNS:
+        if col.family is None:
+            ok = f"`{col.name}`" in text
+        elif col.family == "parameter":
+            continue
+        else:
+            prefix = col.name.split("{}")[0]
+            members = [n for n in record.expand(col.tables[0]) if n.startswith(prefix) and n not in record.KEYS]
+            ok = f"`{col.name.format(PLACEHOLDER[col.family])}`" in text or (
+                bool(members) and all(f"`{n}`" in text for n in members)
+            )
+        if not ok:
+            missing.append(col.name)
+    assert not missing, f"{doc} does not name {missing}"

@@ -261,6 +261,7 @@ class RecognitionModel(mesa.Model):
             "missions_republic": ctrl.count("republic"),
             "missions_closed": ctrl.count("closed"),
             "missions_changed_hands": self.handovers,
+            "missions_downsized": sum(m.downsized and m.controller != "closed" for m in self.mission_agents),
             "western_missions_taliban": sum(
                 1 for m in self.mission_agents if m.controller == "taliban" and self.western[m.host]
             ),

@@ -132,6 +132,7 @@ COLUMNS: tuple[Column, ...] = (
         outcome=True,
         short="changed hands",
     ),
+    Column("missions_downsized", _SERIES_AND_RUNS, "count", "posts open but downsized to cut costs", "posts"),
     Column(
         "western_missions_taliban",
         _SERIES_AND_RUNS,
