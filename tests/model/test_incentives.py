@@ -7,66 +7,88 @@ from recogsim.config import loading, references
 from recogsim.model import incentives as rules
 from recogsim.model.model import RecognitionModel
 
-RNG = np.random.default_rng(12345)
 N_STATES, N_GROUPS = 9, 5
 
 
-def random_world(batch=()):
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A fresh generator per test, so what a test draws does not depend on which tests ran before it."""
+    return np.random.default_rng(12345)
+
+
+def random_world(rng: np.random.Generator, batch: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
     return dict(
-        exposure=RNG.random(batch + (N_STATES, N_GROUPS)),
-        strength=RNG.random(batch + (N_GROUPS,)),
-        restraint=RNG.random(batch + (N_GROUPS,)),
-        isk=RNG.random(batch),
+        exposure=rng.random((*batch, N_STATES, N_GROUPS)),
+        strength=rng.random((*batch, N_GROUPS)),
+        restraint=rng.random((*batch, N_GROUPS)),
+        isk=rng.random(batch),
     )
 
 
-def test_security_motive_never_falls_when_exposure_rises():
+def test_security_motive_never_falls_when_exposure_rises(rng):
     for _ in range(200):
-        w = random_world()
+        w = random_world(rng)
         base = rules.security_motive(w["exposure"], w["strength"], w["restraint"], w["isk"], 0.5)
-        s, g = RNG.integers(N_STATES), RNG.integers(N_GROUPS)
+        s, g = rng.integers(N_STATES), rng.integers(N_GROUPS)
         more = w["exposure"].copy()
-        more[s, g] += RNG.random()
+        extra = 0.01 + rng.random()
+        more[s, g] += extra
         after = rules.security_motive(more, w["strength"], w["restraint"], w["isk"], 0.5)
-        assert after[s] >= base[s]
+        # strength and restraint are positive here, so the motive must actually rise, by the added
+        # exposure times the group's threat; only the state whose exposure changed moves
+        assert after[s] > base[s]
+        assert after[s] - base[s] == pytest.approx(extra * w["strength"][g] * w["restraint"][g])
         others = np.arange(N_STATES) != s
         np.testing.assert_array_equal(after[others], base[others])
 
 
-def test_conditions_cost_never_falls_when_weight_rises():
+def test_conditions_cost_never_falls_when_weight_rises(rng):
     for _ in range(200):
-        comp = rules.compliance(RNG.random(), RNG.random(), RNG.random())
-        weight = RNG.random(N_STATES)
-        heavier = weight + RNG.random(N_STATES)
-        shares = RNG.random(3)
-        assert np.all(rules.conditions_cost(heavier, comp, shares) >= rules.conditions_cost(weight, comp, shares))
+        comp = rules.compliance(rng.random(), rng.random(), rng.random())
+        weight = rng.random(N_STATES)
+        heavier = weight + 0.01 + rng.random(N_STATES)
+        shares = 0.01 + rng.random(3)
+        light_cost, heavy_cost = (
+            rules.conditions_cost(weight, comp, shares),
+            rules.conditions_cost(heavier, comp, shares),
+        )
+        assert np.all(light_cost >= 0)
+        # the conditions are partly unmet (compliance < 1), so a heavier weight costs strictly more
+        assert np.all(heavy_cost > light_cost)
+    assert np.all(rules.conditions_cost(weight, np.ones(3), shares) == 0)  # fully met: no cost at any weight
 
 
-def test_move_probabilities_are_probabilities_and_respect_the_ends():
+def test_move_probabilities_are_probabilities_and_respect_the_ends(rng):
     th = np.array([0.0, 0.3, 2.8, 3.6, 4.0])
-    u = RNG.normal(0, 5, size=10_000)
-    lvl = RNG.integers(0, 5, size=10_000)
+    u = rng.normal(0, 5, size=10_000)
+    lvl = rng.integers(0, 5, size=10_000)
     up, down = rules.move_probabilities(u, lvl, th, slope=4.0, rate_up=0.7, rate_down=0.3)
-    assert np.all((up >= 0) & (up <= 1) & (down >= 0) & (down <= 1))
+    assert np.all((up >= 0) & (up <= 0.7) & (down >= 0) & (down <= 0.3))  # capped by the rates
     assert np.all(up + down <= 1.0 + 1e-12)
+    assert (lvl == 4).any() and (lvl == 0).any()
     assert np.all(up[lvl == 4] == 0) and np.all(down[lvl == 0] == 0)
-    # higher utility: more likely up, less likely down
+    assert np.any(up[lvl < 4] > 0) and np.any(down[lvl > 0] > 0)  # the ends are special, not the rule
+    # higher utility: more likely up, less likely down; strictly so wherever the logistic is not saturated
     up2, down2 = rules.move_probabilities(u + 1.0, lvl, th, 4.0, 0.7, 0.3)
     assert np.all(up2 >= up) and np.all(down2 <= down)
+    moving_up = (lvl < 4) & (up > 0) & (up < 0.7)
+    moving_down = (lvl > 0) & (down > 0) & (down < 0.3)
+    assert moving_up.sum() > 100 and moving_down.sum() > 100
+    assert np.all(up2[moving_up] > up[moving_up]) and np.all(down2[moving_down] < down[moving_down])
 
 
-def test_rules_broadcast_over_a_batch_of_replications():
-    batch = random_world((4,))
+def test_rules_broadcast_over_a_batch_of_replications(rng):
+    batch = random_world(rng, (4,))
     looped = [
         rules.security_motive(batch["exposure"][b], batch["strength"][b], batch["restraint"][b], batch["isk"][b], 0.5)
         for b in range(4)
     ]
     whole = rules.security_motive(batch["exposure"], batch["strength"], batch["restraint"], batch["isk"], 0.5)
     np.testing.assert_allclose(whole, np.stack(looped))
-    levels = RNG.integers(0, 5, size=(4, N_STATES))
-    ties = RNG.random((N_STATES, N_STATES))
-    np.testing.assert_allclose(rules.peer_pull(ties, levels), np.stack([rules.peer_pull(ties, l) for l in levels]))
-    np.testing.assert_allclose(rules.bandwagon(levels, 5), np.stack([rules.bandwagon(l, 5) for l in levels]))
+    levels = rng.integers(0, 5, size=(4, N_STATES))
+    ties = rng.random((N_STATES, N_STATES))
+    np.testing.assert_allclose(rules.peer_pull(ties, levels), np.stack([rules.peer_pull(ties, row) for row in levels]))
+    np.testing.assert_allclose(rules.bandwagon(levels, 5), np.stack([rules.bandwagon(row, 5) for row in levels]))
 
 
 def test_peer_pull_only_pulls_upwards_and_needs_ties():
@@ -90,27 +112,44 @@ def test_restraint_is_full_for_hostile_groups_and_grows_with_crackdown():
     assert 0.5 <= lo[1] < hi[1] <= 1.0
 
 
-def test_militant_step_stays_in_bounds_and_conserves_the_pool():
-    s, pool = RNG.random(1000), RNG.random(1000)
+def test_militant_step_stays_in_bounds_and_conserves_the_pool(rng):
+    s, pool = rng.random(1000), rng.random(1000)
     new, left, defect = rules.militant_step(
         s,
         pool,
-        RNG.random(1000),
-        RNG.random(1000),
-        RNG.random(1000),
-        RNG.random(1000),
-        RNG.random(1000),
-        RNG.random(1000),
+        rng.random(1000),
+        rng.random(1000),
+        rng.random(1000),
+        rng.random(1000),
+        rng.random(1000),
+        rng.random(1000),
     )
     assert np.all((new >= 0) & (new <= 1)) and np.all(left <= pool) and np.all(left >= 0) and np.all(defect >= 0)
+    # conservation: without recruitment or losses, every fighter who leaves the pool abroad joins the
+    # group (wherever the group is not already at full strength), and nobody defects
+    zero = np.zeros(1000)
+    new, left, defect = rules.militant_step(
+        s, pool, zero, rng.random(1000), zero, rng.random(1000), rng.random(1000), rng.random(1000)
+    )
+    returned = pool - left
+    assert np.all(returned > 0)
+    below_cap = new < 1
+    assert below_cap.sum() > 100
+    np.testing.assert_allclose(new[below_cap], s[below_cap] + returned[below_cap])
+    np.testing.assert_array_equal(defect, 0.0)
+    # and those who defect are among those the group lost, never more
+    new, _, defect = rules.militant_step(s, pool, zero, np.ones(1000), rng.random(1000), zero, zero, rng.random(1000))
+    assert np.all(defect > 0) and np.all(defect <= s - new + 1e-12)
 
 
 def test_conduciveness_and_narrative_are_in_unit_interval_and_monotone():
     k = np.linspace(0, 1, 11)
     c = rules.conduciveness(k, 0.3)
-    assert np.all(np.diff(c) <= 0) and c.min() >= 0.3 - 1e-12 and c.max() <= 1
+    # strictly falling with the crackdown, from fully conducive to the minority-violence floor
+    assert np.all(np.diff(c) < 0) and c[0] == pytest.approx(1.0) and c[-1] == pytest.approx(0.3)
+    assert c.min() >= 0.3 - 1e-12 and c.max() <= 1
     n = rules.abandoned_jihad_narrative(k)
-    assert np.all(np.diff(n) >= 0) and n[0] == 0 and n[-1] == 1
+    assert np.all(np.diff(n) > 0) and n[0] == 0 and n[-1] == 1
 
 
 def test_takeover_needs_a_willing_host():

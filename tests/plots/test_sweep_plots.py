@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -13,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection, PolyCollection
-from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from recogsim import plots
@@ -66,8 +66,28 @@ def point_means(result: store.SweepResult, outcome: str) -> pd.Series:
     return analysis.outcome_values(result, outcome).groupby(result.runs["point"]).mean()
 
 
-def bars(ax) -> list[BarContainer]:
-    return [c for c in ax.containers if isinstance(c, BarContainer)]
+def legend_texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def labelled(artists, label: str):
+    """The one artist (line, bar set, area) whose legend entry is ``label``."""
+    (artist,) = [a for a in artists if a.get_label() == label]
+    return artist
+
+
+def vertical_extent(area: PolyCollection, xs) -> np.ndarray:
+    """(lowest, highest) y that a shaded area covers at each x of ``xs``: one row per x."""
+    v = area.get_paths()[0].vertices
+    return np.array([(v[np.isclose(v[:, 0], x), 1].min(), v[np.isclose(v[:, 0], x), 1].max()) for x in xs])
+
+
+def wilson90(k: float, n: int) -> tuple[float, float]:
+    """The 90% Wilson score interval of k successes in n trials, written out from its textbook formula."""
+    z, p = 1.6448536, k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return centre - half, centre + half
 
 
 def errorbar_halves(container) -> np.ndarray:
@@ -80,6 +100,7 @@ def test_the_sweep_data_vary(sweeps):
     # guard: the plots below are only tested meaningfully if recognition is neither never nor always
     p = analysis.summarize(sweeps["grid"])["p_recognition"]
     assert p.min() < p.max()
+    assert point_means(sweeps["grid"], OUTCOME).nunique() > 2  # and the count outcome differs between points
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,6 +114,8 @@ def test_heatmap_cells_are_the_summary_pivot(sweeps):
     texts = sorted(t.get_text() for t in ax.texts)
     assert texts == sorted(f"{v:.0%}" for v in expected.to_numpy().ravel())
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.6", "3", "6"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.5", "2.5"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("rules.w_economic", "rules.w_conditions")
     assert ax.images[0].get_clim() == (0.0, 1.0)  # probabilities on a fixed scale
 
 
@@ -116,8 +139,13 @@ def test_heatmap_of_scattered_points_is_a_scatter_of_cell_means(sweeps, design):
     expected = summary.groupby([x, y])["p_recognition"].mean().reset_index()
     np.testing.assert_allclose(dots.get_offsets(), expected[[x, y]].to_numpy())
     np.testing.assert_allclose(dots.get_array(), expected["p_recognition"])
-    shared = summary.groupby([x, y]).size().max()
-    assert ("one dot per point" in ax.get_title()) == (shared == 1)
+    sizes = summary.groupby([x, y]).size()
+    title = ax.get_title()
+    if sizes.max() == 1:
+        assert title.endswith("scattered design: one dot per point")
+    else:  # the title says the dots are averages, and of how many points
+        up_to = "up to " if sizes.min() < sizes.max() else ""
+        assert title.endswith(f"each dot averages {up_to}{sizes.max()} points over the other parameters")
 
 
 @pytest.mark.parametrize("column", ["x", "y", "value"])
@@ -130,7 +158,7 @@ def test_heatmap_missing_column_is_a_one_line_error_naming_it(sweeps, column):
 
 
 def test_heatmap_of_a_one_parameter_sweep_is_refused(sweeps):
-    with pytest.raises(ValueError, match="needs two swept parameters.*only 'rules.w_economic'") as err:
+    with pytest.raises(ValueError, match=r"needs two swept parameters.*only 'rules\.w_economic'") as err:
         plots.plot_sweep_kind("heatmap", sweeps["one"])
     assert isinstance(err.value, InputError)  # so the CLI prints one line
 
@@ -142,15 +170,27 @@ def test_heatmap_of_a_one_parameter_sweep_is_refused(sweeps):
 def test_response_line_is_the_per_point_means(sweeps, outcome):
     result = sweeps["one"]
     ax = plots.sweep_response(result, "rules.w_economic", outcome)
-    line = ax.lines[0]
+    binary = outcome == "recognized"
+    band_label = "90% interval of the probability" if binary else "5-95% of runs"
+    assert legend_texts(ax) == [band_label, "design points (mean of runs)", "mean over points"]
+    line = labelled(ax.get_lines(), "mean over points")
     x = result.points.set_index("point")["rules.w_economic"]
     means = point_means(result, outcome)
     np.testing.assert_allclose(line.get_xdata(), x.sort_values())
     np.testing.assert_allclose(line.get_ydata(), means[x.sort_values().index])
-    band = next(c for c in ax.collections if isinstance(c, PolyCollection)).get_paths()[0].vertices
-    assert band[:, 1].min() <= line.get_ydata().min() and band[:, 1].max() >= line.get_ydata().max()
-    if outcome == "recognized":
-        assert band[:, 1].min() >= 0 and band[:, 1].max() <= 1
+    # the band is the spread of the runs at each value: 5-95% of them, or the 90% interval of a probability
+    band = vertical_extent(labelled(ax.collections, band_label), line.get_xdata())
+    runs = analysis.outcome_values(result, outcome).groupby(result.runs["point"].map(x))
+    if binary:
+        expected = np.array([wilson90(v.sum(), len(v)) for _, v in runs])
+    else:
+        expected = runs.quantile([0.05, 0.95]).unstack().to_numpy()
+    np.testing.assert_allclose(band, expected, rtol=1e-3)  # the interval is printed with z = 1.645
+    assert np.all(band[:, 0] <= line.get_ydata()) and np.all(line.get_ydata() <= band[:, 1])
+    assert np.any(band[:, 1] > band[:, 0])
+    if binary:
+        assert band.min() >= 0 and band.max() <= 1
+    assert ax.get_xlabel() == "rules.w_economic"
 
 
 def test_response_averages_over_the_other_parameters_of_a_grid(sweeps):
@@ -158,8 +198,9 @@ def test_response_averages_over_the_other_parameters_of_a_grid(sweeps):
     ax = plots.sweep_response(result, "rules.w_conditions", OUTCOME)
     means = point_means(result, OUTCOME)
     expected = means.groupby(result.points.set_index("point")["rules.w_conditions"]).mean()
-    np.testing.assert_allclose(ax.lines[0].get_xdata(), expected.index)
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), expected)
+    line = labelled(ax.get_lines(), "mean over points")
+    np.testing.assert_allclose(line.get_xdata(), expected.index)
+    np.testing.assert_allclose(line.get_ydata(), expected)
 
 
 def test_response_bins_scattered_points_into_quantiles(sweeps):
@@ -169,14 +210,15 @@ def test_response_bins_scattered_points_into_quantiles(sweeps):
     means = point_means(result, OUTCOME)
     bins = pd.qcut(x, 10, duplicates="drop")
     expected = pd.DataFrame({"x": x, "y": means}).groupby(bins, observed=True).mean()
-    assert x.nunique() > 10 and len(ax.lines[0].get_xdata()) == len(expected)
-    np.testing.assert_allclose(ax.lines[0].get_xdata(), expected["x"])
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), expected["y"])
-    assert "quantile bins" in ax.get_legend().get_texts()[-1].get_text()
+    label = f"mean over points ({len(expected)} quantile bins)"
+    assert x.nunique() > 10 and legend_texts(ax)[-1] == label
+    line = labelled(ax.get_lines(), label)
+    np.testing.assert_allclose(line.get_xdata(), expected["x"])
+    np.testing.assert_allclose(line.get_ydata(), expected["y"])
 
 
 def test_response_unknown_parameter_names_the_parameters(sweeps):
-    with pytest.raises(ValueError, match="no column 'taliban.lobbying'.*rules.w_economic"):
+    with pytest.raises(ValueError, match=r"no column 'taliban\.lobbying'.*rules\.w_economic"):
         plots.sweep_response(sweeps["grid"], "taliban.lobbying", OUTCOME)
 
 
@@ -188,28 +230,34 @@ def test_sobol_bars_are_the_indices_with_their_intervals(sweeps):
     assert indices["S2"].notna().any()  # second-order rows present, and skipped below
     ax = plots.sensitivity_bars(indices, outcome="recognized")
     first = indices[indices["S2"].isna()].sort_values("ST")
-    s1, st = bars(ax)
+    assert legend_texts(ax) == ["S1 (first order)", "ST (total)"]
+    s1, st = (labelled(ax.containers, name) for name in ("S1 (first order)", "ST (total)"))
     np.testing.assert_allclose([b.get_width() for b in s1], first["S1"])
     np.testing.assert_allclose([b.get_width() for b in st], first["ST"])
     np.testing.assert_allclose(errorbar_halves(s1), first["S1_conf"])
     np.testing.assert_allclose(errorbar_halves(st), first["ST_conf"])
     assert [t.get_text() for t in ax.get_yticklabels()] == list(first["parameter"])  # largest ST on top
+    for bar_set in (s1, st):  # each parameter's bars sit at its own label
+        centres = [b.get_y() + b.get_height() / 2 for b in bar_set]
+        np.testing.assert_allclose(np.round(centres), ax.get_yticks())
 
 
 def test_morris_bars_are_mu_star_with_sigma_markers(sweeps):
     indices = analysis.sensitivity(sweeps["morris"], None, OUTCOME)
     ax = plots.sensitivity_bars(indices)
     table = indices.sort_values("mu_star")
-    (mu_star,) = bars(ax)
+    assert sorted(legend_texts(ax)) == ["mu* (mean |effect|)", "sigma (interactions, non-linearity)"]
+    mu_star = labelled(ax.containers, "mu* (mean |effect|)")
     np.testing.assert_allclose([b.get_width() for b in mu_star], table["mu_star"])
     np.testing.assert_allclose(errorbar_halves(mu_star), table["mu_star_conf"])
-    sigma = next(line for line in ax.lines if line.get_marker() == "D")
+    sigma = labelled(ax.get_lines(), "sigma (interactions, non-linearity)")
+    np.testing.assert_allclose(sigma.get_ydata(), ax.get_yticks())  # each marker on its parameter's row
     np.testing.assert_allclose(sigma.get_xdata(), table["sigma"])
     assert [t.get_text() for t in ax.get_yticklabels()] == list(table["parameter"])
 
 
 def test_sensitivity_bars_refuse_other_tables():
-    with pytest.raises(ValueError, match="expected Sobol' .* or Morris .*; got columns parameter, mu"):
+    with pytest.raises(ValueError, match=r"expected Sobol' .* or Morris .*; got columns parameter, mu$"):
         plots.sensitivity_bars(pd.DataFrame({"parameter": ["a"], "mu": [1.0]}))
 
 
@@ -227,7 +275,14 @@ def by_point(result: store.SweepResult) -> pd.core.groupby.SeriesGroupBy:
 
 def box_quartiles(ax) -> np.ndarray:
     """(lower, upper) edge of each box, left to right."""
-    return np.array([(p.get_path().vertices[:, 1].min(), p.get_path().vertices[:, 1].max()) for p in ax.patches])
+    boxes = sorted(ax.patches, key=lambda p: p.get_path().vertices[:, 0].mean())
+    return np.array([(p.get_path().vertices[:, 1].min(), p.get_path().vertices[:, 1].max()) for p in boxes])
+
+
+def mean_diamonds(ax) -> np.ndarray:
+    """(x, y) of every diamond marker (the means), left to right."""
+    xy = [(x, y) for line in ax.get_lines() if line.get_marker() == "D" for x, y in line.get_xydata()]
+    return np.array(sorted(xy))
 
 
 def test_one_box_per_point_ordered_by_median(sweeps):
@@ -239,9 +294,10 @@ def test_one_box_per_point_ordered_by_median(sweeps):
     shown = [int(t.get_text()) for t in ax.get_xticklabels()]
     assert shown == list(order)
     np.testing.assert_allclose(box_quartiles(ax), values.quantile([0.25, 0.75]).unstack().loc[shown])
-    means = next(line for line in ax.lines if line.get_marker() == "D" and len(line.get_ydata()) == 1)
-    assert means.get_ydata()[0] == values.mean()[shown[0]]
-    assert "all 6 points" in ax.get_title()
+    diamonds = mean_diamonds(ax)  # one mean per box, at its position
+    np.testing.assert_allclose(diamonds[:, 0], ax.get_xticks())
+    np.testing.assert_allclose(diamonds[:, 1], values.mean()[shown])
+    assert f"all {len(result.points)} points" in ax.get_title()
 
 
 def test_many_points_show_an_evenly_spaced_subset_and_say_so(sweeps):
@@ -255,8 +311,9 @@ def test_many_points_show_an_evenly_spaced_subset_and_say_so(sweeps):
     shown = [int(t.get_text()) for t in ax.get_xticklabels()]
     assert shown[0] == order[0] and shown[-1] == order[-1]
     assert [order.index(p) for p in shown] == sorted(order.index(p) for p in shown)
-    for limit, boxes in ((n, n), (n - 1, n - 1)):  # the boundary: a subset only beyond max_points
-        assert len(plots.point_distributions(result, OUTCOME, max_points=limit).patches) == boxes
+    for limit, which in ((n, f"all {n} points"), (n - 1, f"{n - 1} of {n} points")):  # a subset only beyond max
+        ax = plots.point_distributions(result, OUTCOME, max_points=limit)
+        assert len(ax.patches) == len(ax.get_xticklabels()) == limit and which in ax.get_title()
 
 
 def test_unknown_outcome_is_an_input_error(sweeps):
@@ -288,7 +345,9 @@ def test_sweep_kind_parameters_default_and_can_be_chosen(sweeps):
 
 
 def test_sweep_kind_bad_arguments_are_one_line_errors(sweeps):
-    with pytest.raises(InputError, match="--x: no parameter 'nope' in this sweep; it varies rules.w_economic"):
+    with pytest.raises(
+        InputError, match=re.escape("--x: no parameter 'nope' in this sweep; it varies rules.w_economic")
+    ):
         plots.plot_sweep_kind("response", sweeps["grid"], x="nope")
     with pytest.raises(ValueError, match="unknown sweep plot kind 'fan'"):
         plots.plot_sweep_kind("fan", sweeps["grid"])

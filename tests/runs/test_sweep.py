@@ -49,6 +49,8 @@ def same_files(a: Path, b: Path) -> None:
     for name in FILES:
         if (a / name).exists() or (b / name).exists():
             assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    # a sweep always writes its points, runs and manifest: two empty folders are not "the same files"
+    assert all((a / name).exists() for name in FILES if name != "series.parquet")
     assert not (a / "chunks").exists() and not (b / "chunks").exists()
 
 
@@ -60,7 +62,7 @@ def reference(tmp_path_factory):
 
 
 def test_reference_sweep_has_every_run(reference):
-    loaded, out = reference
+    _, out = reference
     r = load_sweep(out)
     assert len(r.points) == 18 and len(r.runs) == 18 * 4
     assert list(r.runs[["point", "replication"]].itertuples(index=False, name=None)) == [
@@ -71,6 +73,7 @@ def test_reference_sweep_has_every_run(reference):
     assert r.runs["seed"].nunique() == 72
     # a point's scenario really carries its values: crackdown shows in the series from month 1
     first = r.series[(r.series.month == 1)].merge(r.points, on="point")
+    assert len(first) == 72 and first["taliban.crackdown"].nunique() == 3
     assert (first["crackdown"] == first["taliban.crackdown"]).all()
 
 
@@ -80,8 +83,7 @@ def test_two_workers_and_dask_give_identical_files(reference, tmp_path):
     same_files(out, run_sweep(loaded, tmp_path / "dask", dask_local=2, chunk_runs=5, progress=False))
 
 
-def test_sigkill_then_resume_gives_the_same_files(reference, tmp_path):
-    loaded, out = reference
+def test_sigkill_then_resume_gives_the_same_files(tmp_path):
     # a bigger design so there is time to kill it part-way
     path = write_experiment(tmp_path, replications=40, keep_series=True)
     full = run_sweep(ex.load(path), tmp_path / "full", workers=1, progress=False)
@@ -121,7 +123,9 @@ def test_resume_refuses_a_changed_experiment_or_scenario(reference, tmp_path):
     own.write_text((DATA / "tiny.yaml").read_text())
     path = write_experiment(tmp_path, scenario=str(own))
     out = tmp_path / "out"
-    run_sweep(ex.load(path), out, workers=1, progress=False)
+    first = []
+    run_sweep(ex.load(path), out, workers=1, progress=False, on_result=first.append)
+    assert first  # on_result reports finished tasks, so the empty list at the end below means something
     with pytest.raises(InputError, match="already holds results"):
         run_sweep(ex.load(path), out, workers=1, progress=False)
     changed = write_experiment(tmp_path, name="exp2", scenario=str(own), replications=5)
@@ -207,7 +211,7 @@ def test_salib_indices_have_the_right_shape(tmp_path):
 
 
 def test_summary_and_analyze_cli(reference, tmp_path, capsys):
-    loaded, out = reference
+    _, out = reference
     s = summarize(load_sweep(out))
     runs = load_sweep(out).runs
     assert len(s) == 18
@@ -216,7 +220,8 @@ def test_summary_and_analyze_cli(reference, tmp_path, capsys):
     p = runs.groupby("point")["first_recognition_month"].apply(lambda x: x.notna().mean())
     pd.testing.assert_series_equal(s.set_index("point")["p_recognition"], p, check_names=False)
     assert main(["analyze", str(out)]) == 0
-    assert (out / "summary.csv").exists()
+    written = pd.read_csv(out / "summary.csv")
+    pd.testing.assert_frame_equal(written, s, check_dtype=False)
     assert main(["analyze", str(out), "--method", "sobol"]) == 2
     assert "needs a sobol design" in capsys.readouterr().err
 

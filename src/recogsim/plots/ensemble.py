@@ -31,6 +31,7 @@ from .common import (
     pretty,
     require,
     time_axis,
+    unit,
 )
 
 OUTCOMES: tuple[str, ...] = (
@@ -76,7 +77,7 @@ def fan_chart(series: Frames, column: str, ax: Axes | None = None, bands: bool =
             Patch(color="0.5", alpha=0.15, label="middle 90% of runs"),
         ]
     ax.legend(handles=handles, loc="best", fontsize="small")
-    ax.set_ylabel(column)
+    ax.set_ylabel(unit(column) or pretty(column))
     ax.set_title(pretty(column))
     time_axis(ax, dates_of(frames))
     ax.grid(alpha=0.3)
