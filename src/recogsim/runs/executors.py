@@ -23,6 +23,9 @@ from ..errors import InputError
 
 TASKS_PER_WORKER = 8  # enough to balance load and bound what a lost worker costs, few enough to keep messages rare
 MAX_RUNS_PER_TASK = 100
+IN_FLIGHT_PER_WORKER = 4
+"""Tasks handed to a pool ahead per worker: enough that no worker waits for the next task (Dask's
+round trips included), few enough that a large design is not handed over all at once."""
 
 
 class ExecutorError(InputError):
@@ -59,6 +62,12 @@ class Pool:
     workers: int
     name: str
     share: Callable[[Any], Any] = field(default=lambda obj: obj)
+
+    @property
+    def in_flight(self) -> int:
+        """Tasks submitted ahead of their results: one in this process, where submitting runs the
+        task (so each task's runs reach the sink before the next starts)."""
+        return 1 if isinstance(self.executor, InProcessExecutor) else self.workers * IN_FLIGHT_PER_WORKER
 
     def task_size(self, n_runs: int) -> int:
         """Runs per task: about ``TASKS_PER_WORKER`` tasks per worker, at most ``MAX_RUNS_PER_TASK``."""

@@ -25,11 +25,6 @@ from .executors import Pool, open_pool
 from .plan import IDENTITY, Plan, Task
 from .store import ChunkStore, EnsembleResult, MemorySink, check_folder, finish_folder, frame, start_folder
 
-IN_FLIGHT_PER_WORKER = 2
-"""Tasks submitted ahead per worker: enough to keep workers busy, few enough that results reach
-the disk as they finish and a large design is not handed to the executor all at once."""
-
-
 # ---------------------------------------------------------------- the work a worker does
 def run_task(
     scenario: Scenario, experiment: Experiment | None, schemas: dict[str, pa.Schema], task: Task
@@ -107,7 +102,7 @@ def run_plan(
     finished, queue = len(done), iter(tasks)
     try:
         while True:
-            while len(running) < IN_FLIGHT_PER_WORKER * pool.workers:
+            while len(running) < pool.in_flight:
                 task = next(queue, None)
                 if task is None:
                     break
