@@ -25,6 +25,7 @@ from .executors import Pool, open_pool
 from .plan import IDENTITY, Plan, Task
 from .store import ChunkStore, EnsembleResult, MemorySink, check_folder, finish_folder, frame, start_folder
 
+
 # ---------------------------------------------------------------- the work a worker does
 def run_task(
     scenario: Scenario, experiment: Experiment | None, schemas: dict[str, pa.Schema], task: Task
