@@ -161,7 +161,17 @@ def test_shipped_experiments_validate(path):
                 ]
             },
             "parameters[1].path",
-            "duplicate parameter",
+            "which parameters[0] already varies",
+        ),
+        (
+            {
+                "parameters": [
+                    {"path": "states[bloc=neighbour].economic_interest", "values": [0.1]},
+                    {"path": "states[name=Pakistan].economic_interest", "values": [0.2]},
+                ]
+            },
+            "parameters[1].path",
+            "reaches states[0].economic_interest, which parameters[0] already varies",
         ),
         ({"outcomes": ["de_jure_count", "happiness"]}, "outcomes[1]", "unknown outcome 'happiness'"),
         ({"replications": 0}, "replications", "greater than or equal to 1"),

@@ -15,16 +15,16 @@ import json
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError, ScenarioError
 from . import paths
 from .designs import DESIGNS
 from .diagnostics import describe, first_error, format_loc
+from .distributions import Distribution
 from .loading import load as load_scenario
 from .loading import read_yaml, validate
-from .references import apply, fixed_reason
+from .references import apply, coerce, concrete_paths, fixed_reason
 from .schema import Scenario
 
 
@@ -34,27 +34,6 @@ class ExperimentError(InputError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Distribution(_Strict):
-    """A non-uniform input distribution (SALib's ``triang`` and ``truncnorm``); its support is [min, max]."""
-
-    kind: Literal["triangular", "truncnorm"]
-    min: float = Field(strict=True)
-    max: float = Field(strict=True)
-    mode: float | None = Field(None, description="peak, triangular only")
-    mean: float | None = Field(None, description="truncnorm only")
-    sd: float | None = Field(None, gt=0, description="truncnorm only")
-
-    @model_validator(mode="after")
-    def _shape(self) -> Distribution:
-        if not self.min < self.max:
-            raise ValueError(f"min must be below max, got min {self.min} and max {self.max}")
-        if self.kind == "triangular" and (self.mode is None or not self.min <= self.mode < self.max):
-            raise ValueError(f"a triangular distribution needs a mode in [min, max), got {self.mode}")
-        if self.kind == "truncnorm" and (self.mean is None or self.sd is None):
-            raise ValueError("a truncnorm distribution needs mean and sd")
-        return self
 
 
 class Parameter(_Strict):
@@ -143,13 +122,26 @@ def check(exp: Experiment, scenario: Scenario, file: str) -> None:
     data = scenario.canonical()
     for i, p in enumerate(exp.parameters):
         _check_parameter(p, data, scenario, file, f"parameters[{i}]")
+    drawn = {t: j for j, u in enumerate(scenario.uncertain) for t in concrete_paths(data, u.path)}
     seen: dict[str, int] = {}
     for i, p in enumerate(exp.parameters):
-        if p.path in seen:
-            raise ExperimentError(
-                file, f"parameters[{i}].path", f"duplicate parameter {p.path!r} (first at parameters[{seen[p.path]}])"
-            )
-        seen[p.path] = i
+        for target in sorted(concrete_paths(data, p.path)):
+            if target in seen:
+                raise ExperimentError(
+                    file,
+                    f"parameters[{i}].path",
+                    f"{p.path!r} reaches {target}, which "
+                    f"parameters[{seen[target]}] already varies; vary each field once",
+                )
+            if target in drawn:
+                raise ExperimentError(
+                    file,
+                    f"parameters[{i}].path",
+                    f"{p.path!r} reaches {target}, which the scenario "
+                    f"draws per replication (uncertain[{drawn[target]}]); a sweep cannot also vary "
+                    "it: remove one of the two",
+                )
+            seen[target] = i
     problem = DESIGNS[exp.design.kind].fit(exp.design, exp.parameters)
     if problem:
         raise ExperimentError(file, problem[0], problem[1])
@@ -177,13 +169,6 @@ def _check_parameter(p: Parameter, data: dict, scenario: Scenario, file: str, lo
             raise ExperimentError(
                 file, where, f"{value!r} is outside the bounds of {p.path}: {describe(exc.errors()[0])}"
             ) from None
-
-
-def coerce(value: Any, like: Any) -> Any:
-    """Round sampled numbers for whole-number parameters (event months, horizons)."""
-    if isinstance(like, bool) or not isinstance(like, int):
-        return float(value) if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) else value
-    return round(float(value))
 
 
 def point_scenario(scenario: Scenario, exp: Experiment, values: dict[str, Any]) -> Scenario:

@@ -7,9 +7,11 @@ inherited value points at the parent file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
@@ -31,6 +33,8 @@ from .schema import (
 )
 
 Blame = Callable[[tuple], str]
+MAX_JOINT_CHECK = 12
+"""Up to this many uncertain paths, every corner of their joint ranges is validated (2**12 = 4,096)."""
 NAMED_LISTS = ("states", "militants", "resistance", "missions")
 
 
@@ -90,6 +94,75 @@ def check_references(s: Scenario, blame: Blame) -> None:
             need(getattr(ev, field), names[pool], ("events", i, field), what)
         elif isinstance(ev, SetEvent):
             _check_set_event(s, i, ev, blame)
+    check_uncertain(s, blame)
+
+
+def check_uncertain(s: Scenario, blame: Blame) -> None:
+    """Each ``uncertain`` path varies a single parameter, no two reach the same field, and every
+    value its distribution can give, alone and together with the others, passes the schema."""
+    data = s.canonical()
+    owner: dict[str, int] = {}
+    for i, u in enumerate(s.uncertain):
+        loc = ("uncertain", i, "path")
+        try:
+            reason = fixed_reason(data, u.path, mid_run=False)
+            targets = concrete_paths(data, u.path)
+        except paths.PathError as exc:
+            raise ScenarioError(blame(loc), format_loc(loc), str(exc)) from None
+        if reason:
+            raise ScenarioError(blame(loc), format_loc(loc), reason)
+        for t in targets:
+            if t in owner:
+                raise ScenarioError(
+                    blame(loc),
+                    format_loc(loc),
+                    f"{u.path!r} reaches {t}, which uncertain[{owner[t]}] already draws; give each field once",
+                )
+            owner[t] = i
+        for end in (u.distribution.min, u.distribution.max):
+            try:
+                set_values(s, {u.path: end})
+            except ValidationError as exc:
+                dloc = ("uncertain", i, "distribution")
+                raise ScenarioError(
+                    blame(dloc),
+                    format_loc(dloc),
+                    f"{end!r} is outside the bounds of {u.path}: {describe(exc.errors()[0])}",
+                ) from None
+    if 1 < len(s.uncertain) <= MAX_JOINT_CHECK:  # together: e.g. thresholds must not cross
+        for corner in itertools.product(*((u.distribution.min, u.distribution.max) for u in s.uncertain)):
+            values = {u.path: v for u, v in zip(s.uncertain, corner, strict=True)}
+            try:
+                set_values(s, values)
+            except ValidationError as exc:
+                raise ScenarioError(
+                    blame(("uncertain",)),
+                    "uncertain",
+                    f"the ranges can be drawn together into an "
+                    f"invalid scenario, e.g. {values}: {format_loc(tuple(exc.errors()[0]['loc']))} "
+                    f"{describe(exc.errors()[0])}",
+                ) from None
+
+
+def concrete_paths(data: dict, path: str) -> set[str]:
+    """The concrete slots a path reaches (``states[3].exposure.TIP``), to compare paths with selectors."""
+    return {where for _, _, where in paths.targets(data, path)}
+
+
+def coerce(value: Any, like: Any) -> Any:
+    """Round sampled numbers for whole-number parameters (event months, horizons)."""
+    if isinstance(like, bool) or not isinstance(like, int):
+        return float(value) if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) else value
+    return round(float(value))
+
+
+def set_values(s: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """A new scenario with each path set (rounded for whole-number fields), validated once against
+    the schema. For values already checked up front: names are not re-resolved."""
+    data = s.canonical()
+    for path, value in values.items():
+        paths.set_value(data, path, coerce(value, paths.get(data, path)[0]))
+    return Scenario.model_validate(data)
 
 
 def settable(path: str) -> bool:

@@ -17,6 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic.config import JsonDict, JsonValue
 from pydantic.fields import FieldInfo
 
+from .distributions import Distribution
+
 Level = Literal["none", "engaged", "hosts_diplomats", "de_facto", "de_jure"]
 LEVELS: tuple[str, ...] = get_args(Level)
 """The relation ladder, lowest first. ``hosts_diplomats``: a post handed to the Taliban or a
@@ -300,6 +302,14 @@ EVENT_KINDS: dict[str, type[_Event]] = {
 """Every event kind by its ``kind`` tag: the one list of kinds that messages and the model read."""
 
 
+class Uncertain(Strict):
+    """A parameter no data pins down: every replication draws its own value from ``distribution``."""
+
+    path: str
+    distribution: Distribution
+    reason: str = Field(min_length=1, description="why this range: what bounds it and what leaves it open")
+
+
 class Scenario(Strict):
     name: str
     description: str = ""
@@ -314,6 +324,7 @@ class Scenario(Strict):
     resistance: list[ResistanceSpec] = Field(default_factory=list)
     missions: list[MissionSpec] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
+    uncertain: list[Uncertain] = Field(default_factory=list)
 
     @field_validator("start")
     @classmethod

@@ -12,7 +12,8 @@ the line in the model that computes it; ``tests/model/test_record.py`` fails if 
 produced that the record does not describe, or described but not produced.
 
 Tables: ``runs`` (one row per run), ``series`` (per run and month), ``states`` (per run and state),
-``points`` (per design point of a sweep).
+``points`` (per design point of a sweep), ``parameters`` (per run: the values a scenario's
+``uncertain:`` paths drew, one column per path).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..config.schema import LEVELS, Scenario, slug
 from .incentives import UTILITY_TERMS
 
 Kind = Literal["key", "count", "index", "month", "rung", "level", "name", "date", "value"]
-Table = Literal["runs", "series", "states", "points"]
+Table = Literal["runs", "series", "states", "points", "parameters"]
 Family = Literal["militant", "state", "rung", "term", "parameter"]
 
 ARROW: dict[str, pa.DataType] = {
@@ -80,14 +81,14 @@ _SERIES_AND_RUNS: tuple[Table, ...] = ("series", "runs")
 
 COLUMNS: tuple[Column, ...] = (
     # keys
-    Column("point", ("runs", "series", "states", "points"), "key", "design point"),
-    Column("replication", ("runs", "series", "states"), "key", "replication"),
+    Column("point", ("runs", "series", "states", "points", "parameters"), "key", "design point"),
+    Column("replication", ("runs", "series", "states", "parameters"), "key", "replication"),
     Column("seed", ("runs",), "key", "the run's own seed"),
     Column("month", ("series",), "key", "months since start", "months"),
     Column("date", ("series",), "date", "date", "YYYY-MM"),
     Column("state", ("states",), "name", "state"),
     Column("bloc", ("states",), "name", "bloc"),
-    Column("{}", ("points",), "value", "swept parameter", family="parameter"),
+    Column("{}", ("points", "parameters"), "value", "{}", family="parameter"),
     # the ladder
     Column(
         "de_jure_count",

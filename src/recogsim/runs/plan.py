@@ -95,10 +95,17 @@ class Plan:
         if self.keep_states:
             states = record.expand("states", self.scenario)
             out["states"] = [*point, *(n for n in states if n != "point")]
+        if self.uncertain:
+            out["parameters"] = [*point, "replication", *self.uncertain]
         return out
 
     def schemas(self) -> dict[str, pa.Schema]:
-        return {t: record.schema(t, cols, self.scenario) for t, cols in self.columns().items()}
+        return {t: record.schema(t, cols, self.scenario, self.uncertain) for t, cols in self.columns().items()}
+
+    @property
+    def uncertain(self) -> list[str]:
+        """The paths each replication draws (the scenario's ``uncertain:``), in order."""
+        return [u.path for u in self.scenario.uncertain]
 
     def points_table(self) -> pa.Table | None:
         """One row per design point of a sweep: ``point`` and one column per parameter path."""

@@ -16,36 +16,54 @@ import numpy as np
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from ..config import paths
 from ..config.calendar import month_labels
 from ..config.experiment import Experiment, LoadedExperiment, point_scenario
+from ..config.references import coerce, set_values
 from ..config.schema import Scenario
 from ..model.model import RecognitionModel
 from . import plan as plans
 from .executors import Pool, open_pool
 from .plan import IDENTITY, Plan, Task
+from .seeds import draw_uniforms
 from .store import ChunkStore, EnsembleResult, MemorySink, check_folder, finish_folder, frame, start_folder
 
 
 # ---------------------------------------------------------------- the work a worker does
+def draws(scenario: Scenario, root: int, replication: int) -> dict[str, float]:
+    """The values one replication draws for the scenario's ``uncertain:`` paths (as they enter the
+    scenario: whole-number fields rounded)."""
+    u = draw_uniforms(root, replication, len(scenario.uncertain))
+    data = scenario.canonical()
+    return {
+        spec.path: float(coerce(float(spec.distribution.ppf(ui)), paths.get(data, spec.path)[0]))
+        for spec, ui in zip(scenario.uncertain, u, strict=True)
+    }
+
+
 def run_task(
-    scenario: Scenario, experiment: Experiment | None, schemas: dict[str, pa.Schema], task: Task
+    scenario: Scenario, experiment: Experiment | None, root: int, schemas: dict[str, pa.Schema], task: Task
 ) -> dict[str, pa.Table]:
     """Simulate a task's runs and return their rows of each table, typed by the output record."""
     cols: dict[str, dict[str, list]] = {name: {c: [] for c in sch.names} for name, sch in schemas.items()}
     for point, values, reps in task:
-        scen = scenario if experiment is None else point_scenario(scenario, experiment, values)
-        dates = np.array(month_labels(scen.start, scen.horizon_months), dtype=object)
+        at_point = scenario if experiment is None else point_scenario(scenario, experiment, values)
         for rep, seed in reps:
+            drawn = draws(at_point, root, rep) if at_point.uncertain else {}
+            scen = set_values(at_point, drawn) if drawn else at_point
             model = RecognitionModel(scen, seed=seed)
             model.run()
             keys: dict[str, int | np.ndarray] = {"point": point, "replication": rep, "seed": seed}
             outcome = model.outcome()
+            if "parameters" in cols:
+                for c in cols["parameters"]:
+                    cols["parameters"][c].append(keys[c] if c in keys else drawn[c])
             for c in cols["runs"]:
                 cols["runs"][c].append(keys[c] if c in keys else outcome[c])
             if "series" in cols:
                 series = model.datacollector.model_vars
                 n = model.month + 1
-                keys.update(month=np.arange(n), date=dates[:n])
+                keys.update(month=np.arange(n), date=np.array(month_labels(scen.start, n - 1), dtype=object))
                 for c in cols["series"]:
                     cols["series"][c].append(np.broadcast_to(keys[c], n) if c in keys else np.asarray(series[c]))
             if "states" in cols:
@@ -53,10 +71,12 @@ def run_task(
                 n = len(states["state"])
                 for c in cols["states"]:
                     cols["states"][c].append(np.full(n, keys[c]) if c in keys else states[c])
-    out = {
-        "runs": pa.table(
-            {c: pa.array(v, schemas["runs"].field(c).type) for c, v in cols["runs"].items()}, schema=schemas["runs"]
+    out: dict[str, pa.Table] = {
+        name: pa.table(
+            {c: pa.array(v, schemas[name].field(c).type) for c, v in cols[name].items()}, schema=schemas[name]
         )
+        for name in ("runs", "parameters")
+        if name in cols
     }
     for name in ("series", "states"):
         if name in cols:
@@ -107,7 +127,7 @@ def run_plan(
                 task = next(queue, None)
                 if task is None:
                     break
-                running.add(pool.executor.submit(run_task, scenario, experiment, schemas, task))
+                running.add(pool.executor.submit(run_task, scenario, experiment, plan.seed, schemas, task))
             if not running:
                 break
             ready, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
@@ -161,7 +181,8 @@ def run_ensemble(
     with open_pool(workers) as pool:
         run_plan(plan, sink, pool, progress=progress)
     tables = {name: frame(t) for name, t in sink.tables().items()}
-    return EnsembleResult(tables["runs"], tables["series"], tables["states"], {**plan.manifest(), "status": "complete"})
+    manifest = {**plan.manifest(), "status": "complete"}
+    return EnsembleResult(tables["runs"], tables["series"], tables["states"], manifest, tables.get("parameters"))
 
 
 def run_ensemble_to(

@@ -43,12 +43,14 @@ class StoreError(InputError):
 # ---------------------------------------------------------------- result classes
 @dataclass
 class EnsembleResult:
-    """An ensemble's three tables and its manifest (see README, "Results")."""
+    """An ensemble's tables and its manifest (see README, "Results"); ``parameters`` holds each
+    replication's drawn values when the scenario has ``uncertain:`` paths."""
 
     runs: pd.DataFrame
     series: pd.DataFrame
     states: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    parameters: pd.DataFrame | None = None
 
 
 @dataclass
@@ -59,6 +61,7 @@ class SweepResult:
     runs: pd.DataFrame
     series: pd.DataFrame | None
     manifest: dict[str, Any]
+    parameters: pd.DataFrame | None = None
 
 
 def frame(table: pa.Table) -> pd.DataFrame:
@@ -251,14 +254,18 @@ def finish_folder(store: ChunkStore, meta: dict[str, Any]) -> None:
 def write_results(result: EnsembleResult, out: str | Path) -> Path:
     """Write an ensemble held in memory to a folder (the same files ``recogsim run`` writes)."""
     out = Path(out)
-    scenario_cols: dict[record.Table, pd.DataFrame] = {
+    scenario = Scenario.model_validate(result.manifest["scenario"])
+    uncertain = [u.path for u in scenario.uncertain]
+    tables: dict[record.Table, pd.DataFrame | None] = {
         "runs": result.runs,
         "series": result.series,
         "states": result.states,
+        "parameters": result.parameters,
     }
-    for name, df in scenario_cols.items():
-        sch = record.schema(name, list(df.columns), Scenario.model_validate(result.manifest["scenario"]))
-        write_table(pa.Table.from_pandas(df, schema=sch, preserve_index=False), out / f"{name}.parquet")
+    for name, df in tables.items():
+        if df is not None:
+            sch = record.schema(name, list(df.columns), scenario, uncertain)
+            write_table(pa.Table.from_pandas(df, schema=sch, preserve_index=False), out / f"{name}.parquet")
     write_json(result.manifest, out / "manifest.json")
     return out
 
@@ -287,7 +294,11 @@ def load_results(directory: str | Path) -> EnsembleResult:
     d = Path(directory)
     manifest = _complete(d, "runs.parquet, series.parquet, states.parquet")
     tables = {name: frame(_read_table(d / f"{name}.parquet")) for name in TABLES}
-    return EnsembleResult(tables["runs"], tables["series"], tables["states"], manifest)
+    return EnsembleResult(tables["runs"], tables["series"], tables["states"], manifest, _optional(d, "parameters"))
+
+
+def _optional(d: Path, name: str) -> pd.DataFrame | None:
+    return frame(_read_table(d / f"{name}.parquet")) if (d / f"{name}.parquet").exists() else None
 
 
 def load_sweep(directory: str | Path) -> SweepResult:
@@ -297,7 +308,10 @@ def load_sweep(directory: str | Path) -> SweepResult:
             str(d), None, "not a sweep results folder (expected points.parquet, runs.parquet, manifest.json)"
         )
     manifest = _complete(d, "points.parquet, runs.parquet")
-    series = frame(_read_table(d / "series.parquet")) if (d / "series.parquet").exists() else None
     return SweepResult(
-        frame(_read_table(d / "points.parquet")), frame(_read_table(d / "runs.parquet")), series, manifest
+        frame(_read_table(d / "points.parquet")),
+        frame(_read_table(d / "runs.parquet")),
+        _optional(d, "series"),
+        manifest,
+        _optional(d, "parameters"),
     )

@@ -19,7 +19,7 @@ def fit(design, parameters):
     if design.samples is not None:
         return "design.samples", "does not apply to a morris design (use trajectories)"
     for i, p in enumerate(parameters):
-        if p.distribution is not None:
+        if p.distribution is not None and p.distribution.kind != "uniform":
             return (
                 f"parameters[{i}].distribution",
                 f"a morris design samples uniform ranges, got a {p.distribution.kind} distribution",

@@ -12,16 +12,9 @@ def problem(parameters) -> dict[str, Any]:
     fraction], ``truncnorm`` [lo, hi, mean, sd]."""
     bounds, dists = [], []
     for p in parameters:
-        d = p.distribution
-        if d is None:
-            bounds.append(list(p.range))
-            dists.append("unif")
-        elif d.kind == "triangular":
-            bounds.append([d.min, d.max, (d.mode - d.min) / (d.max - d.min)])
-            dists.append("triang")
-        else:
-            bounds.append([d.min, d.max, d.mean, d.sd])
-            dists.append("truncnorm")
+        name, bound = ("unif", list(p.range)) if p.distribution is None else p.distribution.salib()
+        bounds.append(bound)
+        dists.append(name)
     return {"num_vars": len(parameters), "names": [p.path for p in parameters], "bounds": bounds, "dists": dists}
 
 

@@ -1,0 +1,174 @@
+"""Parameters no data identifies: each replication draws its own values (``uncertain:``), from its
+own seed, the same at every design point, recorded in ``parameters.parquet``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from recogsim import load_experiment, load_results, load_sweep, run_ensemble, run_ensemble_to, run_sweep
+from recogsim.config import loading
+from recogsim.errors import InputError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+UNCERTAIN = DATA / "tiny_uncertain.yaml"
+PATHS = ["rules.thresholds.de_facto", "states[bloc=neighbour].economic_interest", "horizon_months"]
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    return run_ensemble(loading.load(UNCERTAIN), 12, seed=5)
+
+
+def test_each_replication_draws_its_own_values_within_the_prior(ensemble):
+    p = ensemble.parameters
+    assert list(p.columns) == ["replication", *PATHS] and list(p["replication"]) == list(range(12))
+    assert p["rules.thresholds.de_facto"].between(1.0, 2.5).all()
+    assert p["states[bloc=neighbour].economic_interest"].between(0.2, 1.0).all()
+    assert p["horizon_months"].between(3, 12).all() and (p["horizon_months"] % 1 == 0).all()
+    assert p[PATHS].nunique().min() >= 6  # draws differ between replications
+
+
+def test_the_runs_use_the_values_they_drew(ensemble):
+    # the drawn horizon is the number of months each run simulated, and the length of its series
+    drawn = ensemble.parameters.set_index("replication")["horizon_months"]
+    assert (ensemble.runs.set_index("replication")["months"] == drawn).all()
+    assert (ensemble.series.groupby("replication")["month"].max() == drawn).all()
+
+
+def test_draws_depend_on_root_seed_and_replication_only(ensemble, tmp_path):
+    s = loading.load(UNCERTAIN)
+    more = run_ensemble(s, 15, seed=5)  # the first 12 replications draw what they drew before
+    pd.testing.assert_frame_equal(more.parameters.iloc[:12], ensemble.parameters)
+    other = run_ensemble(s, 12, seed=6)
+    assert not other.parameters[PATHS].equals(ensemble.parameters[PATHS])
+    a = run_ensemble_to(s, 6, tmp_path / "one", seed=5, workers=1)
+    b = run_ensemble_to(s, 6, tmp_path / "two", seed=5, workers=2, chunk_runs=2)
+    for name in ("runs", "series", "states", "parameters"):
+        assert (a / f"{name}.parquet").read_bytes() == (b / f"{name}.parquet").read_bytes(), name
+    pd.testing.assert_frame_equal(load_results(a).parameters, more.parameters.iloc[:6])
+
+
+def _experiment(tmp_path: Path, parameters: list[dict]) -> Path:
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        yaml.safe_dump(
+            {
+                "name": "crn",
+                "scenario": str(UNCERTAIN),
+                "replications": 5,
+                "seed": 3,
+                "design": {"kind": "grid"},
+                "parameters": parameters,
+            }
+        )
+    )
+    return exp
+
+
+def test_every_design_point_sees_the_same_draws(tmp_path):
+    exp = _experiment(tmp_path, [{"path": "taliban.lobbying", "values": [0.2, 0.9]}])
+    r = load_sweep(run_sweep(load_experiment(exp), tmp_path / "out", workers=2))
+    p = r.parameters
+    assert list(p.columns) == ["point", "replication", *PATHS] and len(p) == 10
+    at = {pt: g.set_index("replication")[PATHS] for pt, g in p.groupby("point")}
+    pd.testing.assert_frame_equal(at[0], at[1])  # common random numbers across points
+    assert not np.array_equal(r.runs.loc[r.runs.point == 0, "seed"], r.runs.loc[r.runs.point == 1, "seed"])
+
+
+@pytest.mark.parametrize(
+    "path, words",
+    [
+        ("rules.thresholds.de_facto", "which the scenario draws per replication (uncertain[0])"),
+        ("states[name=China].economic_interest", "reaches states[1].economic_interest, which the scenario draws"),
+    ],
+)
+def test_a_sweep_may_not_vary_what_the_scenario_draws(tmp_path, path, words):
+    exp = _experiment(tmp_path, [{"path": path, "values": [0.5, 0.6] if "economic" in path else [1.5, 2.0]}])
+    with pytest.raises(InputError) as info:
+        load_experiment(exp)
+    assert info.value.path == "parameters[0].path" and words in info.value.message
+
+
+BAD = [
+    (
+        {"path": "taliban.nothing", "distribution": {"kind": "uniform", "min": 0, "max": 1}, "reason": "x"},
+        "uncertain[0].path",
+        "matches nothing",
+    ),
+    (
+        {"path": "states[name=Pakistan].level", "distribution": {"kind": "uniform", "min": 0, "max": 1}, "reason": "x"},
+        "uncertain[0].path",
+        "initial state or identity",
+    ),
+    (
+        {"path": "rules.rate_up", "distribution": {"kind": "uniform", "min": 0.1, "max": 1.5}, "reason": "x"},
+        "uncertain[0].distribution",
+        "1.5 is outside the bounds of rules.rate_up",
+    ),
+    (
+        {"path": "rules.rate_up", "distribution": {"kind": "uniform", "min": 0.1, "max": 0.5}},
+        "uncertain[0].reason",
+        "required key is missing",
+    ),
+    (
+        {"path": "rules.rate_up", "distribution": {"kind": "uniform", "min": 0.5, "max": 0.1}, "reason": "x"},
+        "uncertain[0].distribution",
+        "min must be below max",
+    ),
+    (
+        {
+            "path": "rules.rate_up",
+            "distribution": {"kind": "uniform", "min": 0.1, "max": 0.5, "mode": 0.2},
+            "reason": "x",
+        },
+        "uncertain[0].distribution",
+        "mode does not apply to a uniform distribution",
+    ),
+    (
+        {"path": "rules.rate_up", "distribution": {"kind": "normal", "min": 0.1, "max": 0.5}, "reason": "x"},
+        "uncertain[0].distribution.kind",
+        "must be one of",
+    ),
+]
+
+
+@pytest.mark.parametrize("entry, loc, words", BAD, ids=[b[2][:24] for b in BAD])
+def test_bad_uncertain_entries_are_one_line_errors(tmp_path, entry, loc, words):
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump({"extends": str(DATA / "tiny.yaml"), "name": "bad", "uncertain": [entry]}))
+    with pytest.raises(InputError) as info:
+        loading.load(f)
+    assert (info.value.file, info.value.path) == (str(f), loc), str(info.value)
+    assert words in info.value.message and "\n" not in str(info.value)
+
+
+def test_two_paths_reaching_one_field_or_crossing_each_other_are_refused(tmp_path):
+    def load(entries):
+        f = tmp_path / "s.yaml"
+        f.write_text(yaml.safe_dump({"extends": str(DATA / "tiny.yaml"), "name": "bad", "uncertain": entries}))
+        with pytest.raises(InputError) as info:
+            loading.load(f)
+        return info.value
+
+    uniform = lambda lo, hi: {"kind": "uniform", "min": lo, "max": hi}  # noqa: E731
+    err = load(
+        [
+            {"path": "states[bloc=neighbour].migration_concern", "distribution": uniform(0, 1), "reason": "x"},
+            {"path": "states[name=China].migration_concern", "distribution": uniform(0, 1), "reason": "x"},
+        ]
+    )
+    assert err.path == "uncertain[1].path" and "states[1].migration_concern, which uncertain[0] already draws" in str(
+        err
+    )
+    err = load(
+        [
+            {"path": "rules.thresholds.de_facto", "distribution": uniform(2.0, 3.5), "reason": "x"},
+            {"path": "rules.thresholds.de_jure", "distribution": uniform(3.0, 5.0), "reason": "x"},
+        ]
+    )
+    assert err.path == "uncertain" and "must not decrease up the ladder" in str(err)
