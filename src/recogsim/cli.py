@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import numpy as np
 import yaml
 
 from .config.loading import load as load_scenario
@@ -218,7 +219,30 @@ def summary_table(results: dict[str, EnsembleResult]) -> str:
         "(means over runs at the horizon; P(recog) = share of runs with a de jure recognition; "
         "median month among those)"
     )
+    lines += [line for name, r in results.items() if (line := uncertainty_line(name, r))]
     return "\n".join([*lines, note])
+
+
+def uncertainty_line(name: str, result: EnsembleResult) -> str | None:
+    """What the spread of a scenario's runs includes: chance alone, or parameters no data
+    identifies as well, split into the two where replications share draws."""
+    from .analysis.uncertainty import spread_sources
+
+    scenario = result.manifest.get("scenario", {})
+    drawn, per_draw = len(scenario.get("uncertain", [])), scenario.get("runs_per_draw", 1)
+    if not drawn or result.parameters is None:
+        return None
+    head = f"{name}: spread includes {drawn} parameter(s) drawn per replication, not only chance"
+    if per_draw < 2:
+        return head + " (set runs_per_draw >= 2 to split the two)"
+    outcomes = ["recognized", *SUMMARY]
+    shares = spread_sources(result.runs, result.parameters, outcomes).set_index("outcome")["from_parameters"]
+    parts = [
+        f"{'P(recog)' if o == 'recognized' else record.header(o)} {float(shares[o]):.0%}"
+        for o in outcomes
+        if np.isfinite(float(shares[o]))
+    ]
+    return head + f"; share from parameters ({per_draw} runs per draw): " + ", ".join(parts)
 
 
 def save_default_plots(results: dict[str, EnsembleResult], out: Path) -> list[Path]:

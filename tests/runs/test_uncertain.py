@@ -26,7 +26,7 @@ def ensemble():
 
 def test_each_replication_draws_its_own_values_within_the_prior(ensemble):
     p = ensemble.parameters
-    assert list(p.columns) == ["replication", *PATHS] and list(p["replication"]) == list(range(12))
+    assert list(p.columns) == ["replication", "draw", *PATHS] and list(p["replication"]) == list(range(12))
     assert p["rules.thresholds.de_facto"].between(1.0, 2.5).all()
     assert p["states[bloc=neighbour].economic_interest"].between(0.2, 1.0).all()
     assert p["horizon_months"].between(3, 12).all() and (p["horizon_months"] % 1 == 0).all()
@@ -74,7 +74,7 @@ def test_every_design_point_sees_the_same_draws(tmp_path):
     exp = _experiment(tmp_path, [{"path": "taliban.lobbying", "values": [0.2, 0.9]}])
     r = load_sweep(run_sweep(load_experiment(exp), tmp_path / "out", workers=2))
     p = r.parameters
-    assert list(p.columns) == ["point", "replication", *PATHS] and len(p) == 10
+    assert list(p.columns) == ["point", "replication", "draw", *PATHS] and len(p) == 10
     at = {pt: g.set_index("replication")[PATHS] for pt, g in p.groupby("point")}
     pd.testing.assert_frame_equal(at[0], at[1])  # common random numbers across points
     assert not np.array_equal(r.runs.loc[r.runs.point == 0, "seed"], r.runs.loc[r.runs.point == 1, "seed"])

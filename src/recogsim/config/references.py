@@ -191,7 +191,8 @@ def fixed_reason(data: dict, path: str, mid_run: bool) -> str | None:
     exist only at load, and a path must address single values, not records or lists. Raises
     PathError when the path matches nothing."""
     head = path.split(".")[0].split("[")[0]
-    barred = ("name", "description", "start", "extends") + (("events", "horizon_months") if mid_run else ())
+    barred: tuple[str, ...] = ("name", "description", "start", "extends", "uncertain", "runs_per_draw")
+    barred += ("events", "horizon_months") if mid_run else ()
     if head in barred:
         return f"{path!r} cannot be varied{' by a set event' if mid_run else ''}"
     if head == "bloc_defaults":

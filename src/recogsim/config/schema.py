@@ -325,6 +325,14 @@ class Scenario(Strict):
     missions: list[MissionSpec] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     uncertain: list[Uncertain] = Field(default_factory=list)
+    runs_per_draw: int = Field(
+        1,
+        ge=1,
+        le=10_000,
+        strict=True,
+        description="replications that share one draw of the uncertain parameters; 2 or more lets summaries "
+        "split the spread of outcomes into what the parameters and what chance contribute",
+    )
 
     @field_validator("start")
     @classmethod

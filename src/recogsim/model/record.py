@@ -84,6 +84,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("point", ("runs", "series", "states", "points", "parameters"), "key", "design point"),
     Column("replication", ("runs", "series", "states", "parameters"), "key", "replication"),
     Column("seed", ("runs",), "key", "the run's own seed"),
+    Column("draw", ("parameters",), "key", "parameter draw (replications that share one set of drawn values)"),
     Column("month", ("series",), "key", "months since start", "months"),
     Column("date", ("series",), "date", "date", "YYYY-MM"),
     Column("state", ("states",), "name", "state"),
@@ -181,7 +182,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 _BY_NAME = {c.name: c for c in COLUMNS}
-KEYS = ("point", "replication", "seed", "month", "date", "state", "bloc")
+KEYS = ("point", "replication", "seed", "draw", "month", "date", "state", "bloc")
 """Columns that identify a row rather than measure an outcome."""
 
 

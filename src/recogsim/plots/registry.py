@@ -88,8 +88,23 @@ def plot_kind(kind: str, results: Mapping[str, EnsembleResult], series: str | No
     drawn = KINDS[kind].build(dict(results), series)
     first = drawn if isinstance(drawn, Axes) else drawn.ravel()[0]
     fig = cast(Figure, first.figure)  # drawn on a new pyplot figure (new_axes), never on a SubFigure
+    caption = uncertainty_caption(results)
+    if caption:
+        fig.supxlabel(caption, fontsize="small", color="0.3")
     plt.close(fig)  # leave pyplot's figure list as it was; the Figure itself still saves
     return fig
+
+
+def uncertainty_caption(results: Mapping[str, EnsembleResult]) -> str | None:
+    """A figure's note that its spread includes parameters no data identifies, where it does."""
+    drawn = {label: len(r.manifest.get("scenario", {}).get("uncertain", [])) for label, r in results.items()}
+    if not any(drawn.values()):
+        return None
+    which = "" if all(drawn.values()) else " (" + ", ".join(k or "this scenario" for k, n in drawn.items() if n) + ")"
+    return (
+        f"spread across runs includes parameters drawn per replication{which} "
+        "(what no data identifies), not only chance"
+    )
 
 
 SWEEP_KINDS = {"heatmap", "response", "sensitivity", "distribution"}

@@ -96,7 +96,7 @@ class Plan:
             states = record.expand("states", self.scenario)
             out["states"] = [*point, *(n for n in states if n != "point")]
         if self.uncertain:
-            out["parameters"] = [*point, "replication", *self.uncertain]
+            out["parameters"] = [*point, "replication", "draw", *self.uncertain]
         return out
 
     def schemas(self) -> dict[str, pa.Schema]:

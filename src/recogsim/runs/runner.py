@@ -32,8 +32,8 @@ from .store import ChunkStore, EnsembleResult, MemorySink, check_folder, finish_
 # ---------------------------------------------------------------- the work a worker does
 def draws(scenario: Scenario, root: int, replication: int) -> dict[str, float]:
     """The values one replication draws for the scenario's ``uncertain:`` paths (as they enter the
-    scenario: whole-number fields rounded)."""
-    u = draw_uniforms(root, replication, len(scenario.uncertain))
+    scenario: whole-number fields rounded). Replications share a draw ``runs_per_draw`` at a time."""
+    u = draw_uniforms(root, replication // scenario.runs_per_draw, len(scenario.uncertain))
     data = scenario.canonical()
     return {
         spec.path: float(coerce(float(spec.distribution.ppf(ui)), paths.get(data, spec.path)[0]))
@@ -53,7 +53,12 @@ def run_task(
             scen = set_values(at_point, drawn) if drawn else at_point
             model = RecognitionModel(scen, seed=seed)
             model.run()
-            keys: dict[str, int | np.ndarray] = {"point": point, "replication": rep, "seed": seed}
+            keys: dict[str, int | np.ndarray] = {
+                "point": point,
+                "replication": rep,
+                "seed": seed,
+                "draw": rep // scen.runs_per_draw,
+            }
             outcome = model.outcome()
             if "parameters" in cols:
                 for c in cols["parameters"]:

@@ -22,12 +22,12 @@ DRAWS_TREE = 0x7061_726D
 """Tags the tree of parameter draws (entropy ``(root, DRAWS_TREE)``), apart from the runs' seeds."""
 
 
-def draw_uniforms(root: int, replication: int, n: int) -> np.ndarray:
-    """``n`` uniform numbers for one replication's parameter draws (``uncertain:``).
+def draw_uniforms(root: int, draw: int, n: int) -> np.ndarray:
+    """``n`` uniform numbers for one parameter draw (``uncertain:``; replication // runs_per_draw).
 
-    Keyed by the replication alone, so every design point of a sweep sees the same draws for the
-    same replication (common random numbers), and from a tree apart from the runs' own seeds."""
-    seq = np.random.SeedSequence([root, DRAWS_TREE], spawn_key=(replication,))
+    Keyed by the draw alone, so every design point of a sweep sees the same draws for the same
+    replication (common random numbers), and from a tree apart from the runs' own seeds."""
+    seq = np.random.SeedSequence([root, DRAWS_TREE], spawn_key=(draw,))
     return np.random.default_rng(seq).random(n)
 
 
