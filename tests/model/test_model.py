@@ -33,6 +33,8 @@ def test_invariants_hold_every_month(baseline, seed):
         assert all(c in schema.CONTROLLERS for c in ctrl)
         obs = m.observation
         assert len(ctrl) == n_posts == obs["missions_taliban"] + obs["missions_republic"] + obs["missions_closed"]
+        by_cause = sum(obs[f"missions_closed_{c}"] for c in ("initial", "funds", "host", "event"))
+        assert by_cause == obs["missions_closed"]  # every closure has exactly one recorded cause
         assert np.all((m.levels >= 0) & (m.levels <= LADDER_TOP))
         assert np.all(m.max_levels >= m.levels)
         for post in m.agents_by_type[Mission]:
@@ -53,6 +55,7 @@ def test_the_snapshot_is_the_starting_point(baseline):
     assert obs["countries_taliban_presence"] == 14
     assert obs["de_jure_count"] == 0 and obs["de_facto_count"] == 0 and obs["western_missions_taliban"] == 0
     assert obs["missions_taliban"] + obs["missions_republic"] + obs["missions_closed"] == 65
+    assert obs["missions_closed"] == obs["missions_closed_initial"] == 3  # the US posts (seed 000)
     names = {a.name for a in m.agents_by_type[State] if a.level >= HOSTS}
     assert {"Pakistan", "Iran", "China", "Turkmenistan", "Uzbekistan", "Russia", "Turkey", "Indonesia"} <= names
     assert "Tajikistan" not in names
@@ -89,6 +92,8 @@ def test_relation_event_moves_the_level_and_closing_below_hosts_closes_taliban_p
     assert any(p.controller == "taliban" for p in m.mission_agents if p.host == pak)
     m.step()
     assert all(p.controller == "closed" for p in m.mission_agents if p.host == pak)
+    assert all(p.closed_by == "host" for p in m.mission_agents if p.host == pak)
+    assert m.observation["missions_closed_host"] == sum(p.host == pak for p in m.mission_agents)
 
 
 def test_close_influx_and_withdraw_events(baseline):
@@ -103,7 +108,9 @@ def test_close_influx_and_withdraw_events(baseline):
     tip = [g.name for g in s.militants].index("TIP")
     pool_before = m.pool[tip]
     m.step()
-    assert next(p for p in m.mission_agents if p.name == "London embassy").controller == "closed"
+    london = next(p for p in m.mission_agents if p.name == "London embassy")
+    assert london.controller == "closed" and london.closed_by == "event"
+    assert m.observation["missions_closed_event"] == 1
     assert m.pool[tip] == pytest.approx(pool_before - 0.2, abs=0.02)  # minus this month's ordinary returns
     assert m.strength[tip] > 0.25
     assert next(r for r in m.resistance_agents if r.name == "NRF").host is None
@@ -158,6 +165,8 @@ def test_unfunded_posts_downsize_then_close(baseline):
     assert republic <= set(closed)
     for name in republic:  # every one downsized first, and strictly before it closed
         assert name in downsized and downsized[name] < closed[name], name
+    assert {p.closed_by for p in m.mission_agents if p.name in republic} == {"funds"}
+    assert m.observation["missions_closed_funds"] >= len(republic)
 
 
 def test_a_recognition_present_at_the_start_counts_from_month_0(baseline):

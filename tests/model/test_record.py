@@ -93,7 +93,7 @@ def test_a_column_outside_the_record_is_refused_by_the_schema():
         record.schema("runs", ["replication", "happiness"])
 
 
-PLACEHOLDER = {"militant": "<group>", "state": "<state>", "rung": "<rung>", "term": "<term>"}
+PLACEHOLDER = {"militant": "<group>", "state": "<state>", "rung": "<rung>", "term": "<term>", "cause": "<cause>"}
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/model.md"])

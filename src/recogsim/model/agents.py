@@ -157,6 +157,8 @@ class Mission(mesa.Agent):
         self.idx, self.name, self.host = idx, name, host
         self.controller = controller
         self.downsized = False
+        self.closed_by: str | None = "initial" if controller == "closed" else None
+        """Why the post closed (a key of ``record.CLOSURE_CAUSES``), None while it is open."""
 
     @property
     def funds(self) -> float:
@@ -170,7 +172,7 @@ class Mission(mesa.Agent):
         if funds < 0 and not self.downsized:
             self.downsized = True
         elif funds < -r.closure_debt:
-            m.close(self)
+            m.close(self, "funds")
             return
         if self.controller == "republic":
             allows = m.levels[self.host] >= HOSTS

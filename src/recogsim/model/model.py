@@ -9,6 +9,7 @@ hands -> observations are collected.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import mesa
@@ -172,7 +173,7 @@ class RecognitionModel(mesa.Model):
         if level < HOSTS:  # a host that no longer accepts Taliban diplomats closes their posts
             for m in self.mission_agents:
                 if m.host == i and m.controller == "taliban":
-                    self.close(m)
+                    self.close(m, "host")
         for r, agent in zip(self.scenario.resistance, self.resistance_agents, strict=True):
             if agent.host == i and level >= sc.level_index(r.withdraw_level):
                 agent.withdraw_sanctuary()
@@ -181,8 +182,10 @@ class RecognitionModel(mesa.Model):
         mission.controller = "taliban"
         self.handovers += 1
 
-    def close(self, mission: Mission) -> None:
-        mission.controller = "closed"
+    def close(self, mission: Mission, cause: str) -> None:
+        """Close a post for ``cause`` (``record.CLOSURE_CAUSES``); a closed post keeps its first cause."""
+        if mission.controller != "closed":
+            mission.controller, mission.closed_by = "closed", cause
 
     # ---------------------------------------------------------------- events
     def _apply_events(self, month: int) -> None:
@@ -209,7 +212,7 @@ class RecognitionModel(mesa.Model):
         next(r for r in self.resistance_agents if r.name == ev.resistance).withdraw_sanctuary()
 
     def _event_close_mission(self, ev: sc.CloseMissionEvent) -> None:
-        self.close(next(m for m in self.mission_agents if m.name == ev.mission))
+        self.close(next(m for m in self.mission_agents if m.name == ev.mission), "event")
 
     # ---------------------------------------------------------------- the month
     def step(self) -> None:
@@ -251,6 +254,7 @@ class RecognitionModel(mesa.Model):
         """This month's series columns, one line each; their names, types and labels are the
         output record's (``record.series_columns``), which a test holds this method to."""
         lv, ctrl = self.levels, [m.controller for m in self.mission_agents]
+        closed_by = Counter(m.closed_by for m in self.mission_agents)
         t = self.taliban
         obs: dict[str, Any] = {
             "de_jure_count": int((lv == DE_JURE).sum()),
@@ -260,6 +264,7 @@ class RecognitionModel(mesa.Model):
             "missions_taliban": ctrl.count("taliban"),
             "missions_republic": ctrl.count("republic"),
             "missions_closed": ctrl.count("closed"),
+            **{f"missions_closed_{c}": closed_by[c] for c in record.CLOSURE_CAUSES},
             "missions_changed_hands": self.handovers,
             "missions_downsized": sum(m.downsized and m.controller != "closed" for m in self.mission_agents),
             "western_missions_taliban": sum(

@@ -29,7 +29,16 @@ from .incentives import UTILITY_TERMS
 
 Kind = Literal["key", "count", "index", "month", "rung", "level", "name", "date", "value"]
 Table = Literal["runs", "series", "states", "points", "parameters"]
-Family = Literal["militant", "state", "rung", "term", "parameter"]
+Family = Literal["militant", "state", "rung", "term", "parameter", "cause"]
+
+CLOSURE_CAUSES: dict[str, str] = {
+    "initial": "closed at the start",
+    "funds": "closed for lack of funds",
+    "host": "closed when their host stopped accepting Taliban diplomats",
+    "event": "closed by a scheduled event",
+}
+"""Why a post closed, each with the words the labels use. Every closure has exactly one cause, so
+the ``missions_closed_<cause>`` columns add up to ``missions_closed``."""
 
 ARROW: dict[str, pa.DataType] = {
     "key": pa.int64(),
@@ -125,6 +134,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("missions_taliban", _SERIES_AND_RUNS, "count", "posts held by the Taliban", "posts", outcome=True),
     Column("missions_republic", _SERIES_AND_RUNS, "count", "posts held by the Republic", "posts", outcome=True),
     Column("missions_closed", _SERIES_AND_RUNS, "count", "posts closed", "posts", outcome=True),
+    Column("missions_closed_{}", _SERIES_AND_RUNS, "count", "posts {}", "posts", family="cause"),
     Column(
         "missions_changed_hands",
         _SERIES_AND_RUNS,
@@ -194,6 +204,8 @@ def _members(family: Family, scenario: Scenario | None, parameters: Sequence[str
         return [(t, t.replace("_", " ")) for t in UTILITY_TERMS]
     if family == "parameter":
         return [(p, p) for p in parameters]
+    if family == "cause":
+        return list(CLOSURE_CAUSES.items())
     if scenario is None:
         return []
     items = scenario.militants if family == "militant" else scenario.states
