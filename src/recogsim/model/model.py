@@ -45,6 +45,8 @@ class RecognitionModel(mesa.Model):
         self.handovers = 0
         self._events = sorted(enumerate(scenario.events), key=lambda e: (e[1].month, e[0]))
         self._apply_events(0)
+        self._strength_columns = [f"strength_{slug(g.name)}" for g in scenario.militants]
+        self._western_post = [bool(self.western[m.host]) for m in self.mission_agents]
         self.observation: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.observation[k]) for k in record.series_columns(scenario)}
@@ -268,7 +270,7 @@ class RecognitionModel(mesa.Model):
             "missions_changed_hands": self.handovers,
             "missions_downsized": sum(m.downsized and m.controller != "closed" for m in self.mission_agents),
             "western_missions_taliban": sum(
-                1 for m in self.mission_agents if m.controller == "taliban" and self.western[m.host]
+                c == "taliban" and w for c, w in zip(ctrl, self._western_post, strict=True)
             ),
             "legitimacy": float(rules.legitimacy(lv, N_RUNGS)),
             "crackdown": t.crackdown,
@@ -276,8 +278,7 @@ class RecognitionModel(mesa.Model):
             "lobbying": t.lobbying,
             "resistance_strength": float(self.resistance_strengths.sum()),
         }
-        for g, v in zip(self.scenario.militants, self.strength, strict=True):
-            obs[f"strength_{slug(g.name)}"] = float(v)
+        obs.update(zip(self._strength_columns, self.strength.tolist(), strict=True))
         return obs
 
     def run(self) -> None:
