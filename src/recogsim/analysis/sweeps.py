@@ -11,11 +11,18 @@ import pandas as pd
 from ..config.designs import DESIGNS
 from ..config.experiment import Experiment
 from ..errors import InputError
+from ..model import record
 from ..runs.store import SweepResult
 
 RECOGNIZED = "recognized"
 """Derived outcome: 1 if the run has a de jure recognition by the horizon, else 0; its mean over a
 point's replications is the probability of recognition."""
+
+
+def censored(column: str) -> bool:
+    """A month that is null where the event never happened by the horizon: a mean would be biased."""
+    col = record.describe(column)
+    return col is not None and col.kind == "month" and col.nullable
 
 
 def experiment_of(result: SweepResult) -> Experiment:
@@ -29,11 +36,11 @@ def outcome_values(result: SweepResult, outcome: str, where: str = "--outcome") 
         if "first_recognition_month" not in runs:
             raise InputError(None, where, "'recognized' needs first_recognition_month among the sweep's outcomes")
         return runs["first_recognition_month"].notna().astype(float)
-    if outcome == "first_recognition_month":
+    if censored(outcome):
         raise InputError(
             None,
             where,
-            "first_recognition_month is censored at the horizon and cannot be averaged; "
+            f"{outcome} is censored at the horizon (null where it never happened) and cannot be averaged; "
             "use 'recognized' (the probability of a recognition) or median_first_recognition",
         )
     numeric = [
@@ -59,7 +66,7 @@ def summarize(result: SweepResult) -> pd.DataFrame:
         table["p_recognition"] = g["first_recognition_month"].apply(lambda s: s.notna().mean())
         table["median_first_recognition"] = g["first_recognition_month"].median().astype(float)
     for col in runs.columns:
-        if col in ("point", "replication", "seed", "first_recognition_month"):
+        if col in record.KEYS or censored(col):
             continue
         if pd.api.types.is_numeric_dtype(runs[col]):
             table[f"mean_{col}"] = g[col].mean()

@@ -19,8 +19,11 @@ from . import paths
 from .diagnostics import describe, format_loc
 from .schema import (
     EVENT_KINDS,
+    UN_BLOC,
+    UN_TOP,
     MilitantSpec,
     MissionSpec,
+    RelationEvent,
     ResistanceSpec,
     Rules,
     Scenario,
@@ -69,6 +72,22 @@ def check_references(s: Scenario, blame: Blame) -> None:
             need(t, states - {st.name}, ("states", i, "ties", t), "other state")
     for i, r in enumerate(s.resistance):
         need(r.sanctuary, states, ("resistance", i, "sanctuary"), "state")
+    un = [i for i, st in enumerate(s.states) if st.bloc == UN_BLOC]
+    if len(un) > 1:
+        uloc = ("states", un[1], "bloc")
+        raise ScenarioError(
+            blame(uloc),
+            format_loc(uloc),
+            f"only one entry may be the United Nations (bloc {UN_BLOC!r}); states[{un[0]}] already is, got a second",
+        )
+    for i in un:
+        if level_index(s.states[i].level) > level_index(UN_TOP):
+            uloc = ("states", i, "level")
+            raise ScenarioError(
+                blame(uloc),
+                format_loc(uloc),
+                f"the United Nations' ladder ends at {UN_TOP} (its seat), got {s.states[i].level!r}",
+            )
     levels = {x.name: x.level for x in s.states}
     for i, m in enumerate(s.missions):
         need(m.host, states, ("missions", i, "host"), "state")
@@ -92,6 +111,14 @@ def check_references(s: Scenario, blame: Blame) -> None:
         if ev.targets is not None:
             field, pool, what = ev.targets
             need(getattr(ev, field), names[pool], ("events", i, field), what)
+        if isinstance(ev, RelationEvent) and un and ev.state == s.states[un[0]].name:
+            if level_index(ev.level) > level_index(UN_TOP):
+                uloc = ("events", i, "level")
+                raise ScenarioError(
+                    blame(uloc),
+                    format_loc(uloc),
+                    f"the United Nations' ladder ends at {UN_TOP} (its seat), got {ev.level!r}",
+                )
         elif isinstance(ev, SetEvent):
             _check_set_event(s, i, ev, blame)
     check_uncertain(s, blame)

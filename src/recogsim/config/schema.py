@@ -23,7 +23,12 @@ Level = Literal["none", "engaged", "hosts_diplomats", "de_facto", "de_jure"]
 LEVELS: tuple[str, ...] = get_args(Level)
 """The relation ladder, lowest first. ``hosts_diplomats``: a post handed to the Taliban or a
 Taliban chargé accepted; ``de_facto``: a Taliban ambassador accredited without recognition."""
-Bloc = Literal["neighbour", "regional", "gulf", "western", "other"]
+Bloc = Literal["neighbour", "regional", "gulf", "western", "other", "un"]
+UN_BLOC = "un"
+"""The United Nations' bloc: an actor on the ladder, but not a state. Its rungs stop at
+``hosts_diplomats`` (the General Assembly seating a Taliban nominee), and it is not counted among
+states, in the bandwagon, or as a recognizer."""
+UN_TOP = "hosts_diplomats"
 Controller = Literal["republic", "taliban", "closed"]
 CONTROLLERS: tuple[str, ...] = get_args(Controller)
 CONDITIONS: tuple[str, ...] = ("inclusive_government", "womens_rights", "al_qaeda_break")

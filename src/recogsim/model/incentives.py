@@ -85,15 +85,18 @@ def peer_pull(ties: ArrayLike, levels: ArrayLike) -> Array:
     return np.where(total > 0, (ties * gap).sum(axis=-1) / np.where(total > 0, total, 1.0), 0.0)
 
 
-def bandwagon(levels: ArrayLike, n_rungs: int) -> Array:
-    """Share of all states already at or above each state's next rung.
+def bandwagon(levels: ArrayLike, n_rungs: int, counted: ArrayLike | None = None) -> Array:
+    """Share of states already at or above each entity's next rung.
 
     Mechanism: "The Taliban are hoping that these countries will relent over time" (000): each
-    move makes the next cheaper for everyone else. Returns 0 for states already at the top.
+    move makes the next cheaper for everyone else. Only ``counted`` entities (states, not the
+    United Nations) make up the share; every entity, the UN included, feels it. Returns 0 for
+    entities already at the top.
     """
     levels = np.asarray(levels)
     nxt = levels + 1
-    at_or_above = (levels[..., None, :] >= nxt[..., :, None]).mean(axis=-1)
+    above = levels[..., None, :] >= nxt[..., :, None]
+    at_or_above = above.mean(axis=-1) if counted is None else above[..., np.asarray(counted, dtype=bool)].mean(axis=-1)
     return np.where(nxt < n_rungs, at_or_above, 0.0)
 
 
@@ -157,6 +160,7 @@ def utility_terms(
     n_rungs: int,
     handover_rung: int,
     w: Mapping[str, float],
+    counted: Array | None = None,
 ) -> dict[str, Array]:
     """Every term of every state's utility (before its weight), in the order of ``UTILITY_TERMS``.
 
@@ -178,7 +182,7 @@ def utility_terms(
         "migration": migration_motive(migration_concern, migration_pressure),
         "economic": economic_interest,
         "peer": peer_pull(ties, levels),
-        "bandwagon": bandwagon(levels, n_rungs),
+        "bandwagon": bandwagon(levels, n_rungs, counted),
         "lobbying": lobbying_bonus(lobbying, levels, channel, w["w_lobbying"], handover_rung),
         "conditions": conditions_cost(conditions_weight, compliance(concessions, crackdown, ceiling), condition_shares),
         "militant_links": conditions_weight * np.asarray(links)[..., None],
@@ -205,25 +209,33 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, float]) -> Arr
 
 
 def move_probabilities(
-    utility: ArrayLike, level: ArrayLike, thresholds: ArrayLike, slope: float, rate_up: float, rate_down: float
+    utility: ArrayLike,
+    level: ArrayLike,
+    thresholds: ArrayLike,
+    slope: float,
+    rate_up: float,
+    rate_down: float,
+    top: ArrayLike | None = None,
 ) -> tuple[Array, Array]:
     """Monthly probabilities of moving one rung up and one rung down the relation ladder.
 
     A state climbs when its utility exceeds the threshold of the next rung and slides back when
     it falls below the threshold of its own; both are logistic in the gap, capped by the rates,
     so relations move slowly and can be reversed. ``thresholds[k]`` is the utility needed to hold
-    rung ``k`` (``thresholds[0]`` is unused). The top rung cannot go up nor the bottom down.
-    Both results lie in [0, 1] and sum to at most ``rate_up + rate_down``.
+    rung ``k`` (``thresholds[0]`` is unused). No entity climbs above its ``top`` rung (the ladder's
+    top by default; ``hosts_diplomats`` for the United Nations, where it means the seat) nor slides
+    below the bottom. Both results lie in [0, 1] and sum to at most ``rate_up + rate_down``.
     """
     u = np.asarray(utility, dtype=float)
     lvl = np.asarray(level)
     th = np.asarray(thresholds, dtype=float)
-    top = len(th) - 1
-    up_th = th[np.minimum(lvl + 1, top)]
+    last = len(th) - 1
+    up_th = th[np.minimum(lvl + 1, last)]
     own_th = th[lvl]
     p_up = rate_up * _logistic(slope * (u - up_th))
     p_down = rate_down * _logistic(slope * (own_th - u))
-    return np.where(lvl < top, p_up, 0.0), np.where(lvl > 0, p_down, 0.0)
+    ceiling = last if top is None else np.asarray(top)
+    return np.where(lvl < ceiling, p_up, 0.0), np.where(lvl > 0, p_down, 0.0)
 
 
 def _logistic(x: Array) -> Array:
@@ -378,10 +390,13 @@ def best_policy(candidates: Array, reward: ArrayLike, cost: ArrayLike) -> Array:
     return candidates[int(np.argmax(np.asarray(reward) - np.asarray(cost)))]
 
 
-def legitimacy(levels: ArrayLike, n_rungs: int) -> Array:
-    """Taliban legitimacy index in [0, 1]: the mean relation level over all states, as a share of
-    the top rung. A summary for plots, not a driver."""
-    return np.asarray(levels, dtype=float).mean(axis=-1) / (n_rungs - 1)
+def legitimacy(levels: ArrayLike, n_rungs: int, counted: ArrayLike | None = None) -> Array:
+    """Taliban legitimacy index in [0, 1]: the mean relation level over the ``counted`` states (not
+    the United Nations), as a share of the top rung. A summary for plots, not a driver."""
+    lv = np.asarray(levels, dtype=float)
+    if counted is not None:
+        lv = lv[..., np.asarray(counted, dtype=bool)]
+    return lv.mean(axis=-1) / (n_rungs - 1)
 
 
 def lobbying_bonus(

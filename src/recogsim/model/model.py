@@ -40,7 +40,7 @@ class RecognitionModel(mesa.Model):
         self._build_agents()
         self._load_parameters()
         # a scenario may start with recognitions already made: the first is then at month 0
-        recognized = [a.name for a in self.state_agents if self.levels[a.idx] == DE_JURE]
+        recognized = [a.name for a in self.state_agents if self.levels[a.idx] == DE_JURE and self.counted[a.idx]]
         self.first_recognition: tuple[int, str] | None = (0, recognized[0]) if recognized else None
         self.handovers = 0
         self._events = sorted(enumerate(scenario.events), key=lambda e: (e[1].month, e[0]))
@@ -102,6 +102,9 @@ class RecognitionModel(mesa.Model):
         self.conditions_weight = np.array([st.conditions_weight for st in s.states])
         self.resistance_support = np.array([st.resistance_support for st in s.states])
         self.western = np.array([st.bloc == "western" for st in s.states])
+        self.counted = np.array([st.bloc != sc.UN_BLOC for st in s.states])
+        """States proper: the United Nations is on the ladder but not counted among them."""
+        self.top = np.where(self.counted, N_RUNGS - 1, sc.level_index(sc.UN_TOP))
         self.hostile = np.array([m.stance == "hostile" for m in s.militants], dtype=bool)
         self.visibility = np.array([m.visibility for m in s.militants])
         self.defection_shares = np.array([m.defection_share for m in s.militants])
@@ -153,24 +156,25 @@ class RecognitionModel(mesa.Model):
             n_rungs=N_RUNGS,
             handover_rung=HOSTS,
             w=self.weights,
+            counted=self.counted,
         )
 
     def move_probabilities(self, comp: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         r = self.scenario.rules
         u = rules.state_utility(comp, self.weights)
-        return rules.move_probabilities(u, self.levels, self.thresholds, r.slope, r.rate_up, r.rate_down)
+        return rules.move_probabilities(u, self.levels, self.thresholds, r.slope, r.rate_up, r.rate_down, self.top)
 
     # ---------------------------------------------------------------- state changes
     def set_level(self, state: State, level: int) -> None:
         """Move a state on the ladder and carry out what the move implies for posts and sanctuary."""
-        level = int(np.clip(level, 0, N_RUNGS - 1))
+        level = int(np.clip(level, 0, self.top[state.idx]))
         i = state.idx
         self.levels[i] = level
         self.max_levels[i] = max(self.max_levels[i], level)
         reached = self.first_month[i] < 0
         reached[level + 1 :] = False
         self.first_month[i, reached] = self.month
-        if level == DE_JURE and self.first_recognition is None:
+        if level == DE_JURE and self.counted[i] and self.first_recognition is None:
             self.first_recognition = (self.month, state.name)
         if level < HOSTS:  # a host that no longer accepts Taliban diplomats closes their posts
             for m in self.mission_agents:
@@ -255,13 +259,14 @@ class RecognitionModel(mesa.Model):
     def observe(self) -> dict[str, Any]:
         """This month's series columns, one line each; their names, types and labels are the
         output record's (``record.series_columns``), which a test holds this method to."""
-        lv, ctrl = self.levels, [m.controller for m in self.mission_agents]
+        ctrl = [m.controller for m in self.mission_agents]
+        lv, west = self.levels[self.counted], self.western[self.counted]  # states, not the UN
         closed_by = Counter(m.closed_by for m in self.mission_agents)
         t = self.taliban
         obs: dict[str, Any] = {
             "de_jure_count": int((lv == DE_JURE).sum()),
             "de_facto_count": int((lv == DE_FACTO).sum()),
-            "western_de_jure_count": int(((lv == DE_JURE) & self.western).sum()),
+            "western_de_jure_count": int(((lv == DE_JURE) & west).sum()),
             "countries_taliban_presence": int((lv >= HOSTS).sum()),
             "missions_taliban": ctrl.count("taliban"),
             "missions_republic": ctrl.count("republic"),
@@ -295,10 +300,18 @@ class RecognitionModel(mesa.Model):
             first_recognition_date=None if first is None else add_month(self.scenario.start, first[0]),
             first_recognizer=None if first is None else first[1],
             months=self.month,
+            un_seat_month=self._un_seat_month(),
         )
         for a, top in zip(self.state_agents, self.max_levels, strict=True):
             out[f"max_level_{slug(a.name)}"] = int(top)
         return out
+
+    def _un_seat_month(self) -> int | None:
+        """The first month the United Nations stood at its top rung (the seat), if it has one."""
+        un = np.flatnonzero(~self.counted)
+        if not un.size or self.first_month[un[0], HOSTS] < 0:
+            return None
+        return int(self.first_month[un[0], HOSTS])
 
     def state_table(self) -> dict[str, list]:
         """One entry per state: the ``states`` columns of the output record."""

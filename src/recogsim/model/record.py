@@ -175,6 +175,15 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("first_recognizer", ("runs",), "name", "first state to recognise de jure", nullable=True, outcome=True),
     Column("months", ("runs",), "count", "months simulated", "months"),
+    Column(
+        "un_seat_month",
+        ("runs",),
+        "month",
+        "month the United Nations seated a Taliban nominee",
+        "months since start",
+        nullable=True,
+        outcome=True,
+    ),
     Column("max_level_{}", ("runs",), "rung", "highest rung {} reached", "rung (0 none ... 4 de jure)", family="state"),
     # per state
     Column("level", ("states",), "level", "relation level at the horizon"),
