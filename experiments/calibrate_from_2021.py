@@ -44,6 +44,9 @@ def main() -> None:
             f"{rate:7.2f}  {hosts:5.1f}  {de_facto:8.1f}  {de_facto + 0.8:7.1f}  "
             + "  ".join(f"{got[k]:>{len(k)}.2f}" for k in COLUMNS)
         )
+    # the target that fixes w_resistance: Tajikistan, at the defaults, with the weight's first value
+    tajik = month20(apply(base, "rules.w_resistance", 1.0), reps)["tajikistan"]
+    print(f"w_resistance 1.0 at the defaults: tajikistan {tajik:.2f}")
 
 
 if __name__ == "__main__":

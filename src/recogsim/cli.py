@@ -18,12 +18,13 @@ import yaml
 from .config.loading import load as load_scenario
 from .errors import InputError
 from .model import record
+from .plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from .runs.runner import run_ensemble_to
 from .runs.store import EnsembleResult, is_sweep, load_results, load_sweep
 
 EXIT_INPUT = 2
-DEFAULT_PLOTS = ("fan", "survival", "distribution", "states", "missions")
-SWEEP_PLOTS = ("heatmap", "response", "sensitivity", "distribution")
+DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
+SWEEP_PLOTS = tuple(SWEEP_KINDS)
 FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
 SUMMARY = ("countries_taliban_presence", "de_facto_count", "de_jure_count", "missions_changed_hands")
 """Run outcomes in the summary table after P(recog) and the median month, each its mean over runs."""
@@ -103,7 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser("plot", help="plot results directories (ensembles) or a sweep folder")
     plot.add_argument("results", nargs="+", type=Path, metavar="RESULTS_DIR")
-    plot.add_argument("--kind", required=True, choices=sorted(set(DEFAULT_PLOTS) | set(SWEEP_PLOTS)))
+    kinds = {**SWEEP_KINDS, **ENSEMBLE_KINDS}
+    plot.add_argument(
+        "--kind",
+        required=True,
+        choices=sorted(kinds),
+        help="; ".join(f"{k}: {d}" for k, d in sorted(kinds.items())) + " (distribution: either)",
+    )
     plot.add_argument("--series", default=None, help="series column for --kind fan")
     plot.add_argument("--outcome", default="recognized", help="sweep plots: run outcome (default 'recognized')")
     plot.add_argument("--x", default=None, help="sweep plots: parameter on the x axis (default: the first)")

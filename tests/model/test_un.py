@@ -78,3 +78,21 @@ def test_un_entries_that_break_its_ladder_are_refused(tmp_path, change, loc, wor
     with pytest.raises(InputError) as info:
         loading.load(f)
     assert info.value.path == loc and words in info.value.message, str(info.value)
+
+
+def test_per_state_rung_probabilities_leave_the_uns_missing_rungs_empty():
+    import pandas as pd
+
+    from recogsim.analysis.statistics import level_probabilities
+
+    states = pd.DataFrame(
+        {
+            "state": ["A", "United Nations"] * 2,
+            "bloc": ["other", "un"] * 2,
+            "max_level": ["de_facto", "hosts_diplomats", "engaged", "engaged"],
+        }
+    )
+    table = level_probabilities(states)
+    assert table.loc["United Nations", "hosts_diplomats"] == 0.5
+    assert table.loc["United Nations", ["de_facto", "de_jure"]].isna().all()
+    assert table.loc["A", "de_facto"] == 0.5 and table.loc["A", "de_jure"] == 0.0

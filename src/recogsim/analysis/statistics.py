@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..config.schema import LEVELS
+from ..config.schema import LEVELS, UN_BLOC, UN_TOP
 
 
 def quantiles(series: pd.DataFrame, column: str, qs: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
@@ -46,7 +46,8 @@ def kaplan_meier(times: ArrayLike, observed: ArrayLike) -> tuple[np.ndarray, np.
 def level_probabilities(states: pd.DataFrame) -> pd.DataFrame:
     """P(max_level >= rung) per state (rows) and rung engaged..de_jure (columns), over replications.
 
-    Rows are sorted by mean maximum level, highest first (ties by name).
+    Rows are sorted by mean maximum level, highest first (ties by name). Rungs the United Nations
+    cannot reach (above its seat) are NaN in its row, not 0: they do not exist for it.
     """
     missing = [c for c in ("state", "max_level") if c not in states.columns]
     if missing:
@@ -59,6 +60,9 @@ def level_probabilities(states: pd.DataFrame) -> pd.DataFrame:
     table = probs.groupby(states["state"]).mean()
     mean = rank.groupby(states["state"]).mean()
     order = sorted(table.index, key=lambda s: (-mean[s], s))
+    if "bloc" in states.columns:
+        un = states.loc[states["bloc"] == UN_BLOC, "state"].unique()
+        table.loc[table.index.isin(un), list(LEVELS[LEVELS.index(UN_TOP) + 1 :])] = np.nan
     return table.loc[order]
 
 

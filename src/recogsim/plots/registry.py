@@ -18,15 +18,16 @@ from ..analysis.sweeps import RECOGNIZED
 from ..runs.store import EnsembleResult, SweepResult
 from .common import new_axes
 from .ensemble import fan_chart, missions_by_controller, outcome_distribution, state_levels, survival_curve
+from .kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from .sweep import SweepPlotError, point_distributions, sensitivity_bars, sweep_heatmap, sweep_response, swept
 
 
 @dataclass(frozen=True)
 class Kind:
-    """One plot the CLI offers: the plotting function, a one-line description, a figure builder."""
+    """One plot the CLI offers: the plotting function and a figure builder (its name and one-line
+    description are in :mod:`.kinds`)."""
 
     function: Callable
-    description: str
     build: Callable[[dict[str, EnsembleResult], str | None], Axes | np.ndarray]
 
 
@@ -49,30 +50,25 @@ def _build_states(results: dict[str, EnsembleResult], _series: str | None) -> np
     return axes
 
 
-KINDS: dict[str, Kind] = {
+_BUILDERS: dict[str, Kind] = {
     "fan": Kind(
         fan_chart,
-        "median and 50%/90% bands of one series over time",
         lambda res, col: fan_chart({k: r.series for k, r in res.items()}, col or "countries_taliban_presence"),
     ),
     "survival": Kind(
         survival_curve,
-        "Kaplan-Meier curve of time to the first de jure recognition",
         lambda res, _: survival_curve({k: r.runs for k, r in res.items()}, {k: _horizon(r) for k, r in res.items()}),
     ),
     "distribution": Kind(
-        outcome_distribution,
-        "outcomes at the horizon across runs, per scenario",
-        lambda res, _: outcome_distribution({k: r.runs for k, r in res.items()}),
+        outcome_distribution, lambda res, _: outcome_distribution({k: r.runs for k, r in res.items()})
     ),
-    "states": Kind(state_levels, "per-state probability of reaching each relation level", _build_states),
+    "states": Kind(state_levels, _build_states),
     "missions": Kind(
-        missions_by_controller,
-        "posts abroad by controller over time",
-        lambda res, _: missions_by_controller({k: r.series for k, r in res.items()}),
+        missions_by_controller, lambda res, _: missions_by_controller({k: r.series for k, r in res.items()})
     ),
 }
-"""Plot kinds by CLI name. ``plot_kind`` builds the figure; ``description`` suits ``--help``."""
+KINDS: dict[str, Kind] = {name: _BUILDERS[name] for name in ENSEMBLE_KINDS}  # every named kind has a builder
+"""Plot kinds by CLI name (names and descriptions: :mod:`.kinds`); ``plot_kind`` builds the figure."""
 
 
 def plot_kind(kind: str, results: Mapping[str, EnsembleResult], series: str | None = None) -> Figure:
@@ -105,10 +101,6 @@ def uncertainty_caption(results: Mapping[str, EnsembleResult]) -> str | None:
         f"spread across runs includes parameters drawn per replication{which} "
         "(what no data identifies), not only chance"
     )
-
-
-SWEEP_KINDS = {"heatmap", "response", "sensitivity", "distribution"}
-"""Sweep plot kinds by CLI name; :func:`plot_sweep_kind` builds them."""
 
 
 def _heatmap_of(result: SweepResult, outcome: str, x: str | None, y: str | None) -> Axes:
