@@ -160,6 +160,8 @@ def utility_terms(
     n_rungs: int,
     handover_rung: int,
     w: Mapping[str, float],
+    posts_held: Array,
+    posts_open: Array,
     counted: Array | None = None,
 ) -> dict[str, Array]:
     """Every term of every state's utility (before its weight), in the order of ``UTILITY_TERMS``.
@@ -167,13 +169,14 @@ def utility_terms(
     The Taliban's levers may be arrays of candidate policies (leading axes), which is how the
     adaptive Taliban looks ahead: every term is then broadcast to (candidates..., states).
     ``w`` holds the rule coefficients that enter inside terms (``w_isk_attacks``, ``w_lobbying``,
-    ``restraint_floor``, ``crackdown_ceiling``).
+    ``restraint_floor``, ``crackdown_ceiling``). ``posts_held`` and ``posts_open`` count each
+    state's open Afghan posts held by the Taliban and in all (see :func:`post_channel`).
     """
     allied = ~np.asarray(hostile, dtype=bool)
     ceiling = w["crackdown_ceiling"]
     links = visible_links(visibility[allied], strength[allied], crackdown, ceiling)
     isk = float(strength[~allied].sum())
-    channel = (np.asarray(levels) >= handover_rung).astype(float)
+    channel = post_channel(levels, posts_held, posts_open, handover_rung)
     shape = (*np.broadcast(np.asarray(crackdown), np.asarray(concessions), np.asarray(lobbying)).shape, len(levels))
     terms = {
         "security": security_motive(
@@ -399,15 +402,30 @@ def legitimacy(levels: ArrayLike, n_rungs: int, counted: ArrayLike | None = None
     return lv.mean(axis=-1) / (n_rungs - 1)
 
 
+def post_channel(levels: ArrayLike, held: ArrayLike, open_posts: ArrayLike, handover_rung: int) -> Array:
+    """How far the Taliban can lobby a state above the handover rung, in [0, 1]: the share of the
+    state's open Afghan posts that it holds; where no Afghan post is open, 1 if the state accepts
+    Taliban diplomats at all (a chargé) and 0 otherwise.
+
+    Mechanism: "Control of diplomatic missions paves the way for the Taliban to lobby for formal
+    recognition in those countries" (000). Posts are the channel, so taking them matters for the
+    ladder: a state whose posts stay with Republic-era staff is lobbied through none of them.
+    """
+    held = np.asarray(held, dtype=float)
+    posts = np.asarray(open_posts, dtype=float)
+    share = np.divide(held, posts, out=np.zeros(np.broadcast(held, posts).shape), where=posts > 0)
+    accepts = (np.asarray(levels) >= handover_rung).astype(float)
+    return np.where(posts > 0, share, accepts)
+
+
 def lobbying_bonus(
     lobbying: ArrayLike, level: ArrayLike, channel: ArrayLike, w_lobbying: float, handover_rung: int
 ) -> Array:
     """Bonus from Taliban lobbying on a state's next rung.
 
-    Lobbying works on the rung where a post is handed over, and above it only through a channel:
-    "Control of diplomatic missions paves the way for the Taliban to lobby for formal recognition
-    in those countries" (000). ``channel`` is 1 where the Taliban holds a post in (or has
-    diplomats accepted by) the state.
+    Lobbying works on the rung where a post is handed over, and above it only through the posts
+    it holds there (``channel``, :func:`post_channel`): "Control of diplomatic missions paves the
+    way for the Taliban to lobby for formal recognition in those countries" (000).
     """
     nxt = np.asarray(level) + 1
     lob = w_lobbying * np.asarray(lobbying, dtype=float)[..., None]

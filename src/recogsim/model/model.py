@@ -80,6 +80,7 @@ class RecognitionModel(mesa.Model):
             Mission(self, i, m.name, self.state_index[m.host], m.controller) for i, m in enumerate(s.missions)
         ]
         self.funds = np.array([m.funds for m in s.missions], dtype=float)
+        self.post_hosts = np.array([m.host for m in self.mission_agents], dtype=np.int64)
         self.term_sums = np.zeros((len(s.states), len(TERMS)))
         # Activation order: allied groups before hostile ones, so defectors reach ISK this month.
         self.allied_groups = AgentSet([a for a in self.militant_agents if not a.hostile], random=self.random)
@@ -124,6 +125,14 @@ class RecognitionModel(mesa.Model):
         allied = ~self.hostile
         return float(self.defection_shares[allied].mean()) if allied.any() else 0.0
 
+    def posts_by_state(self, controller: str) -> np.ndarray:
+        """Number of posts in each state with this controller."""
+        held = [m.controller == controller for m in self.mission_agents]
+        return np.bincount(self.post_hosts, weights=held, minlength=len(self.state_agents))
+
+    def posts_open(self) -> np.ndarray:
+        return self.posts_by_state("taliban") + self.posts_by_state("republic")
+
     def shelters(self) -> np.ndarray:
         out = np.zeros(len(self.state_agents))
         for r in self.resistance_agents:
@@ -156,6 +165,8 @@ class RecognitionModel(mesa.Model):
             n_rungs=N_RUNGS,
             handover_rung=HOSTS,
             w=self.weights,
+            posts_held=self.posts_by_state("taliban"),
+            posts_open=self.posts_open(),
             counted=self.counted,
         )
 
