@@ -19,7 +19,7 @@ Tables: ``runs`` (one row per run), ``series`` (per run and month), ``states`` (
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pyarrow as pa
@@ -222,15 +222,9 @@ def _members(family: Family, scenario: Scenario | None, parameters: Sequence[str
 
 
 def _member(col: Column, suffix: str, human: str) -> Column:
-    return Column(
-        col.name.format(suffix),
-        col.tables,
-        col.kind,
-        col.label.format(human),
-        col.unit,
-        col.nullable,
-        col.outcome,
-        short=col.short.format(human),
+    """One member of a family: its own name and labels, no longer a family."""
+    return replace(
+        col, name=col.name.format(suffix), label=col.label.format(human), short=col.short.format(human), family=None
     )
 
 
