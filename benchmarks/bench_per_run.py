@@ -3,8 +3,8 @@
 Usage: python benchmarks/bench_per_run.py [OTHER_SRC] [ROUNDS]
   OTHER_SRC  a `src` folder of another checkout (e.g. `git worktree add /tmp/old 8bbdff9`, then
              /tmp/old/src); without it only this tree is timed.
-Each round times 20 runs per scenario in a fresh process for each tree, alternating, so both see
-the same machine; prints the median ms per run and the ratio. Target (issue 8): the current tree
+Each round times 20 runs per scenario, each tree on its own scenario files, in a fresh process for
+each tree, alternating, so both see the same machine; prints the median ms per run and the ratio. Target (issue 8): the current tree
 within 10% of commit 8bbdff9.
 """
 
@@ -36,7 +36,9 @@ for name in ("baseline", "adaptive_taliban"):
 
 
 def time_tree(src: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", TIMER, src, str(HERE)], capture_output=True, text=True, check=True)
+    # each tree runs its own scenario files: a scenario may use keys an older tree does not know
+    root = str(Path(src).resolve().parent)
+    out = subprocess.run([sys.executable, "-c", TIMER, src, root], capture_output=True, text=True, check=True)
     return {name: float(ms) for name, ms in (line.split() for line in out.stdout.splitlines())}
 
 

@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-import numpy as np
 import yaml
 
+from .analysis.summary import summary_table
 from .config.loading import load as load_scenario
 from .errors import InputError
-from .model import record
 from .plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from .runs.runner import run_ensemble_to
 from .runs.store import EnsembleResult, is_sweep, load_results, load_sweep
@@ -26,8 +25,6 @@ EXIT_INPUT = 2
 DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
 SWEEP_PLOTS = tuple(SWEEP_KINDS)
 FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
-SUMMARY = ("countries_taliban_presence", "de_facto_count", "de_jure_count", "missions_changed_hands")
-"""Run outcomes in the summary table after P(recog) and the median month, each its mean over runs."""
 
 
 def _at_least(minimum: int):
@@ -195,63 +192,6 @@ def _writable_folder(path: Path, flag: str) -> None:
         ) from None
 
 
-def summary_table(results: dict[str, EnsembleResult]) -> str:
-    """One row per scenario: the headline outcomes analysts ask for first, labelled by the record."""
-    header = (
-        "scenario",
-        "runs",
-        "P(recog)",
-        "median month",
-        *(record.header(c) for c in SUMMARY),
-        "posts Taliban/Republic/closed",
-    )
-    rows = [header]
-    for name, r in results.items():
-        runs, horizon = r.runs, r.manifest["horizon_months"]
-        months = runs["first_recognition_month"].dropna()
-        rows.append(
-            (
-                name,
-                str(len(runs)),
-                f"{len(months) / len(runs):.3f}",
-                f"{months.median():.0f}" if len(months) else f">{horizon}",
-                *(f"{runs[c].mean():.2f}" for c in SUMMARY),
-                "/".join(f"{runs[c].mean():.1f}" for c in ("missions_taliban", "missions_republic", "missions_closed")),
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    note = (
-        "(means over runs at the horizon; P(recog) = share of runs with a de jure recognition; "
-        "median month among those)"
-    )
-    lines += [line for name, r in results.items() if (line := uncertainty_line(name, r))]
-    return "\n".join([*lines, note])
-
-
-def uncertainty_line(name: str, result: EnsembleResult) -> str | None:
-    """What the spread of a scenario's runs includes: chance alone, or parameters no data
-    identifies as well, split into the two where replications share draws."""
-    from .analysis.uncertainty import spread_sources
-
-    scenario = result.manifest.get("scenario", {})
-    drawn, per_draw = len(scenario.get("uncertain", [])), scenario.get("runs_per_draw", 1)
-    if not drawn or result.parameters is None:
-        return None
-    head = f"{name}: spread includes {drawn} parameter(s) drawn per replication, not only chance"
-    if per_draw < 2:
-        return head + " (set runs_per_draw >= 2 to split the two)"
-    outcomes = ["recognized", *SUMMARY]
-    shares = spread_sources(result.runs, result.parameters, outcomes).set_index("outcome")["from_parameters"]
-    parts = [
-        f"{'P(recog)' if o == 'recognized' else record.header(o)} {float(shares[o]):.0%}"
-        for o in outcomes
-        if np.isfinite(float(shares[o]))
-    ]
-    return head + f"; share from parameters ({per_draw} runs per draw): " + ", ".join(parts)
-
-
 def save_default_plots(results: dict[str, EnsembleResult], out: Path) -> list[Path]:
     from . import plots  # matplotlib only when plotting
 
@@ -355,6 +295,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(_table(summary))
+    drawn = len(loaded.scenario.uncertain)
+    if drawn:
+        print(
+            f"(spread across a point's runs includes {drawn} parameter(s) drawn per replication, the same draws "
+            "at every point, not only chance)"
+        )
     return 0
 
 

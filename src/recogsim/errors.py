@@ -16,6 +16,9 @@ class InputError(Exception):
         where = ": ".join(p for p in (file, path) if p)
         super().__init__(f"{where}: {message}" if where else message)
 
+    def __reduce__(self):  # rebuilt from its parts, so it crosses from a worker process intact
+        return type(self), (self.file, self.path, self.message)
+
 
 class ScenarioError(InputError):
     """A scenario file that cannot be parsed, resolved or validated."""

@@ -79,3 +79,36 @@ def test_figures_say_their_spread_includes_drawn_parameters(shared):
     fig = plots.plot_kind("fan", {"shared": drawn, "tiny": plain})
     assert "spread across runs includes parameters drawn per replication (shared)" in fig.get_supxlabel()
     assert plots.plot_kind("fan", {"tiny": plain}).get_supxlabel() == ""
+
+
+def test_one_draw_cannot_be_split_and_the_summary_says_so(shared):
+    from recogsim.analysis.summary import uncertainty_line
+
+    r = run_ensemble(loading.load(shared), 3, seed=1)  # three runs, one draw
+    assert uncertainty_line("shared", r).endswith(
+        "the split into parameters and chance needs at least two draws (3 runs each)"
+    )
+
+
+def test_sweep_figures_say_their_spread_includes_drawn_parameters(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from recogsim import load_experiment, load_sweep, plots, run_sweep
+
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        yaml.safe_dump(
+            {
+                "name": "drawn",
+                "scenario": str(DATA / "tiny_uncertain.yaml"),
+                "replications": 3,
+                "seed": 1,
+                "design": {"kind": "grid"},
+                "parameters": [{"path": "taliban.lobbying", "values": [0.2, 0.9]}],
+            }
+        )
+    )
+    r = load_sweep(run_sweep(load_experiment(exp), tmp_path / "out"))
+    fig = plots.plot_sweep_kind("distribution", r, outcome="missions_taliban")
+    assert "includes parameters drawn per replication" in fig.get_supxlabel()

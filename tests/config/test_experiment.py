@@ -222,3 +222,18 @@ def test_cli_sweep_reports_a_bad_experiment_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "parameters[0].values" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()  # nothing ran, nothing written
+
+
+def test_a_set_event_value_out_of_its_targets_bounds_is_refused_before_anything_runs(tmp_path):
+    err = error_for(tmp_path, base(parameters=[{"path": "events[kind=set].value", "values": [0.5, 1.5]}]))
+    assert err.path == "parameters[0].values" and "1.5 cannot be used for events[kind=set].value" in err.message
+    assert "taliban.crackdown" in err.message
+
+
+def test_input_errors_survive_the_trip_from_a_worker_process():
+    import pickle
+
+    from recogsim.config.experiment import ExperimentError
+
+    err = pickle.loads(pickle.dumps(ExperimentError("f.yaml", "parameters[0]", "bad")))
+    assert isinstance(err, ExperimentError) and str(err) == "f.yaml: parameters[0]: bad"

@@ -35,6 +35,8 @@ def test_invariants_hold_every_month(baseline, seed):
         assert len(ctrl) == n_posts == obs["missions_taliban"] + obs["missions_republic"] + obs["missions_closed"]
         by_cause = sum(obs[f"missions_closed_{c}"] for c in ("initial", "funds", "host", "event"))
         assert by_cause == obs["missions_closed"]  # every closure has exactly one recorded cause
+        np.testing.assert_array_equal(m.post_held, [c == "taliban" for c in ctrl])  # the post channel's counts
+        np.testing.assert_array_equal(m.post_open, [c != "closed" for c in ctrl])
         assert np.all((m.levels >= 0) & (m.levels <= LADDER_TOP))
         assert np.all(m.max_levels >= m.levels)
         for post in m.agents_by_type[Mission]:

@@ -46,7 +46,7 @@ def test_the_un_climbs_no_higher_than_its_seat(tmp_path):
     un = m.state_index["United Nations"]
     assert m.levels[un] == 2 and m.max_levels[un] == 2
     assert m.observation["de_jure_count"] == 4  # every state proper went to the top
-    assert m.outcome()["first_recognizer"] != "United Nations"
+    assert m.outcome()["first_recognizer"] in {"Pakistan", "China", "Tajikistan", "Germany"}
 
 
 def test_the_bandwagon_is_made_of_states_only():

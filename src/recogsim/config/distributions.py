@@ -33,8 +33,8 @@ class Distribution(BaseModel):
     def _shape(self) -> Distribution:
         if not self.min < self.max or not np.isfinite([self.min, self.max]).all():
             raise ValueError(f"min must be below max, both finite, got min {self.min} and max {self.max}")
-        if self.kind == "triangular" and (self.mode is None or not self.min <= self.mode < self.max):
-            raise ValueError(f"a triangular distribution needs a mode in [min, max), got {self.mode}")
+        if self.kind == "triangular" and (self.mode is None or not self.min <= self.mode <= self.max):
+            raise ValueError(f"a triangular distribution needs a mode in [min, max], got {self.mode}")
         if self.kind == "truncnorm" and (self.mean is None or self.sd is None):
             raise ValueError("a truncnorm distribution needs mean and sd")
         extra = {"uniform": ("mode", "mean", "sd"), "triangular": ("mean", "sd"), "truncnorm": ("mode",)}[self.kind]

@@ -24,7 +24,7 @@ from .diagnostics import describe, first_error, format_loc
 from .distributions import Distribution
 from .loading import load as load_scenario
 from .loading import read_yaml, validate
-from .references import apply, coerce, concrete_paths, fixed_reason
+from .references import check_references, coerce, concrete_paths, fixed_reason, set_values
 from .schema import Scenario
 
 
@@ -164,10 +164,14 @@ def _check_parameter(p: Parameter, data: dict, scenario: Scenario, file: str, lo
     for value in probes:
         value = coerce(value, current[0])
         try:
-            apply(scenario, p.path, value)
+            check_references(set_values(scenario, {p.path: value}), lambda _: file, uncertain=False)
         except ValidationError as exc:
             raise ExperimentError(
                 file, where, f"{value!r} is outside the bounds of {p.path}: {describe(exc.errors()[0])}"
+            ) from None
+        except ScenarioError as err:
+            raise ExperimentError(
+                file, where, f"{value!r} cannot be used for {p.path}: {err.path}: {err.message}"
             ) from None
 
 

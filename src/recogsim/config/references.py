@@ -36,8 +36,6 @@ from .schema import (
 )
 
 Blame = Callable[[tuple], str]
-MAX_JOINT_CHECK = 12
-"""Up to this many uncertain paths, every corner of their joint ranges is validated (2**12 = 4,096)."""
 NAMED_LISTS = ("states", "militants", "resistance", "missions")
 
 
@@ -53,12 +51,15 @@ def _duplicates(items: list, loc: str, blame: Blame) -> None:
         seen[item.name] = i
 
 
-def check_references(s: Scenario, blame: Blame) -> None:
-    """Names that must resolve: hosts, ties, exposures, sanctuaries and event targets."""
+def check_references(s: Scenario, blame: Blame, uncertain: bool = True) -> None:
+    """Names that must resolve: hosts, ties, exposures, sanctuaries and event targets; the United
+    Nations' ladder; and (with ``uncertain``) every value the ``uncertain`` paths can draw."""
     for loc in NAMED_LISTS:
         _duplicates(getattr(s, loc), loc, blame)
     names = {loc: {x.name for x in getattr(s, loc)} for loc in NAMED_LISTS}
     states, groups = names["states"], names["militants"]
+    un = [i for i, st in enumerate(s.states) if st.bloc == UN_BLOC]
+    proper = states - {s.states[i].name for i in un}  # the UN is no state to tie to or shelter in
 
     def need(name: str | None, pool: set[str], loc: tuple, what: str) -> None:
         if name is not None and name not in pool:
@@ -69,10 +70,9 @@ def check_references(s: Scenario, blame: Blame) -> None:
         for g in st.exposure:
             need(g, groups, ("states", i, "exposure", g), "militant group")
         for t in st.ties:
-            need(t, states - {st.name}, ("states", i, "ties", t), "other state")
+            need(t, proper - {st.name}, ("states", i, "ties", t), "other state (not the United Nations)")
     for i, r in enumerate(s.resistance):
-        need(r.sanctuary, states, ("resistance", i, "sanctuary"), "state")
-    un = [i for i, st in enumerate(s.states) if st.bloc == UN_BLOC]
+        need(r.sanctuary, proper, ("resistance", i, "sanctuary"), "state (not the United Nations)")
     if len(un) > 1:
         uloc = ("states", un[1], "bloc")
         raise ScenarioError(
@@ -81,13 +81,7 @@ def check_references(s: Scenario, blame: Blame) -> None:
             f"only one entry may be the United Nations (bloc {UN_BLOC!r}); states[{un[0]}] already is, got a second",
         )
     for i in un:
-        if level_index(s.states[i].level) > level_index(UN_TOP):
-            uloc = ("states", i, "level")
-            raise ScenarioError(
-                blame(uloc),
-                format_loc(uloc),
-                f"the United Nations' ladder ends at {UN_TOP} (its seat), got {s.states[i].level!r}",
-            )
+        _within_un_ladder(s.states[i].level, ("states", i, "level"), blame)
     levels = {x.name: x.level for x in s.states}
     for i, m in enumerate(s.missions):
         need(m.host, states, ("missions", i, "host"), "state")
@@ -112,16 +106,18 @@ def check_references(s: Scenario, blame: Blame) -> None:
             field, pool, what = ev.targets
             need(getattr(ev, field), names[pool], ("events", i, field), what)
         if isinstance(ev, RelationEvent) and un and ev.state == s.states[un[0]].name:
-            if level_index(ev.level) > level_index(UN_TOP):
-                uloc = ("events", i, "level")
-                raise ScenarioError(
-                    blame(uloc),
-                    format_loc(uloc),
-                    f"the United Nations' ladder ends at {UN_TOP} (its seat), got {ev.level!r}",
-                )
+            _within_un_ladder(ev.level, ("events", i, "level"), blame)
         elif isinstance(ev, SetEvent):
             _check_set_event(s, i, ev, blame)
-    check_uncertain(s, blame)
+    if uncertain:
+        check_uncertain(s, blame)
+
+
+def _within_un_ladder(level: str, loc: tuple, blame: Blame) -> None:
+    if level_index(level) > level_index(UN_TOP):
+        raise ScenarioError(
+            blame(loc), format_loc(loc), f"the United Nations' ladder ends at {UN_TOP} (its seat), got {level!r}"
+        )
 
 
 def check_uncertain(s: Scenario, blame: Blame) -> None:
@@ -147,28 +143,37 @@ def check_uncertain(s: Scenario, blame: Blame) -> None:
                 )
             owner[t] = i
         for end in (u.distribution.min, u.distribution.max):
-            try:
-                set_values(s, {u.path: end})
-            except ValidationError as exc:
-                dloc = ("uncertain", i, "distribution")
-                raise ScenarioError(
-                    blame(dloc),
-                    format_loc(dloc),
-                    f"{end!r} is outside the bounds of {u.path}: {describe(exc.errors()[0])}",
-                ) from None
-    if 1 < len(s.uncertain) <= MAX_JOINT_CHECK:  # together: e.g. thresholds must not cross
-        for corner in itertools.product(*((u.distribution.min, u.distribution.max) for u in s.uncertain)):
-            values = {u.path: v for u, v in zip(s.uncertain, corner, strict=True)}
-            try:
-                set_values(s, values)
-            except ValidationError as exc:
-                raise ScenarioError(
-                    blame(("uncertain",)),
-                    "uncertain",
-                    f"the ranges can be drawn together into an "
-                    f"invalid scenario, e.g. {values}: {format_loc(tuple(exc.errors()[0]['loc']))} "
-                    f"{describe(exc.errors()[0])}",
-                ) from None
+            _drawable(s, {u.path: end}, ("uncertain", i, "distribution"), blame)
+    # Together, two at a time, at the ends of their ranges (the others at their own values): every
+    # constraint between fields (thresholds that must not cross, an event month within a drawn
+    # horizon) involves two of them, and holds over a box if it holds at the box's corners.
+    for (i, a), (j, b) in itertools.combinations(enumerate(s.uncertain), 2):
+        for va, vb in itertools.product(
+            (a.distribution.min, a.distribution.max), (b.distribution.min, b.distribution.max)
+        ):
+            _drawable(
+                s,
+                {a.path: va, b.path: vb},
+                ("uncertain", j, "distribution"),
+                blame,
+                together=f"uncertain[{i}] and uncertain[{j}] can be drawn together into an invalid scenario",
+            )
+
+
+def _drawable(s: Scenario, values: dict[str, Any], loc: tuple, blame: Blame, together: str = "") -> None:
+    """Refuse values the ``uncertain`` paths can draw that would not make a valid scenario: one line
+    naming the draw, then what the schema or the references found."""
+    what = together or f"{next(iter(values.values()))!r} cannot be drawn for {next(iter(values))}"
+    try:
+        drawn = set_values(s, values)
+        check_references(drawn, lambda _: blame(loc), uncertain=False)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ScenarioError(
+            blame(loc), format_loc(loc), f"{what} (e.g. {values}): {format_loc(tuple(err['loc']))} {describe(err)}"
+        ) from None
+    except ScenarioError as err:
+        raise ScenarioError(blame(loc), format_loc(loc), f"{what} (e.g. {values}): {err.path}: {err.message}") from None
 
 
 def concrete_paths(data: dict, path: str) -> set[str]:

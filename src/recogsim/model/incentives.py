@@ -393,13 +393,11 @@ def best_policy(candidates: Array, reward: ArrayLike, cost: ArrayLike) -> Array:
     return candidates[int(np.argmax(np.asarray(reward) - np.asarray(cost)))]
 
 
-def legitimacy(levels: ArrayLike, n_rungs: int, counted: ArrayLike | None = None) -> Array:
-    """Taliban legitimacy index in [0, 1]: the mean relation level over the ``counted`` states (not
-    the United Nations), as a share of the top rung. A summary for plots, not a driver."""
-    lv = np.asarray(levels, dtype=float)
-    if counted is not None:
-        lv = lv[..., np.asarray(counted, dtype=bool)]
-    return lv.mean(axis=-1) / (n_rungs - 1)
+def legitimacy(levels: ArrayLike, n_rungs: int) -> Array:
+    """Taliban legitimacy index in [0, 1]: the mean relation level of the states given (the model
+    gives the states proper, not the United Nations), as a share of the top rung. A summary for
+    plots, not a driver."""
+    return np.asarray(levels, dtype=float).mean(axis=-1) / (n_rungs - 1)
 
 
 def post_channel(levels: ArrayLike, held: ArrayLike, open_posts: ArrayLike, handover_rung: int) -> Array:

@@ -40,13 +40,13 @@ class RecognitionModel(mesa.Model):
         self._build_agents()
         self._load_parameters()
         # a scenario may start with recognitions already made: the first is then at month 0
-        recognized = [a.name for a in self.state_agents if self.levels[a.idx] == DE_JURE and self.counted[a.idx]]
+        recognized = [a.name for a in self.state_agents if self.levels[a.idx] == DE_JURE]
         self.first_recognition: tuple[int, str] | None = (0, recognized[0]) if recognized else None
         self.handovers = 0
         self._events = sorted(enumerate(scenario.events), key=lambda e: (e[1].month, e[0]))
         self._apply_events(0)
         self._strength_columns = [f"strength_{slug(g.name)}" for g in scenario.militants]
-        self._western_post = [bool(self.western[m.host]) for m in self.mission_agents]
+        self._western_post = self.western[self.post_hosts].astype(float)
         self.observation: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.observation[k]) for k in record.series_columns(scenario)}
@@ -81,6 +81,11 @@ class RecognitionModel(mesa.Model):
         ]
         self.funds = np.array([m.funds for m in s.missions], dtype=float)
         self.post_hosts = np.array([m.host for m in self.mission_agents], dtype=np.int64)
+        self.post_held = np.array([m.controller == "taliban" for m in self.mission_agents], dtype=float)
+        self.post_open = np.array([m.controller != "closed" for m in self.mission_agents], dtype=float)
+        """Posts held by the Taliban and posts open, kept in step by ``hand_over`` and ``close``."""
+        self.closures = Counter(m.closed_by for m in self.mission_agents if m.closed_by is not None)
+        """Closed posts by cause (``record.CLOSURE_CAUSES``)."""
         self.term_sums = np.zeros((len(s.states), len(TERMS)))
         # Activation order: allied groups before hostile ones, so defectors reach ISK this month.
         self.allied_groups = AgentSet([a for a in self.militant_agents if not a.hostile], random=self.random)
@@ -125,13 +130,9 @@ class RecognitionModel(mesa.Model):
         allied = ~self.hostile
         return float(self.defection_shares[allied].mean()) if allied.any() else 0.0
 
-    def posts_by_state(self, controller: str) -> np.ndarray:
-        """Number of posts in each state with this controller."""
-        held = [m.controller == controller for m in self.mission_agents]
-        return np.bincount(self.post_hosts, weights=held, minlength=len(self.state_agents))
-
-    def posts_open(self) -> np.ndarray:
-        return self.posts_by_state("taliban") + self.posts_by_state("republic")
+    def posts_by_state(self, posts: np.ndarray) -> np.ndarray:
+        """How many of the marked posts (a boolean per post) stand in each state."""
+        return np.bincount(self.post_hosts, weights=posts, minlength=len(self.state_agents))
 
     def shelters(self) -> np.ndarray:
         out = np.zeros(len(self.state_agents))
@@ -165,8 +166,8 @@ class RecognitionModel(mesa.Model):
             n_rungs=N_RUNGS,
             handover_rung=HOSTS,
             w=self.weights,
-            posts_held=self.posts_by_state("taliban"),
-            posts_open=self.posts_open(),
+            posts_held=self.posts_by_state(self.post_held),
+            posts_open=self.posts_by_state(self.post_open),
             counted=self.counted,
         )
 
@@ -185,7 +186,7 @@ class RecognitionModel(mesa.Model):
         reached = self.first_month[i] < 0
         reached[level + 1 :] = False
         self.first_month[i, reached] = self.month
-        if level == DE_JURE and self.counted[i] and self.first_recognition is None:
+        if level == DE_JURE and self.first_recognition is None:  # never the UN: its ladder ends lower
             self.first_recognition = (self.month, state.name)
         if level < HOSTS:  # a host that no longer accepts Taliban diplomats closes their posts
             for m in self.mission_agents:
@@ -197,12 +198,15 @@ class RecognitionModel(mesa.Model):
 
     def hand_over(self, mission: Mission) -> None:
         mission.controller = "taliban"
+        self.post_held[mission.idx] = 1.0
         self.handovers += 1
 
     def close(self, mission: Mission, cause: str) -> None:
         """Close a post for ``cause`` (``record.CLOSURE_CAUSES``); a closed post keeps its first cause."""
         if mission.controller != "closed":
             mission.controller, mission.closed_by = "closed", cause
+            self.post_held[mission.idx] = self.post_open[mission.idx] = 0.0
+            self.closures[cause] += 1
 
     # ---------------------------------------------------------------- events
     def _apply_events(self, month: int) -> None:
@@ -270,24 +274,21 @@ class RecognitionModel(mesa.Model):
     def observe(self) -> dict[str, Any]:
         """This month's series columns, one line each; their names, types and labels are the
         output record's (``record.series_columns``), which a test holds this method to."""
-        ctrl = [m.controller for m in self.mission_agents]
         lv, west = self.levels[self.counted], self.western[self.counted]  # states, not the UN
-        closed_by = Counter(m.closed_by for m in self.mission_agents)
+        held, n_open = int(self.post_held.sum()), int(self.post_open.sum())
         t = self.taliban
         obs: dict[str, Any] = {
             "de_jure_count": int((lv == DE_JURE).sum()),
             "de_facto_count": int((lv == DE_FACTO).sum()),
             "western_de_jure_count": int(((lv == DE_JURE) & west).sum()),
             "countries_taliban_presence": int((lv >= HOSTS).sum()),
-            "missions_taliban": ctrl.count("taliban"),
-            "missions_republic": ctrl.count("republic"),
-            "missions_closed": ctrl.count("closed"),
-            **{f"missions_closed_{c}": closed_by[c] for c in record.CLOSURE_CAUSES},
+            "missions_taliban": held,
+            "missions_republic": n_open - held,
+            "missions_closed": len(self.post_open) - n_open,
+            **{f"missions_closed_{c}": self.closures[c] for c in record.CLOSURE_CAUSES},
             "missions_changed_hands": self.handovers,
             "missions_downsized": sum(m.downsized and m.controller != "closed" for m in self.mission_agents),
-            "western_missions_taliban": sum(
-                c == "taliban" and w for c, w in zip(ctrl, self._western_post, strict=True)
-            ),
+            "western_missions_taliban": int(self.post_held @ self._western_post),
             "legitimacy": float(rules.legitimacy(lv, N_RUNGS)),
             "crackdown": t.crackdown,
             "concessions": t.concessions,

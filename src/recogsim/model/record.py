@@ -81,10 +81,6 @@ class Column:
     def header(self) -> str:
         return self.short or self.label
 
-    @property
-    def is_count(self) -> bool:
-        return self.kind in ("count", "rung")
-
 
 _SERIES_AND_RUNS: tuple[Table, ...] = ("series", "runs")
 

@@ -84,16 +84,21 @@ def plot_kind(kind: str, results: Mapping[str, EnsembleResult], series: str | No
     drawn = KINDS[kind].build(dict(results), series)
     first = drawn if isinstance(drawn, Axes) else drawn.ravel()[0]
     fig = cast(Figure, first.figure)  # drawn on a new pyplot figure (new_axes), never on a SubFigure
-    caption = uncertainty_caption(results)
-    if caption:
-        fig.supxlabel(caption, fontsize="small", color="0.3")
+    _caption(fig, {label: r.manifest for label, r in results.items()})
     plt.close(fig)  # leave pyplot's figure list as it was; the Figure itself still saves
     return fig
 
 
-def uncertainty_caption(results: Mapping[str, EnsembleResult]) -> str | None:
-    """A figure's note that its spread includes parameters no data identifies, where it does."""
-    drawn = {label: len(r.manifest.get("scenario", {}).get("uncertain", [])) for label, r in results.items()}
+def _caption(fig: Figure, manifests: Mapping[str, dict]) -> None:
+    caption = uncertainty_caption(manifests)
+    if caption:
+        fig.supxlabel(caption, fontsize="small", color="0.3")
+
+
+def uncertainty_caption(manifests: Mapping[str, dict]) -> str | None:
+    """A figure's note that its spread includes parameters no data identifies, where it does
+    (ensembles or sweeps, by their manifests, keyed by label)."""
+    drawn = {label: len(m.get("scenario", {}).get("uncertain", [])) for label, m in manifests.items()}
     if not any(drawn.values()):
         return None
     which = "" if all(drawn.values()) else " (" + ", ".join(k or "this scenario" for k, n in drawn.items() if n) + ")"
@@ -149,5 +154,6 @@ def plot_sweep_kind(
     else:
         ax = point_distributions(result, outcome)
     fig = cast(Figure, ax.figure)  # as in plot_kind: a new pyplot figure, never a SubFigure
+    _caption(fig, {"": result.manifest})
     plt.close(fig)  # detached like plot_kind: the Figure still saves
     return fig
