@@ -4,8 +4,8 @@ Usage: python benchmarks/bench_per_run.py [OTHER_SRC] [ROUNDS]
   OTHER_SRC  a `src` folder of another checkout (e.g. `git worktree add /tmp/old 8bbdff9`, then
              /tmp/old/src); without it only this tree is timed.
 Each round times 20 runs per scenario, each tree on its own scenario files, in a fresh process for
-each tree, alternating, so both see the same machine; prints the median ms per run and the ratio. Target (issue 8): the current tree
-within 10% of commit 8bbdff9.
+each tree, alternating, so both see the same machine; prints the median ms per run and the ratio.
+Target (issue 8): the current tree within 10% of commit 8bbdff9.
 """
 
 from __future__ import annotations
