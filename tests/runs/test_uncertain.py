@@ -204,3 +204,15 @@ def test_draws_that_break_other_keys_are_refused_before_anything_runs(tmp_path):
         with pytest.raises(InputError) as info:
             loading.load(f)
         assert info.value.path == loc and words in info.value.message, str(info.value)
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [(0, "greater than or equal to 1"), (True, "whole number"), (2.5, "whole number"), ("3", "whole number")],
+)
+def test_bad_runs_per_draw_is_a_one_line_error(tmp_path, value, words):
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump({"extends": str(UNCERTAIN), "name": "bad", "runs_per_draw": value}))
+    with pytest.raises(InputError) as info:
+        loading.load(f)
+    assert info.value.path == "runs_per_draw" and words in info.value.message and "\n" not in str(info.value)
