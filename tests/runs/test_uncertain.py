@@ -216,3 +216,13 @@ def test_bad_runs_per_draw_is_a_one_line_error(tmp_path, value, words):
     with pytest.raises(InputError) as info:
         loading.load(f)
     assert info.value.path == "runs_per_draw" and words in info.value.message and "\n" not in str(info.value)
+
+
+def test_a_censored_month_other_than_first_recognition_gets_no_recognition_hint(tmp_path):
+    from recogsim.analysis.sweeps import outcome_values
+
+    exp = _experiment(tmp_path, [{"path": "taliban.lobbying", "values": [0.2, 0.9]}])
+    r = load_sweep(run_sweep(load_experiment(exp), tmp_path / "out"))
+    with pytest.raises(InputError) as info:
+        outcome_values(r, "un_seat_month")
+    assert "un_seat_month is censored at the horizon" in str(info.value) and "recognized" not in str(info.value)

@@ -40,8 +40,12 @@ def outcome_values(result: SweepResult, outcome: str, where: str = "--outcome") 
         raise InputError(
             None,
             where,
-            f"{outcome} is censored at the horizon (null where it never happened) and cannot be averaged; "
-            "use 'recognized' (the probability of a recognition) or median_first_recognition",
+            f"{outcome} is censored at the horizon (null where it never happened) and cannot be averaged"
+            + (
+                "; use 'recognized' (the probability of a recognition) or median_first_recognition"
+                if outcome == "first_recognition_month"
+                else ""
+            ),
         )
     numeric = [
         c for c in runs.columns if c not in ("point", "replication", "seed") and pd.api.types.is_numeric_dtype(runs[c])
