@@ -219,6 +219,39 @@ def test_unknown_key_lists_the_allowed_keys(tmp_path, where, key, allowed):
     check(err, f, loc, "unknown key", "expected one of", *allowed)
 
 
+@pytest.mark.parametrize(
+    "key, replacement",
+    [("slope", "multiply every rules.w_* weight and every threshold by slope / 4"), ("w_alternative", "w_durability")],
+)
+def test_a_removed_field_names_its_replacement(tmp_path, key, replacement):
+    """Scenario files written for the first model keep working after one edit the message names."""
+    d = base()
+    d.setdefault("rules", {})[key] = 4.0
+    f = write(tmp_path / "old.yaml", d)
+    err = load_error(f)
+    check(err, f, f"rules.{key}", "unknown key", "it was removed", replacement)
+    assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize("group, key", [(0, "visibility"), (0, "defection_share"), (1, "recruits_from_narrative")])
+def test_a_field_of_the_other_stance_is_refused(tmp_path, group, key):
+    """ISK (hostile) has no visibility or defection share; an allied group no narrative recruits:
+    a number there would be ignored, so it is refused with its key path."""
+    d = base()
+    d["militants"][group][key] = 0.4
+    f = write(tmp_path / "stance.yaml", d)
+    err = load_error(f)
+    other = "allied" if group == 0 else "hostile"
+    check(err, f, f"militants[{group}].{key}", f"applies to {other} groups only, got 0.4")
+
+
+def test_crackdown_on_must_name_an_allied_group(tmp_path):
+    d = base()
+    d.setdefault("taliban", {})["crackdown_on"] = {"ISK": 0.5}
+    f = write(tmp_path / "k.yaml", d)
+    check(load_error(f), f, "taliban.crackdown_on.ISK", "must name an allied militant group", "TTP")
+
+
 def test_unknown_key_in_bloc_defaults_lists_the_allowed_keys(tmp_path):
     d = base()
     d["bloc_defaults"] = {"western": {"conditons_weight": 0.9}}
@@ -269,7 +302,13 @@ def test_out_of_range_value_exact_message(tmp_path):
     "where, key, value, loc, words",
     [
         (lambda d: d["militants"][0], "strength", -0.1, "militants[0].strength", "must be between 0 and 1, got -0.1"),
-        (lambda d: d.setdefault("rules", {}), "slope", 60, "rules.slope", "must be between 0.1 and 50, got 60"),
+        (
+            lambda d: d.setdefault("rules", {}),
+            "durability_months",
+            0.5,
+            "rules.durability_months",
+            "must be between 1 and 600, got 0.5",
+        ),
         (
             lambda d: d.setdefault("world", {}),
             "consular_demand",

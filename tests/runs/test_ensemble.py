@@ -33,8 +33,11 @@ RUN_COLUMNS = {
 
 @pytest.fixture(scope="module")
 def short():
-    """The baseline over 24 months, with a high climb rate so that recognitions do happen."""
+    """The baseline over 24 months, with point thresholds low and a high climb rate so that
+    recognitions do happen (its drawn parameters dropped: they would redraw the thresholds)."""
     s = references.apply(loading.load("scenarios/baseline.yaml"), "horizon_months", 24)
+    s = references.apply(s, "uncertain", [])
+    s = references.apply(s, "rules.rate_up", 0.15)
     return references.apply(
         s, "rules.thresholds", {"engaged": 0, "hosts_diplomats": 0.3, "de_facto": 1.0, "de_jure": 1.5}
     )

@@ -13,3 +13,14 @@ def add_month(start: str, months: int) -> str:
 def month_labels(start: str, months: int) -> list[str]:
     """``YYYY-MM`` of model months 0..months."""
     return [add_month(start, m) for m in range(months + 1)]
+
+
+TAKEOVER = "2021-08"
+"""The month the Taliban took Kabul (15 August 2021, public fact): the regime's time in power,
+which the durability term reads, counts from here."""
+
+
+def months_between(start: str, end: str) -> int:
+    """Whole months from ``start`` to ``end`` (both ``YYYY-MM``); negative if ``end`` is earlier."""
+    (y0, m0), (y1, m1) = ((int(x) for x in d.split("-")) for d in (start, end))
+    return (y1 - y0) * 12 + (m1 - m0)

@@ -62,22 +62,32 @@ def strip_union_tags(loc: tuple) -> tuple:
 
 
 def unknown_key_hint(model: type[BaseModel], loc: tuple, data: Any) -> str:
-    """For an unknown key, list the keys allowed there (typos are the usual cause). Walks the
-    schema beside the data, so an event's hint lists the keys of its own kind."""
+    """For an unknown key, what replaced it if it was a field of an older model (the model's
+    ``removed`` notes), else the keys allowed there (typos are the usual cause)."""
+    node = _model_at(model, loc, data)
+    if node is None:
+        return ""
+    removed = getattr(node, "removed", {})
+    if loc and loc[-1] in removed:
+        return f": it was removed; {removed[loc[-1]]}"
+    return f"; expected one of {', '.join(sorted(node.model_fields))}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple, data: Any) -> Any:
+    """The schema model that holds the last key of ``loc``. Walks the schema beside the data, so
+    an event's keys are looked up in its own kind."""
     node: Any = model
     for part in loc[:-1]:
         data = data[part] if has_key(data, part) else None
         if node is None or not hasattr(node, "model_fields"):
-            return ""
+            return None
         field = node.model_fields.get(part) if isinstance(part, str) else None
         event = _event_model(data)
         if field is not None:
             node = event or _inner_model(field.annotation)
         elif event is not None:
             node = event  # a list index or a dict key: stay on the item's model
-    if node is None or not hasattr(node, "model_fields"):
-        return ""
-    return f"; expected one of {', '.join(sorted(node.model_fields))}"
+    return node if node is not None and hasattr(node, "model_fields") else None
 
 
 def _event_model(data: Any) -> type[BaseModel] | None:

@@ -5,8 +5,9 @@ Paths work on the plain (YAML-shaped) scenario data; the result is re-validated 
 which is what checks ranges.
 
 Grammar: ``segment ('.' segment)*`` where a segment is ``key``, ``key[INDEX]`` or
-``key[FIELD=VALUE]``; a selector sets every list item whose FIELD equals VALUE
-(``states[bloc=western].conditions_weight`` sets all Western states).
+``key[FIELD=VALUE]`` (a key may hold spaces and hyphens, as group names do); a selector sets
+every list item whose FIELD equals VALUE (``states[bloc=western].conditions_weight`` sets all
+Western states).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_SEGMENT = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<sel>[^\]]+)\])?$")
+_SEGMENT = re.compile(r"^(?P<key>[A-Za-z_][^.\[\]]*?)(?:\[(?P<sel>[^\]]+)\])?$")
+"""A key starts with a letter and runs to the next dot or bracket, so a dictionary key may hold
+spaces and hyphens (``states[name=Tajikistan].exposure.Jamaat Ansarullah``)."""
 
 
 class PathError(ValueError):

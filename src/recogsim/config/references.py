@@ -36,6 +36,9 @@ from .schema import (
 )
 
 Blame = Callable[[tuple], str]
+MAX_ALLIED = 29
+"""Allied groups a scenario may hold: each is a crackdown lever, and the adaptive Taliban's
+coordinate search tries 1 + 2 * (allied + 2) policies a month (at most 63)."""
 NAMED_LISTS = ("states", "militants", "resistance", "missions")
 
 
@@ -64,13 +67,24 @@ def check_references(s: Scenario, blame: Blame, uncertain: bool = True) -> None:
     def need(name: str | None, pool: set[str], loc: tuple, what: str) -> None:
         if name is not None and name not in pool:
             known = ", ".join(sorted(pool)[:8]) + (" ..." if len(pool) > 8 else "")
-            raise ScenarioError(blame(loc), format_loc(loc), f"must name a {what} ({known}), got {name!r}")
+            article = "an" if what[0] in "aeiou" else "a"
+            raise ScenarioError(blame(loc), format_loc(loc), f"must name {article} {what} ({known}), got {name!r}")
 
     for i, st in enumerate(s.states):
         for g in st.exposure:
             need(g, groups, ("states", i, "exposure", g), "militant group")
         for t in st.ties:
             need(t, proper - {st.name}, ("states", i, "ties", t), "other state (not the United Nations)")
+    allied = {g.name for g in s.militants if g.stance == "allied"}
+    for g in s.taliban.crackdown_on:
+        need(g, allied, ("taliban", "crackdown_on", g), "allied militant group")
+    if len(allied) > MAX_ALLIED:
+        raise ScenarioError(
+            blame(("militants",)),
+            "militants",
+            f"at most {MAX_ALLIED} allied groups (the adaptive Taliban tries 2 policies per lever and month, "
+            f"kept under 64), got {len(allied)}",
+        )
     for i, r in enumerate(s.resistance):
         need(r.sanctuary, proper, ("resistance", i, "sanctuary"), "state (not the United Nations)")
     if len(un) > 1:

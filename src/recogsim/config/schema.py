@@ -13,7 +13,7 @@ import re
 from itertools import pairwise
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.config import JsonDict, JsonValue
 from pydantic.fields import FieldInfo
 
@@ -41,6 +41,8 @@ class Range:
         self.lo, self.hi = lo, hi
 
     def __call__(self, v: float) -> float:
+        if v is None:
+            return v
         if v != v or v < self.lo or (self.hi is not None and v > self.hi):
             if self.hi is None:
                 raise ValueError(f"must be at least {_num(self.lo)}")
@@ -57,14 +59,18 @@ def bounded(lo: float, hi: float | None, default: float | None = None, doc: str 
 
     Assigned as the field's default (``w: float = bounded(0, 10, 1.2, "...")``): the returned
     ``FieldInfo`` carries the same description, default, validator and ``Range`` as the
-    ``Annotated[float, ...]`` type it is built from."""
+    ``Annotated[float, ...]`` type it is built from. A field whose default depends on something
+    else (``allied_default``/``hostile_default`` in ``extra``) is nullable with default None and
+    filled in by its model."""
     rng = Range(lo, hi)
     kwargs: dict[str, Any] = {"description": doc, "strict": True}
     if extra:
         kwargs["json_schema_extra"] = extra
-    if default is not None:
+    nullable = any(k.endswith("_default") for k in extra)
+    if default is not None or nullable:
         kwargs["default"] = default
-    field_type = Annotated[float, Field(**kwargs), AfterValidator(rng), rng]
+    base: Any = float | None if nullable else float
+    field_type: Any = Annotated[base, Field(**kwargs), AfterValidator(rng), rng]
     return FieldInfo.from_annotation(field_type)
 
 
@@ -85,17 +91,42 @@ class Strict(BaseModel):
 class Rules(Strict):
     """Weights of the transactional utility and the dynamics; all dimensionless unless noted."""
 
+    removed: ClassVar[dict[str, str]] = {
+        "slope": "the utility scale is now fixed (incentives.SLOPE = 4); to keep a file's behaviour, "
+        "multiply every rules.w_* weight and every threshold by slope / 4",
+        "w_alternative": "the armed alternative now enters the gain rules.w_durability "
+        "(time in power, scale rules.durability_months, times the absence of an armed alternative)",
+    }
+    """Fields of older scenario files and what replaced them (the error message names it)."""
+
     w_security: float = bounded(
-        0, 10, 1.2, "weight of terrorism exposure x group threat (engagement buys help against militants)"
+        0, 10, 2.0, "weight of terrorism exposure x group threat (engagement buys help against militants)"
     )
-    w_migration: float = bounded(0, 10, 0.6, "weight of migration concern x migration pressure")
-    w_economic: float = bounded(0, 10, 0.6, "weight of trade/transit interest")
+    w_migration: float = bounded(0, 10, 1.0, "weight of migration concern x migration pressure")
+    w_economic: float = bounded(0, 10, 1.0, "weight of trade/transit interest")
     w_peer: float = bounded(0, 10, 0.8, "pull of tied states' levels above one's own (alliances, e.g. China-Pakistan)")
     w_bandwagon: float = bounded(0, 10, 0.6, "pull of the share of all states already at or above the next rung")
     w_conditions: float = bounded(0, 10, 2.5, "cost of unmet Western conditions, times the state's conditions_weight")
     w_militant_links: float = bounded(0, 10, 1.0, "cost of visible Taliban links to allied militants")
     w_resistance: float = bounded(0, 10, 2.0, "cost to a resistance supporter of dealing with the Taliban")
-    w_alternative: float = bounded(0, 10, 0.4, "discount on engagement while an armed alternative is strong")
+    w_sheltering: float = bounded(
+        0, 10, 1.5, "cost of groups the Taliban leaves unrestrained, times the state's exposure to them"
+    )
+    w_un_credentials: float = bounded(
+        0, 10, 0.5, "cost of de facto relations or recognition while the UN has not seated a Taliban nominee"
+    )
+    w_durability: float = bounded(
+        0, 10, 0.5, "gain from a regime that looks here to stay (time in power, no armed alternative)"
+    )
+    durability_months: float = bounded(
+        1, 600, 24.0, "months in power (from August 2021) over which the regime comes to look settled"
+    )
+    credibility_months: float = bounded(
+        1, 120, 12.0, "months over which states come to credit a change in the Taliban's crackdown or concessions"
+    )
+    hosting_conditions_share: float = bounded(
+        0, 1, 0.2, "share of the conditions and visible-links costs charged below de facto (engaged, hosting)"
+    )
     w_lobbying: float = bounded(
         0, 10, 0.8, "bonus of Taliban lobbying on the handover rung, and above it where Taliban diplomats are accepted"
     )
@@ -103,18 +134,17 @@ class Rules(Strict):
         0, 1, 0.5, "share of the security motive that holds before any crackdown on allied groups"
     )
     w_isk_attacks: float = bounded(
-        0, 10, 0.5, "how much ISK attacks on foreign missions add to every state's security motive"
+        0, 10, 0.3, "how much ISK attacks on foreign missions add to every state's security motive"
     )
     condition_shares: dict[str, Unit] = Field(
         default_factory=lambda: {"inclusive_government": 1 / 3, "womens_rights": 1 / 3, "al_qaeda_break": 1 / 3},
         description="relative weight of each Western condition in the conditions cost",
     )
     thresholds: dict[str, float] = Field(
-        default_factory=lambda: {"engaged": 0.0, "hosts_diplomats": 0.3, "de_facto": 2.8, "de_jure": 3.6},
+        default_factory=lambda: {"engaged": 0.5, "hosts_diplomats": 1.0, "de_facto": 2.8, "de_jure": 3.6},
         description="utility a state needs to climb to each rung (higher rungs cost more)",
     )
-    slope: float = bounded(0.1, 50, 4.0, "steepness of the logistic response of move probabilities to utility")
-    rate_up: float = bounded(0, 1, 0.15, "largest monthly probability of climbing one rung")
+    rate_up: float = bounded(0, 1, 0.05, "largest monthly probability of climbing one rung")
     rate_down: float = bounded(0, 1, 0.02, "largest monthly probability of dropping one rung")
     takeover_rate: float = bounded(
         0, 1, 0.25, "monthly probability that a Republic-held post whose host allows it is taken over, at full lobbying"
@@ -126,6 +156,12 @@ class Rules(Strict):
     downsize_factor: float = bounded(0, 1, 0.6, "running cost after downsizing, as a share of the full cost")
     closure_debt: float = bounded(0, 120, 3.0, "months of running cost in arrears at which a downsized post closes")
     taliban_subsidy: float = bounded(0, 10, 0.3, "monthly support from Kabul to a Taliban-held post, in running costs")
+    visa_share: float = bounded(
+        0, 1, 0.3, "share of an embassy's or consulate's revenue from visas for foreigners travelling to Afghanistan"
+    )
+    revenue_spread: float = bounded(
+        0, 3, 0.5, "s.d. of the log of a post's mean revenue across posts (host demand no source gives)"
+    )
     # Taliban compliance
     crackdown_ceiling: float = bounded(
         0,
@@ -171,6 +207,9 @@ class World(Strict):
     consular_demand: float = bounded(
         0, 5, 1.0, "multiplier on every post's consular revenue (demand for passports, visas)"
     )
+    republic_visas_honoured: float = bounded(
+        0, 1, 1.0, "how far Kabul honours visas issued by Republic-held posts (1 all, 0 none)"
+    )
 
 
 class TalibanAdaptive(Strict):
@@ -189,7 +228,12 @@ class TalibanAdaptive(Strict):
 
 class TalibanSpec(Strict):
     mode: Literal["fixed", "adaptive"] = "fixed"
-    crackdown: float = bounded(0, 1, 0.3, "restriction of allied militants (0 none, 1 expel)")
+    crackdown: float = bounded(
+        0, 1, 0.3, "restriction of each allied group not named in crackdown_on (0 none, 1 expel)"
+    )
+    crackdown_on: dict[str, Unit] = Field(
+        default_factory=dict, description="restriction of named allied groups, overriding crackdown for each"
+    )
     concessions: float = bounded(0, 1, 0.05, "movement on inclusive government and women's rights")
     lobbying: float = bounded(0, 1, 0.7, "effort put into taking posts and seeking accreditation")
     legitimacy_need: float = bounded(0, 10, 1.0, "how much a closer relation with a state is worth to the Taliban")
@@ -222,8 +266,8 @@ class MilitantSpec(Strict):
     name: str = Field(min_length=1, json_schema_extra=FIXED)
     stance: Literal["allied", "hostile"] = Field(json_schema_extra=FIXED)
     strength: float = bounded(0, 1, 0.1, "strength inside Afghanistan (0-1 index)", settable=False)
-    visibility: float = bounded(
-        0, 1, 0.3, "propaganda exposing Taliban links (allied groups only; ignored for hostile ones)"
+    visibility: float | None = bounded(
+        0, 1, None, "propaganda exposing Taliban links (allied groups only; default 0.3)", allied_default=0.3
     )
     pool_abroad: float = bounded(0, 1, 0.0, "veterans abroad (Syria) who may return, same units as strength")
     growth: float = bounded(0, 1, 0.02, "monthly logistic recruitment rate")
@@ -233,10 +277,43 @@ class MilitantSpec(Strict):
     crackdown_effect: float = bounded(
         0, 1, 0.05, "monthly strength loss per unit of Taliban crackdown (allied) or pressure (hostile)"
     )
-    defection_share: float = bounded(
-        0, 1, 0.3, "share of strength lost to crackdown that defects to ISK (allied groups only)"
+    defection_share: float | None = bounded(
+        0,
+        1,
+        None,
+        "share of strength lost to crackdown that defects to ISK (allied groups only; default 0.3)",
+        allied_default=0.3,
     )
-    recruits_from_narrative: float = bounded(0, 1, 0.0, "monthly growth from the 'abandoned jihad' narrative (ISK)")
+    recruits_from_narrative: float | None = bounded(
+        0,
+        1,
+        None,
+        "monthly growth from the 'abandoned jihad' narrative (hostile groups only; default 0)",
+        hostile_default=0.0,
+    )
+
+    @field_validator("visibility", "defection_share", "recruits_from_narrative")
+    @classmethod
+    def _own_stance(cls, v: float | None, info: ValidationInfo) -> float | None:
+        """A field only one stance reads is refused on the other, so no scenario carries a
+        number the model ignores."""
+        extra = cls.model_fields[str(info.field_name)].json_schema_extra
+        stance = info.data.get("stance")
+        if v is not None and isinstance(extra, dict) and stance and f"{stance}_default" not in extra:
+            raise ValueError(
+                f"applies to {'hostile' if stance == 'allied' else 'allied'} groups only, got {v:g} on {stance} group"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _stance_defaults(self) -> MilitantSpec:
+        """Fill in the default of each field this group's stance reads."""
+        for name, field in type(self).model_fields.items():
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            default = extra.get(f"{self.stance}_default")
+            if default is not None and getattr(self, name) is None:
+                object.__setattr__(self, name, default)
+        return self
 
 
 class ResistanceSpec(Strict):

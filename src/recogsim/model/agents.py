@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from ..config.schema import LEVELS
 from . import incentives as rules
@@ -42,45 +43,51 @@ class State(mesa.Agent):
 
 
 class Taliban(mesa.Agent):
-    """The Taliban government: sets crackdown, concessions and lobbying each month.
+    """The Taliban government: sets its crackdown on each allied group, concessions and lobbying
+    each month.
 
-    Fixed mode keeps the scenario's levers. Adaptive mode tries every combination of "hold, one
-    step up, one step down" for the three levers and keeps the one whose expected net climb of
-    states, valued by ``legitimacy_need``, most exceeds its domestic cost (002's balancing act). The
-    rules (candidates, reward, cost, choice) are in :mod:`.incentives`.
+    Fixed mode keeps the scenario's levers. Adaptive mode searches one lever at a time (hold, or
+    one lever a step up or down: :func:`~.incentives.policy_candidates`) and keeps the policy whose
+    expected net climb of states, valued by ``legitimacy_need``, most exceeds its domestic cost
+    (002's balancing act). The rules (candidates, reward, cost, choice) are in :mod:`.incentives`.
     """
 
     model: RecognitionModel
 
-    def __init__(self, model: RecognitionModel):
+    def __init__(self, model: RecognitionModel, crackdown: np.ndarray):
         super().__init__(model)
         spec = model.scenario.taliban
-        self.crackdown, self.concessions, self.lobbying = spec.crackdown, spec.concessions, spec.lobbying
+        self.crackdown = crackdown
+        """Crackdown on each militant group (entries of hostile groups are not read)."""
+        self.concessions, self.lobbying = spec.concessions, spec.lobbying
 
     def step(self) -> None:
         spec = self.model.scenario.taliban
         if spec.mode == "adaptive":
-            self.crackdown, self.concessions, self.lobbying = self._best_policy(spec)
+            self._adapt(spec)
 
-    def _best_policy(self, spec) -> tuple[float, float, float]:
+    def _adapt(self, spec) -> None:
         a, m = spec.adaptive, self.model
-        cand = rules.policy_candidates([self.crackdown, self.concessions, self.lobbying], a.step)
-        k, c, lob = cand[:, 0], cand[:, 1], cand[:, 2]
+        allied = np.flatnonzero(~m.hostile)
+        cand = rules.policy_candidates([*self.crackdown[allied], self.concessions, self.lobbying], a.step)
+        k = np.broadcast_to(self.crackdown, (len(cand), len(self.crackdown))).copy()
+        k[:, allied] = cand[:, : len(allied)]
+        c, lob = cand[:, -2], cand[:, -1]
         p_up, p_down = m.move_probabilities(m.components(crackdown=k, concessions=c, lobbying=lob))
         reward = rules.policy_reward(p_up, p_down, a.reward_weight, spec.legitimacy_need)
-        cost = rules.taliban_costs(
-            k, c, lob, m.allied_strength(), m.isk_strength(), m.mean_defection_share(), a.model_dump()
-        )
-        best = rules.best_policy(cand, reward, cost)
-        return float(best[0]), float(best[1]), float(best[2])
+        cost = rules.taliban_costs(k, c, lob, m.strength, m.hostile, m.defection_shares, a.model_dump())
+        best = int(np.argmax(reward - cost))
+        self.crackdown, self.concessions, self.lobbying = k[best], float(c[best]), float(lob[best])
 
 
 class MilitantGroup(mesa.Agent):
     """A militant group: grows, draws veterans home from Syria, loses to Taliban pressure.
 
     Allied groups (al-Qaeda/AQIS, TTP, IMU, TIP, Jamaat Ansarullah, Jund al-Khilafah) suffer the
-    crackdown and lose defectors to ISK; ISK is fought by the Taliban whatever its policy and
-    gains from defectors and the "abandoned jihad" narrative (002).
+    crackdown on them and lose defectors to ISK; ISK is fought by the Taliban whatever its policy
+    and gains from defectors and the "abandoned jihad" narrative (002). The groups' monthly update
+    is one array operation in the model (:meth:`RecognitionModel.militants_step`), since they act
+    on nobody within the month; the agent names the group and reads its row.
     """
 
     model: RecognitionModel
@@ -89,31 +96,9 @@ class MilitantGroup(mesa.Agent):
         super().__init__(model)
         self.idx, self.name, self.hostile = idx, name, hostile
 
-    def step(self) -> None:
-        m, spec, i = self.model, self.model.scenario.militants[self.idx], self.idx
-        crackdown = m.taliban.crackdown
-        conducive = rules.conduciveness(crackdown, m.scenario.world.minority_violence)
-        strength, pool, defectors = rules.militant_step(
-            m.strength[i],
-            m.pool[i],
-            spec.growth,
-            rules.group_pressure(crackdown, self.hostile),
-            spec.crackdown_effect,
-            spec.return_rate,
-            conducive,
-            0.0 if self.hostile else spec.defection_share,
-        )
-        if self.hostile:
-            strength = (
-                strength
-                + m.defectors
-                + rules.narrative_recruits(spec.recruits_from_narrative, crackdown, m.strength[i])
-            )
-            m.defectors = 0.0
-        else:
-            m.defectors += float(defectors)
-        m.strength[i] = min(float(strength), 1.0)
-        m.pool[i] = float(pool)
+    @property
+    def strength(self) -> float:
+        return float(self.model.strength[self.idx])
 
 
 class Resistance(mesa.Agent):

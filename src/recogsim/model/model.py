@@ -1,8 +1,8 @@
 """The Mesa model: monthly steps from a scenario's start to its horizon.
 
 Order within a month (documented in docs/model.md, "Process overview and scheduling"):
-scheduled events -> Taliban sets its levers -> militant groups (allied first, so their defectors
-reach ISK the same month) -> resistance -> every state's move probabilities are evaluated against
+scheduled events -> Taliban sets its levers -> militant groups (all at once; allied groups'
+defectors reach ISK the same month) -> resistance -> every state's move probabilities are evaluated against
 last month's world and states act in random order -> posts pay their month and may change
 hands -> observations are collected.
 """
@@ -14,10 +14,9 @@ from typing import Any
 
 import mesa
 import numpy as np
-from mesa.agent import AgentSet
 
 from ..config import schema as sc
-from ..config.calendar import add_month
+from ..config.calendar import TAKEOVER, add_month, months_between
 from ..config.references import apply
 from ..config.schema import LEVELS, Scenario, slug
 from . import incentives as rules
@@ -46,6 +45,7 @@ class RecognitionModel(mesa.Model):
         self._events = sorted(enumerate(scenario.events), key=lambda e: (e[1].month, e[0]))
         self._apply_events(0)
         self._strength_columns = [f"strength_{slug(g.name)}" for g in scenario.militants]
+        self._pressure_columns = [f"pressure_{slug(g.name)}" for g in scenario.militants]
         self._western_post = self.western[self.post_hosts].astype(float)
         self.observation: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
@@ -64,10 +64,13 @@ class RecognitionModel(mesa.Model):
         for rung in range(N_RUNGS):
             self.first_month[self.levels >= rung, rung] = 0
         self.state_agents = [State(self, i, st.name, st.bloc) for i, st in enumerate(s.states)]
-        self.taliban = Taliban(self)
+        self.hostile = np.array([m.stance == "hostile" for m in s.militants], dtype=bool)
+        self.taliban = Taliban(self, self.crackdown_levers(s.taliban))
+        self.record_crackdown, self.record_concessions = self.taliban.crackdown, self.taliban.concessions
+        """The Taliban's track record as states see it up to last month: the starting posture,
+        then each month's levers folded in (:func:`~.incentives.track_record`)."""
         self.strength = np.array([g.strength for g in s.militants], dtype=float)
         self.pool = np.array([g.pool_abroad for g in s.militants], dtype=float)
-        self.defectors = 0.0
         self.militant_agents = [
             MilitantGroup(self, i, g.name, g.stance == "hostile") for i, g in enumerate(s.militants)
         ]
@@ -80,6 +83,12 @@ class RecognitionModel(mesa.Model):
             Mission(self, i, m.name, self.state_index[m.host], m.controller) for i, m in enumerate(s.missions)
         ]
         self.funds = np.array([m.funds for m in s.missions], dtype=float)
+        self.revenue_draw = self.rng.standard_normal(len(s.missions))
+        """Each post's standard-normal draw of its host's consular demand, which no source gives
+        (scaled by ``rules.revenue_spread``); drawn once per run, before anything else."""
+        self.visa_post = np.array([m.kind != "un_mission" for m in s.missions], dtype=float)
+        """Posts that issue visas (a permanent mission to the UN does not)."""
+        self.months_before = months_between(TAKEOVER, s.start)
         self.post_hosts = np.array([m.host for m in self.mission_agents], dtype=np.int64)
         self.post_held = np.array([m.controller == "taliban" for m in self.mission_agents], dtype=float)
         self.post_open = np.array([m.controller != "closed" for m in self.mission_agents], dtype=float)
@@ -87,9 +96,6 @@ class RecognitionModel(mesa.Model):
         self.closures = Counter(m.closed_by for m in self.mission_agents if m.closed_by is not None)
         """Closed posts by cause (``record.CLOSURE_CAUSES``)."""
         self.term_sums = np.zeros((len(s.states), len(TERMS)))
-        # Activation order: allied groups before hostile ones, so defectors reach ISK this month.
-        self.allied_groups = AgentSet([a for a in self.militant_agents if not a.hostile], random=self.random)
-        self.hostile_groups = AgentSet([a for a in self.militant_agents if a.hostile], random=self.random)
 
     def _load_parameters(self) -> None:
         """Gather the scenario's parameters into arrays; re-run when a ``set`` event changes one."""
@@ -111,13 +117,23 @@ class RecognitionModel(mesa.Model):
         self.counted = np.array([st.bloc != sc.UN_BLOC for st in s.states])
         """States proper: the United Nations is on the ladder but not counted among them."""
         self.top = np.where(self.counted, N_RUNGS - 1, sc.level_index(sc.UN_TOP))
-        self.hostile = np.array([m.stance == "hostile" for m in s.militants], dtype=bool)
-        self.visibility = np.array([m.visibility for m in s.militants])
-        self.defection_shares = np.array([m.defection_share for m in s.militants])
+        self.visibility = np.array([m.visibility or 0.0 for m in s.militants])
+        self.defection_shares = np.array([m.defection_share or 0.0 for m in s.militants])
+        self.growth = np.array([m.growth for m in s.militants])
+        self.crackdown_effect = np.array([m.crackdown_effect for m in s.militants])
+        self.return_rate = np.array([m.return_rate for m in s.militants])
+        self.narrative_rate = np.array([m.recruits_from_narrative or 0.0 for m in s.militants])
         self.thresholds = np.array([0.0] + [s.rules.thresholds[k] for k in LEVELS[1:]])
         self.shares = np.array([s.rules.condition_shares.get(c, 0.0) for c in sc.CONDITIONS])
         self.weights = s.rules.model_dump()
-        self.revenue = np.array([m.revenue for m in s.missions], dtype=float) * s.world.consular_demand
+        sd = s.rules.revenue_spread
+        spread = np.exp(sd * self.revenue_draw - sd**2 / 2)  # mean 1 across posts
+        self.revenue = np.array([m.revenue for m in s.missions], dtype=float) * spread * s.world.consular_demand
+
+    def crackdown_levers(self, spec: sc.TalibanSpec) -> np.ndarray:
+        """The crackdown on every group as the scenario sets it: ``crackdown_on`` where it names the
+        group, ``crackdown`` otherwise (the entries of hostile groups are not read)."""
+        return np.array([spec.crackdown_on.get(g.name, spec.crackdown) for g in self.scenario.militants], dtype=float)
 
     # ---------------------------------------------------------------- queries used by agents
     def isk_strength(self) -> float:
@@ -125,10 +141,6 @@ class RecognitionModel(mesa.Model):
 
     def allied_strength(self) -> float:
         return float(self.strength[~self.hostile].sum())
-
-    def mean_defection_share(self) -> float:
-        allied = ~self.hostile
-        return float(self.defection_shares[allied].mean()) if allied.any() else 0.0
 
     def posts_by_state(self, posts: np.ndarray) -> np.ndarray:
         """How many of the marked posts (a boolean per post) stand in each state."""
@@ -143,13 +155,21 @@ class RecognitionModel(mesa.Model):
 
     def components(self, crackdown=None, concessions=None, lobbying=None) -> dict[str, np.ndarray]:
         """Every utility term for every state; lever arguments (arrays allowed) evaluate a
-        hypothetical Taliban policy, which is how the adaptive Taliban looks ahead."""
-        t = self.taliban
+        hypothetical Taliban policy, which is how the adaptive Taliban looks ahead. States judge
+        the crackdown and concessions by the Taliban's track record (:func:`~.incentives.track_record`),
+        this month's levers included."""
+        t, months = self.taliban, self.scenario.rules.credibility_months
         return rules.utility_terms(
-            crackdown=t.crackdown if crackdown is None else crackdown,
-            concessions=t.concessions if concessions is None else concessions,
+            crackdown=rules.track_record(
+                self.record_crackdown, t.crackdown if crackdown is None else crackdown, months
+            ),
+            concessions=rules.track_record(
+                self.record_concessions, t.concessions if concessions is None else concessions, months
+            ),
             lobbying=t.lobbying if lobbying is None else lobbying,
             levels=self.levels,
+            top=self.top,
+            counted=self.counted,
             exposure=self.exposure,
             strength=self.strength,
             hostile=self.hostile,
@@ -161,20 +181,27 @@ class RecognitionModel(mesa.Model):
             conditions_weight=self.conditions_weight,
             resistance_support=self.resistance_support,
             shelters=self.shelters(),
-            resistance_strengths=self.resistance_strengths,
+            alternative=float(rules.alternative_strength(self.resistance_strengths)),
+            months_in_power=self.months_before + self.month,
+            un_seated=self.un_seated(),
             condition_shares=self.shares,
-            n_rungs=N_RUNGS,
             handover_rung=HOSTS,
+            de_facto_rung=DE_FACTO,
             w=self.weights,
             posts_held=self.posts_by_state(self.post_held),
             posts_open=self.posts_by_state(self.post_open),
-            counted=self.counted,
         )
+
+    def un_seated(self) -> float:
+        """1 once the United Nations stands at its seat, else 0; 1 without a UN in the scenario
+        (there is then no credentials position to defy)."""
+        un = np.flatnonzero(~self.counted)
+        return float(not un.size or self.levels[un[0]] >= self.top[un[0]])
 
     def move_probabilities(self, comp: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         r = self.scenario.rules
         u = rules.state_utility(comp, self.weights)
-        return rules.move_probabilities(u, self.levels, self.thresholds, r.slope, r.rate_up, r.rate_down, self.top)
+        return rules.move_probabilities(u, self.levels, self.thresholds, r.rate_up, r.rate_down, self.top)
 
     # ---------------------------------------------------------------- state changes
     def set_level(self, state: State, level: int) -> None:
@@ -217,9 +244,17 @@ class RecognitionModel(mesa.Model):
     def _event_set(self, ev: sc.SetEvent) -> None:
         self.scenario = apply(self.scenario, ev.path, ev.value)
         self._load_parameters()
-        lever = ev.path.removeprefix("taliban.")
-        if lever in ("crackdown", "concessions", "lobbying"):  # only the lever named; others keep their course
-            setattr(self.taliban, lever, getattr(self.scenario.taliban, lever))
+        spec, lever = self.scenario.taliban, ev.path.removeprefix("taliban.")
+        if lever in ("concessions", "lobbying"):  # only the lever named; others keep their course
+            setattr(self.taliban, lever, getattr(spec, lever))
+        elif lever == "crackdown":  # every group the scenario does not name in crackdown_on
+            named = np.array([g.name in spec.crackdown_on for g in self.scenario.militants], dtype=bool)
+            self.taliban.crackdown = np.where(named, self.taliban.crackdown, spec.crackdown)
+        elif lever.startswith("crackdown_on."):
+            group = lever.removeprefix("crackdown_on.")
+            j = [g.name for g in self.scenario.militants].index(group)
+            self.taliban.crackdown = self.taliban.crackdown.copy()
+            self.taliban.crackdown[j] = spec.crackdown_on[group]
 
     def _event_relation(self, ev: sc.RelationEvent) -> None:
         self.set_level(self.state_agents[self.state_index[ev.state]], sc.level_index(ev.level))
@@ -240,14 +275,16 @@ class RecognitionModel(mesa.Model):
         self.month += 1
         self._apply_events(self.month)
         self.taliban.step()
-        self.allied_groups.shuffle_do("step")
-        self.hostile_groups.do("step")
+        self.militants_step()
         if self.resistance_agents:
             self.agents_by_type[Resistance].do("step")
         comp = self.components()
         self.p_up, self.p_down = self.move_probabilities(comp)
-        self.term_sums += np.stack([comp[k] for k in TERMS], axis=-1)
+        self.term_sums += np.stack([comp[k][0] for k in TERMS], axis=-1)  # the next rung's terms
         self.agents_by_type[State].shuffle_do("step")
+        months = self.scenario.rules.credibility_months
+        self.record_crackdown = rules.track_record(self.record_crackdown, self.taliban.crackdown, months)
+        self.record_concessions = rules.track_record(self.record_concessions, self.taliban.concessions, months)
         if self.mission_agents:
             self.pay_the_month()
             self.agents_by_type[Mission].shuffle_do("step")
@@ -256,19 +293,46 @@ class RecognitionModel(mesa.Model):
         if self.month >= self.horizon:
             self.running = False
 
+    def militants_step(self) -> None:
+        """One month of every militant group at once (:func:`~.incentives.militant_step` over the
+        groups' arrays): the groups do not interact within a month except through defectors, who
+        reach the hostile groups (ISK) the same month, shared equally among them, with ISK's
+        recruits from the "abandoned jihad" narrative (002)."""
+        k = self.taliban.crackdown
+        pressure = rules.group_pressure(k, self.hostile)
+        conducive = rules.conduciveness(pressure, self.scenario.world.minority_violence)
+        strength, self.pool, defectors = rules.militant_step(
+            self.strength,
+            self.pool,
+            self.growth,
+            pressure,
+            self.crackdown_effect,
+            self.return_rate,
+            conducive,
+            self.defection_shares,
+        )
+        if self.hostile.any():
+            narrative = rules.abandoned_jihad_narrative(k, self.strength, self.hostile)
+            gain = defectors.sum() / self.hostile.sum() + rules.narrative_recruits(
+                self.narrative_rate, narrative, self.strength
+            )
+            strength = np.where(self.hostile, strength + gain, strength)
+        self.strength = np.minimum(strength, 1.0)
+
     def pay_the_month(self) -> None:
         """Every open post's reserves after a month's revenue (with its shock) and costs.
 
         One normal draw per post every month, open or not, so the stream of draws does not
         depend on which posts have closed."""
-        r = self.scenario.rules
+        r, world = self.scenario.rules, self.scenario.world
         shocks = self.rng.normal(0.0, r.revenue_noise, size=len(self.mission_agents))
-        ctrl = [m.controller for m in self.mission_agents]
-        is_open = np.array([c != "closed" for c in ctrl])
         cost = np.where([m.downsized for m in self.mission_agents], r.downsize_factor, 1.0)
-        subsidy = np.where([c == "taliban" for c in ctrl], r.taliban_subsidy, 0.0)
-        nxt = rules.mission_funds(self.funds, self.revenue, cost, shocks, subsidy)
-        self.funds = np.where(is_open, nxt, self.funds)
+        subsidy = r.taliban_subsidy * self.post_held
+        revenue = rules.post_revenue(
+            self.revenue, r.visa_share * self.visa_post, world.republic_visas_honoured, self.post_held
+        )
+        nxt = rules.mission_funds(self.funds, revenue, cost, shocks, subsidy)
+        self.funds = np.where(self.post_open > 0, nxt, self.funds)
 
     # ---------------------------------------------------------------- observation
     def observe(self) -> dict[str, Any]:
@@ -290,12 +354,14 @@ class RecognitionModel(mesa.Model):
             "missions_downsized": sum(m.downsized and m.controller != "closed" for m in self.mission_agents),
             "western_missions_taliban": int(self.post_held @ self._western_post),
             "legitimacy": float(rules.legitimacy(lv, N_RUNGS)),
-            "crackdown": t.crackdown,
+            "crackdown": float(t.crackdown[~self.hostile].mean()) if (~self.hostile).any() else 0.0,
             "concessions": t.concessions,
             "lobbying": t.lobbying,
             "resistance_strength": float(self.resistance_strengths.sum()),
         }
         obs.update(zip(self._strength_columns, self.strength.tolist(), strict=True))
+        pressure = rules.group_pressure(t.crackdown, self.hostile).tolist()
+        obs.update(zip(self._pressure_columns, pressure, strict=True))
         return obs
 
     def run(self) -> None:

@@ -151,11 +151,19 @@ COLUMNS: tuple[Column, ...] = (
     ),
     # indices and levers
     Column("legitimacy", _SERIES_AND_RUNS, "index", "legitimacy index", "share of the top rung", outcome=True),
-    Column("crackdown", _SERIES_AND_RUNS, "index", "Taliban crackdown on allied militants", "0-1 lever"),
+    Column("crackdown", _SERIES_AND_RUNS, "index", "Taliban crackdown on allied militants (group mean)", "0-1 lever"),
     Column("concessions", _SERIES_AND_RUNS, "index", "Taliban concessions on the West's conditions", "0-1 lever"),
     Column("lobbying", _SERIES_AND_RUNS, "index", "Taliban lobbying effort", "0-1 lever"),
     Column("resistance_strength", _SERIES_AND_RUNS, "index", "armed resistance strength", "0-1 index, summed"),
     Column("strength_{}", _SERIES_AND_RUNS, "index", "strength of {}", "0-1 index", family="militant"),
+    Column(
+        "pressure_{}",
+        _SERIES_AND_RUNS,
+        "index",
+        "Taliban pressure on {} (its crackdown; 1 on ISK)",
+        "0-1 lever",
+        family="militant",
+    ),
     # run outcomes
     Column(
         "first_recognition_month",

@@ -1,0 +1,79 @@
+"""Rules of Afghanistan's posts abroad: the lobbying channel they open, takeovers, and finances.
+
+000: "Control of diplomatic missions paves the way for the Taliban to lobby for formal
+recognition in those countries"; the posts "generate revenue by providing consular services for
+Afghans abroad and foreigners seeking to travel to Afghanistan. Some missions have been abandoned
+due to a lack of funds. Others have relocated or downsized to cut costs."
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+Array = np.ndarray
+
+
+def post_channel(levels: ArrayLike, held: ArrayLike, open_posts: ArrayLike, handover_rung: int) -> Array:
+    """How far the Taliban can lobby a state above the handover rung, in [0, 1]: the share of the
+    state's open Afghan posts that it holds; where no Afghan post is open, 1 if the state accepts
+    Taliban diplomats at all (a chargé) and 0 otherwise.
+
+    Posts are the channel, so taking them matters for the ladder: a state whose posts stay with
+    Republic-era staff is lobbied through none of them (000).
+    """
+    held = np.asarray(held, dtype=float)
+    posts = np.asarray(open_posts, dtype=float)
+    share = np.divide(held, posts, out=np.zeros(np.broadcast(held, posts).shape), where=posts > 0)
+    accepts = (np.asarray(levels) >= handover_rung).astype(float)
+    return np.where(posts > 0, share, accepts)
+
+
+def lobbying_bonus(
+    lobbying: ArrayLike, rungs: ArrayLike, channel: ArrayLike, w_lobbying: float, handover_rung: int
+) -> Array:
+    """Bonus from Taliban lobbying on holding each rung in ``rungs``: above the handover rung, the
+    lobbying effort times the channel its posts there open (``channel``, :func:`post_channel`).
+
+    Lobbying is for "formal recognition", and runs through the posts (000); what brings a state to
+    accept Taliban diplomats in the first place is its own interests ("concerns over terrorism and
+    migration have prompted some neighboring countries to establish diplomatic relations", 000),
+    and lobbying then works there by taking its posts (:func:`takeover_probability`).
+    ``lobbying`` carries the lever's leading (candidate) axes; ``rungs`` is (..., states).
+    """
+    r = np.asarray(rungs)
+    lob = w_lobbying * np.asarray(lobbying, dtype=float)
+    lob = lob.reshape(lob.shape + (1,) * r.ndim)
+    return np.where(r > handover_rung, lob * np.asarray(channel), 0.0)
+
+
+def takeover_probability(lobbying: ArrayLike, rate: float, host_allows: ArrayLike) -> Array:
+    """Monthly chance that a Republic-held post passes to the Taliban.
+
+    The Taliban takes posts where the host lets it (host at or above ``hosts_diplomats``; no
+    Western host has done so, 000) at a rate proportional to its lobbying effort.
+    """
+    return rate * np.asarray(lobbying, dtype=float) * np.asarray(host_allows, dtype=float)
+
+
+def post_revenue(revenue: ArrayLike, visa_share: ArrayLike, honoured: ArrayLike, held: ArrayLike) -> Array:
+    """Each post's mean monthly revenue this month, in months of its running cost.
+
+    Revenue comes from "consular services for Afghans abroad and foreigners seeking to travel to
+    Afghanistan" (000). The second part depends on Kabul honouring the visas a post issues: a
+    Republic-held post loses the ``visa_share`` of its revenue as far as Kabul refuses its visas
+    (``honoured`` < 1); a Taliban-held post's visas are honoured.
+    """
+    lost = np.asarray(visa_share, dtype=float) * (1.0 - np.asarray(honoured, dtype=float))
+    return np.asarray(revenue, dtype=float) * (1.0 - lost * (1.0 - np.asarray(held, dtype=float)))
+
+
+def mission_funds(funds: ArrayLike, revenue: ArrayLike, cost: ArrayLike, shock: ArrayLike, subsidy: ArrayLike) -> Array:
+    """Reserves after one month, in months of full running cost.
+
+    ``shock`` is a relative revenue deviation drawn by the caller; revenue never turns negative.
+    A post whose reserves run out downsizes, and closes when its arrears pass a limit (000:
+    "abandoned due to a lack of funds ... downsized to cut costs"; the agent decides).
+    """
+    income = np.asarray(revenue, dtype=float) * np.maximum(1.0 + np.asarray(shock, dtype=float), 0.0)
+    return np.asarray(funds, dtype=float) + income + subsidy - cost

@@ -1,0 +1,338 @@
+"""A state's transactional utility of each rung of the relation ladder, and its monthly moves.
+
+A state weighs what holding a rung gains it against what it costs, rung by rung: the West's
+conditions and the cost of defying the UN's credentials position weigh on de facto relations and
+recognition, and only a small share of the conditions on accepting Taliban diplomats (000 ties the
+conditions to "recognition"). Every term is evaluated for two rungs at once, the next one up
+(should the state climb?) and its own (should it hold?), on the second-last axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .groups import allied_mean, resistance_cost
+from .posts import lobbying_bonus, post_channel
+
+Array = np.ndarray
+
+UTILITY_TERMS: dict[str, tuple[float, str | None]] = {
+    "security": (1.0, "w_security"),
+    "migration": (1.0, "w_migration"),
+    "economic": (1.0, "w_economic"),
+    "peer": (1.0, "w_peer"),
+    "bandwagon": (1.0, "w_bandwagon"),
+    "lobbying": (1.0, None),  # weighted inside lobbying_bonus
+    "durability": (1.0, "w_durability"),
+    "conditions": (-1.0, "w_conditions"),
+    "militant_links": (-1.0, "w_militant_links"),
+    "sheltering": (-1.0, "w_sheltering"),
+    "un_credentials": (-1.0, "w_un_credentials"),
+    "resistance": (-1.0, "w_resistance"),
+}
+"""The terms of a state's utility in the order they are summed: sign (gain or cost) and the name of
+the weight in ``rules``. The output record has one ``u_<term>`` column per term."""
+
+SLOPE = 4.0
+"""The unit of utility. Move probabilities are logistic in ``SLOPE * (utility - threshold)``; a
+free slope would be exactly interchangeable with a common rescaling of every weight and threshold,
+so it is fixed and the weights and thresholds carry the scale (a gap of 0.25 is one logit)."""
+
+
+def security_motive(
+    exposure: ArrayLike, strength: ArrayLike, restraint: ArrayLike, isk_attacks: ArrayLike, w_isk_attacks: float
+) -> Array:
+    """Security gain a state expects from dealing with the Taliban, (..., states).
+
+    Mechanism: neighbours engage because groups based in Afghanistan threaten them and "the
+    Taliban will be useful against the threat of terrorism" (000, Hakimi). The motive is each
+    group's strength times how far the Taliban is expected to restrain it (``restraint``, groups on
+    the last axis), weighted by the state's exposure, plus ISK's attacks on foreign missions in
+    Kabul (000), which concern every state. Non-decreasing in exposure: all factors are >= 0.
+    """
+    threat = np.asarray(strength, dtype=float) * np.asarray(restraint, dtype=float)
+    total = np.sum(np.asarray(exposure, dtype=float) * threat[..., None, :], axis=-1)
+    return total + w_isk_attacks * np.asarray(isk_attacks, dtype=float)[..., None]
+
+
+def restraint(crackdown: ArrayLike, hostile: ArrayLike, floor: float) -> Array:
+    """How far engaging the Taliban is expected to curb each group, in [0, 1] (groups on the last axis).
+
+    The Taliban fights ISK whatever its policy (000: ISK attacks the Taliban), so restraint of a
+    hostile group is 1. An allied group is curbed as far as the Taliban cracks down on it;
+    ``floor`` is the part of the hope that holds before any crackdown ("hope the Taliban will be
+    useful against the threat of terrorism", 000).
+    """
+    k = np.asarray(crackdown, dtype=float)
+    return np.where(np.asarray(hostile, dtype=bool), 1.0, floor + (1.0 - floor) * k)
+
+
+def sheltering_cost(exposure: ArrayLike, strength: ArrayLike, crackdown: ArrayLike, hostile: ArrayLike) -> Array:
+    """Cost to a state of dealing with a government that leaves groups threatening it unrestrained.
+
+    Mechanism: "Other Central Asian countries remain wary of the Taliban, given that it hosted or
+    cooperated with the ... IMU, ... Jund al-Khilafah, TIP" and China and Pakistan "have pressured
+    the Taliban to crack down" (002). Each allied group's strength times the share the Taliban
+    leaves loose (1 - its crackdown), weighted by exposure; ISK, which the Taliban fights, adds
+    nothing. So a stronger unrestrained group lowers an exposed state's utility whenever
+    ``w_sheltering`` exceeds ``w_security * restraint_floor`` (what the group adds to the hope).
+    """
+    loose = np.where(np.asarray(hostile, dtype=bool), 0.0, 1.0 - np.asarray(crackdown, dtype=float))
+    threat = np.asarray(strength, dtype=float) * loose
+    return np.sum(np.asarray(exposure, dtype=float) * threat[..., None, :], axis=-1)
+
+
+def migration_motive(concern: ArrayLike, pressure: ArrayLike) -> Array:
+    """Migration gain: "concerns over terrorism and migration have prompted some neighboring
+    countries to establish diplomatic relations" (000). Concern times the outflow pressure."""
+    return np.asarray(concern, dtype=float) * np.asarray(pressure, dtype=float)[..., None]
+
+
+def peer_pull(ties: ArrayLike, levels: ArrayLike) -> Array:
+    """Alliance pull: how far tied states stand above this one, in rungs, weighted by the ties.
+
+    Mechanism: states follow allies' moves (China is "Pakistan's closest ally and both countries
+    have pressured the Taliban", 002). Only gaps upwards pull; a state is not dragged down by
+    allies that stay low. ``ties[..., i, j]`` in [0, 1] is i's weight on j: a weak tie pulls
+    weakly, and where the weights add up to more than 1 they are scaled to sum to 1, so many ties
+    pull no harder than one full tie. Rows with no ties give 0.
+    """
+    ties = np.asarray(ties, dtype=float)
+    levels = np.asarray(levels, dtype=float)
+    gap = np.maximum(levels[..., None, :] - levels[..., :, None], 0.0)
+    return (ties * gap).sum(axis=-1) / np.maximum(ties.sum(axis=-1), 1.0)
+
+
+def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
+    """Share of the other states already at or above each entity's rung in ``rungs``.
+
+    Mechanism: "The Taliban are hoping that these countries will relent over time" (000): each
+    move makes the next cheaper for everyone else. Only ``counted`` entities (states, not the
+    United Nations) make up the share; every entity, the UN included, feels it. ``rungs`` is
+    (..., entities); an entity never counts itself. Zero for a first mover: the regime's
+    durability (:func:`durability`) is what lets someone go first.
+    """
+    levels = np.asarray(levels)
+    r = np.asarray(rungs)
+    counted = np.asarray(counted, dtype=bool)
+    at = ((levels >= r[..., None]) & counted).sum(axis=-1)
+    at_self = counted & (levels >= r)
+    others = np.maximum(counted.sum() - counted, 1)
+    return (at - at_self) / others
+
+
+def compliance(
+    concessions: ArrayLike, crackdown: ArrayLike, strength: ArrayLike, hostile: ArrayLike, crackdown_ceiling: float
+) -> Array:
+    """How far the Taliban meets each Western condition, in [0, 1]: (inclusive government,
+    women's rights, break with al-Qaeda), stacked on the last axis.
+
+    Concessions move the first two (000: the West ties recognition to "an inclusive government,
+    ensuring women's rights, and breaking ties with Al-Qaeda"). The break is the strength-weighted
+    crackdown on allied groups (002: the commitment is to allow neither "al-Qaeda or international
+    terrorists" on its territory), and counts only up to ``crackdown_ceiling``: the Taliban
+    restricts but does not expel its allies (002: "not expelling them, but working to ensure they
+    remain quiet").
+    """
+    c = np.asarray(concessions, dtype=float)
+    k = crackdown_ceiling * allied_mean(crackdown, strength, hostile)
+    return np.stack(np.broadcast_arrays(c, c, k), axis=-1)
+
+
+def conditions_cost(conditions_weight: ArrayLike, compliance_levels: ArrayLike, shares: ArrayLike) -> Array:
+    """Cost of the unmet conditions to a state that weighs them by ``conditions_weight``.
+
+    Mechanism: Western recognition is tied to the three conditions, which "the militants have
+    refused" (000). Non-negative, and linear in the weight, so a heavier weight never raises the
+    incentive to engage.
+    """
+    unmet = 1.0 - np.asarray(compliance_levels, dtype=float)
+    shares = np.asarray(shares, dtype=float)
+    gap = (unmet * shares).sum(axis=-1) / max(float(shares.sum()), 1e-12)
+    return np.asarray(conditions_weight, dtype=float) * gap[..., None]
+
+
+def visible_links(
+    visibility: ArrayLike, strength: ArrayLike, crackdown: ArrayLike, hostile: ArrayLike, crackdown_ceiling: float
+) -> Array:
+    """How visibly allied militants expose Taliban non-compliance (summed over allied groups).
+
+    Mechanism: propaganda videos and activities "that come under the scrutiny of intelligence
+    agencies and can expose the Taliban for failing to live up to its commitments" (002);
+    restricting a group keeps it quiet, up to ``crackdown_ceiling``.
+    """
+    quiet = 1.0 - np.asarray(crackdown, dtype=float) * crackdown_ceiling
+    loud = np.asarray(visibility, dtype=float) * np.asarray(strength, dtype=float) * quiet
+    return np.asarray(np.where(np.asarray(hostile, dtype=bool), 0.0, loud).sum(axis=-1))
+
+
+def recognition_scope(rungs: ArrayLike, top: ArrayLike, de_facto_rung: int, hosting_share: float) -> Array:
+    """How much of the recognition costs (conditions, visible links) a rung carries: all of them
+    from de facto up, and at an entity's own top rung (the United Nations' seat); the share
+    ``hosting_share`` below. 000 ties the conditions to "recognition"; accepting Taliban
+    diplomats in a post is not recognition, but is not free of them either."""
+    r = np.asarray(rungs)
+    return np.where((r >= de_facto_rung) | (r >= np.asarray(top)), 1.0, hosting_share)
+
+
+def un_defiance(rungs: ArrayLike, counted: ArrayLike, un_seated: float, de_facto_rung: int) -> Array:
+    """Whether holding a rung defies the UN's credentials position: 1 for a state (not the UN) at
+    de facto or above while the General Assembly has not seated a Taliban nominee, else 0.
+
+    Public fact: the General Assembly's Credentials Committee deferred its decision on
+    Afghanistan's seat in December 2021 and December 2022, leaving the Republic's representative
+    seated; accrediting a Taliban ambassador or recognising the government goes against that.
+    """
+    r = np.asarray(rungs)
+    return np.where(np.asarray(counted, dtype=bool) & (r >= de_facto_rung), 1.0 - float(un_seated), 0.0)
+
+
+def durability(months_in_power: ArrayLike, durability_months: float, alternative: ArrayLike) -> Array:
+    """How settled the Taliban regime looks, in [0, 1]: time since it took Kabul (August 2021),
+    saturating with scale ``durability_months``, times the absence of an armed alternative.
+
+    Mechanism: "The Taliban are hoping that these countries will relent over time"; the weakness
+    of the armed groups "removes the possibility of alternatives to the Taliban regime for the
+    foreseeable future. Which in turn ensures that the Taliban can have amicable, or at least sort
+    of transactional, relationships with countries in the region" (000). A gain that grows with
+    time, so a first mover needs nobody above it.
+    """
+    t = np.maximum(np.asarray(months_in_power, dtype=float), 0.0)
+    return (1.0 - np.exp(-t / durability_months)) * (1.0 - np.asarray(alternative, dtype=float))
+
+
+def track_record(record: ArrayLike, lever: ArrayLike, credibility_months: float) -> Array:
+    """The Taliban's levers as states credit them: last month's record moved ``1 /
+    credibility_months`` of the way to this month's lever (1 month: believed at once).
+
+    Mechanism: with "similar Taliban pledges, including on the protection of human rights, women's
+    education and inclusive government, many remain highly skeptical of both the capability and
+    willingness" (002): the Taliban hosted AQIS's leader while it negotiated at Doha (002). States
+    judge by the record, so a new crackdown or concession pays abroad only as it is sustained,
+    while what the groups themselves suffer (:func:`~.groups.militant_step`) is immediate.
+    """
+    r = np.asarray(record, dtype=float)
+    return r + (np.asarray(lever, dtype=float) - r) / credibility_months
+
+
+def utility_terms(
+    *,
+    crackdown: ArrayLike,
+    concessions: ArrayLike,
+    lobbying: ArrayLike,
+    levels: Array,
+    top: Array,
+    counted: Array,
+    exposure: Array,
+    strength: Array,
+    hostile: Array,
+    visibility: Array,
+    migration_concern: Array,
+    migration_pressure: float,
+    economic_interest: Array,
+    ties: Array,
+    conditions_weight: Array,
+    resistance_support: Array,
+    shelters: Array,
+    alternative: float,
+    months_in_power: float,
+    un_seated: float,
+    condition_shares: Array,
+    handover_rung: int,
+    de_facto_rung: int,
+    w: Mapping[str, float],
+    posts_held: Array,
+    posts_open: Array,
+) -> dict[str, Array]:
+    """Every term of every state's utility (before its weight), in the order of ``UTILITY_TERMS``,
+    each broadcastable to (..., 2, states): row 0 for the next rung up, row 1 for the state's own
+    rung. A term that does not depend on the rung (or on the levers) has a rung axis of length 1
+    (and no lever axes), so nothing is copied; ``state_utility`` broadcasts.
+
+    The Taliban's levers may carry leading axes of candidate policies (``crackdown`` has groups on
+    its last axis), which is how the adaptive Taliban looks ahead. ``w`` holds the coefficients
+    that enter inside terms (``w_isk_attacks``, ``w_lobbying``, ``restraint_floor``,
+    ``crackdown_ceiling``, ``hosting_conditions_share``, ``durability_months``).
+    """
+    k = np.asarray(crackdown, dtype=float)
+    ceiling = w["crackdown_ceiling"]
+    rungs = np.stack([np.minimum(levels + 1, top), levels])
+    scope = recognition_scope(rungs, top, de_facto_rung, w["hosting_conditions_share"])
+    isk = float(strength[hostile].sum())
+    security = security_motive(exposure, strength, restraint(k, hostile, w["restraint_floor"]), isk, w["w_isk_attacks"])
+    gap = conditions_cost(conditions_weight, compliance(concessions, k, strength, hostile, ceiling), condition_shares)
+    links = visible_links(visibility, strength, k, hostile, ceiling)
+    channel = post_channel(levels, posts_held, posts_open, handover_rung)
+    return {
+        "security": security[..., None, :],
+        "migration": migration_motive(migration_concern, migration_pressure)[None, :],
+        "economic": np.asarray(economic_interest, dtype=float)[None, :],
+        "peer": peer_pull(ties, levels)[None, :],
+        "bandwagon": bandwagon(levels, rungs, counted),
+        "lobbying": lobbying_bonus(lobbying, rungs, channel, w["w_lobbying"], handover_rung),
+        "durability": np.full((1, len(levels)), durability(months_in_power, w["durability_months"], alternative)),
+        "conditions": gap[..., None, :] * scope,
+        "militant_links": conditions_weight * links[..., None, None] * scope,
+        "sheltering": sheltering_cost(exposure, strength, k, hostile)[..., None, :],
+        "un_credentials": un_defiance(rungs, counted, un_seated, de_facto_rung),
+        "resistance": resistance_cost(resistance_support, shelters)[None, :],
+    }
+
+
+def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, float]) -> Array:
+    """Transactional utility of holding a rung: gains minus costs, each with its named weight.
+
+    The terms are those the source documents give for engaging the Taliban (security, migration,
+    trade and transit, allies, the hope others relent, Taliban lobbying through its posts, a
+    regime that looks here to stay) against those for holding back (the West's conditions,
+    visible militant links, groups left unrestrained, the UN's credentials position, commitments
+    to the resistance). Signs and weights: ``UTILITY_TERMS``.
+    """
+    total: Array | float = 0.0
+    for name, (sign, weight) in UTILITY_TERMS.items():
+        value = np.asarray(terms[name], dtype=float)
+        term = value if weight is None else w[weight] * value
+        total = total + term if sign > 0 else total - term
+    return np.asarray(total)
+
+
+def move_probabilities(
+    utility: ArrayLike,
+    level: ArrayLike,
+    thresholds: ArrayLike,
+    rate_up: float,
+    rate_down: float,
+    top: ArrayLike | None = None,
+) -> tuple[Array, Array]:
+    """Monthly probabilities of moving one rung up and one rung down the relation ladder.
+
+    ``utility`` is (..., 2, states) as :func:`utility_terms` shapes it. A state climbs when its
+    utility of the next rung exceeds that rung's threshold and slides back when its utility of its
+    own rung falls below that rung's threshold; both logistic in the gap (:data:`SLOPE`), capped by
+    the rates, so relations move slowly and can be reversed. ``thresholds[k]`` is the utility
+    needed to hold rung ``k`` (``thresholds[0]`` is unused). No entity climbs above its ``top``
+    rung (the ladder's top by default; ``hosts_diplomats`` for the United Nations, where it means
+    the seat) nor slides below the bottom. Both results lie in [0, 1].
+    """
+    u = np.asarray(utility, dtype=float)
+    lvl = np.asarray(level)
+    th = np.asarray(thresholds, dtype=float)
+    last = len(th) - 1
+    p_up = rate_up * _logistic(SLOPE * (u[..., 0, :] - th[np.minimum(lvl + 1, last)]))
+    p_down = rate_down * _logistic(SLOPE * (th[lvl] - u[..., 1, :]))
+    ceiling = last if top is None else np.asarray(top)
+    return np.where(lvl < ceiling, p_up, 0.0), np.where(lvl > 0, p_down, 0.0)
+
+
+def _logistic(x: Array) -> Array:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def legitimacy(levels: ArrayLike, n_rungs: int) -> Array:
+    """Taliban legitimacy index in [0, 1]: the mean relation level of the states given (the model
+    gives the states proper, not the United Nations), as a share of the top rung. A summary for
+    plots, not a driver."""
+    return np.asarray(levels, dtype=float).mean(axis=-1) / (n_rungs - 1)
