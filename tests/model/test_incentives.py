@@ -43,8 +43,10 @@ def test_security_motive_never_falls_when_exposure_rises(rng):
 
 
 def test_conditions_cost_never_falls_when_weight_rises(rng):
+    hostile = np.array([True] + [False] * (N_GROUPS - 1))  # ISK first, then allied groups
     for _ in range(200):
-        comp = rules.compliance(rng.random(), rng.random(), rng.random())
+        comp = rules.compliance(rng.random(), rng.random(N_GROUPS), rng.random(N_GROUPS), hostile, rng.random())
+        assert comp.shape == (3,) and np.all((comp >= 0) & (comp < 1))
         weight = rng.random(N_STATES)
         heavier = weight + 0.01 + rng.random(N_STATES)
         shares = 0.01 + rng.random(3)
@@ -58,23 +60,58 @@ def test_conditions_cost_never_falls_when_weight_rises(rng):
     assert np.all(rules.conditions_cost(weight, np.ones(3), shares) == 0)  # fully met: no cost at any weight
 
 
+def test_compliance_counts_the_crackdown_on_allied_groups_by_strength_up_to_the_ceiling():
+    hostile = np.array([True, False, False])
+    strength = np.array([0.9, 0.6, 0.2])
+    comp = rules.compliance(0.4, np.array([0.0, 1.0, 0.0]), strength, hostile, 0.6)
+    # concessions move the first two conditions; the break is 0.6 x the strength-weighted crackdown
+    np.testing.assert_allclose(comp, [0.4, 0.4, 0.6 * 0.6 / 0.8])
+    # the crackdown on ISK is not read (the Taliban fights it whatever its policy)
+    np.testing.assert_allclose(rules.compliance(0.4, np.array([1.0, 1.0, 0.0]), strength, hostile, 0.6), comp)
+    # a crackdown on the strong group counts for more than the same crackdown on the weak one
+    weak = rules.compliance(0.4, np.array([0.0, 0.0, 1.0]), strength, hostile, 0.6)
+    assert weak[2] < comp[2]
+    # even a full crackdown on every allied group breaks with al-Qaeda only up to the ceiling
+    assert rules.compliance(0.0, np.ones(3), strength, hostile, 0.6)[2] == pytest.approx(0.6)
+
+
 def test_move_probabilities_are_probabilities_and_respect_the_ends(rng):
     th = np.array([0.0, 0.3, 2.8, 3.6, 4.0])
-    u = rng.normal(0, 5, size=10_000)
+    # row 0: utility of the next rung up (climb?), row 1: utility of the own rung (hold?)
+    u = rng.normal(0, 5, size=(2, 10_000))
     lvl = rng.integers(0, 5, size=10_000)
-    up, down = rules.move_probabilities(u, lvl, th, slope=4.0, rate_up=0.7, rate_down=0.3)
+    up, down = rules.move_probabilities(u, lvl, th, rate_up=0.7, rate_down=0.3)
+    assert up.shape == down.shape == lvl.shape
     assert np.all((up >= 0) & (up <= 0.7) & (down >= 0) & (down <= 0.3))  # capped by the rates
     assert np.all(up + down <= 1.0 + 1e-12)
     assert (lvl == 4).any() and (lvl == 0).any()
     assert np.all(up[lvl == 4] == 0) and np.all(down[lvl == 0] == 0)
     assert np.any(up[lvl < 4] > 0) and np.any(down[lvl > 0] > 0)  # the ends are special, not the rule
     # higher utility: more likely up, less likely down; strictly so wherever the logistic is not saturated
-    up2, down2 = rules.move_probabilities(u + 1.0, lvl, th, 4.0, 0.7, 0.3)
+    up2, down2 = rules.move_probabilities(u + 1.0, lvl, th, 0.7, 0.3)
     assert np.all(up2 >= up) and np.all(down2 <= down)
     moving_up = (lvl < 4) & (up > 0) & (up < 0.7)
     moving_down = (lvl > 0) & (down > 0) & (down < 0.3)
     assert moving_up.sum() > 100 and moving_down.sum() > 100
     assert np.all(up2[moving_up] > up[moving_up]) and np.all(down2[moving_down] < down[moving_down])
+    # rung-specific: climbing reads only the next rung's utility and sliding only the own rung's
+    only_next, only_own = u + np.array([[1.0], [0.0]]), u + np.array([[0.0], [1.0]])
+    up3, down3 = rules.move_probabilities(only_next, lvl, th, 0.7, 0.3)
+    np.testing.assert_array_equal(down3, down)
+    np.testing.assert_array_equal(up3, up2)
+    up4, down4 = rules.move_probabilities(only_own, lvl, th, 0.7, 0.3)
+    np.testing.assert_array_equal(up4, up)
+    np.testing.assert_array_equal(down4, down2)
+    # each is logistic in SLOPE x (utility - threshold): a climb at the threshold is half the rate
+    at = rules.move_probabilities(np.array([[th[2]], [9.0]]), np.array([1]), th, 0.7, 0.3)
+    assert at[0][0] == pytest.approx(0.35)
+    one_logit = rules.move_probabilities(np.array([[th[2] + 1 / rules.SLOPE], [9.0]]), np.array([1]), th, 0.7, 0.3)
+    assert one_logit[0][0] == pytest.approx(0.7 / (1 + np.exp(-1.0)))
+    # an entity's own top rung (the UN's seat) caps its climb like the ladder's top
+    top = np.where(np.arange(10_000) % 2 == 0, 2, 4)
+    up5, _ = rules.move_probabilities(u, lvl, th, 0.7, 0.3, top)
+    assert np.all(up5[lvl >= top] == 0) and np.any(up[(lvl == 2) & (top == 2)] > 0)
+    np.testing.assert_array_equal(up5[lvl < top], up[lvl < top])
 
 
 def test_rules_broadcast_over_a_batch_of_replications(rng):
@@ -88,7 +125,40 @@ def test_rules_broadcast_over_a_batch_of_replications(rng):
     levels = rng.integers(0, 5, size=(4, N_STATES))
     ties = rng.random((N_STATES, N_STATES))
     np.testing.assert_allclose(rules.peer_pull(ties, levels), np.stack([rules.peer_pull(ties, row) for row in levels]))
-    np.testing.assert_allclose(rules.bandwagon(levels, 5), np.stack([rules.bandwagon(row, 5) for row in levels]))
+    hostile = np.arange(N_GROUPS) == 0
+    k = rng.random((4, N_GROUPS))
+    np.testing.assert_allclose(
+        rules.sheltering_cost(batch["exposure"], batch["strength"], k, hostile),
+        np.stack([rules.sheltering_cost(batch["exposure"][b], batch["strength"][b], k[b], hostile) for b in range(4)]),
+    )
+    vis = rng.random(N_GROUPS)
+    np.testing.assert_allclose(
+        rules.visible_links(vis, batch["strength"], k, hostile, 0.6),
+        [rules.visible_links(vis, batch["strength"][b], k[b], hostile, 0.6) for b in range(4)],
+    )
+
+
+def test_bandwagon_broadcasts_over_a_batch_of_replications(rng):
+    # as many replications as states, so a wrong alignment of the axes gives wrong numbers, not only an error
+    levels = rng.integers(0, 5, size=(N_STATES, N_STATES))
+    rungs = np.minimum(levels + 1, 4)
+    counted = np.arange(N_STATES) != 3
+    np.testing.assert_allclose(
+        rules.bandwagon(levels, rungs, counted),
+        np.stack([rules.bandwagon(row, r, counted) for row, r in zip(levels, rungs, strict=True)]),
+    )
+
+
+def test_allied_means_broadcast_over_a_batch_of_replications(rng):
+    strength, k = rng.random((4, N_GROUPS)), rng.random((4, N_GROUPS))
+    hostile = np.arange(N_GROUPS) == 0
+    np.testing.assert_allclose(
+        rules.allied_mean(k, strength, hostile), [rules.allied_mean(k[b], strength[b], hostile) for b in range(4)]
+    )
+    np.testing.assert_allclose(
+        rules.abandoned_jihad_narrative(k, strength, hostile),
+        [rules.abandoned_jihad_narrative(k[b], strength[b], hostile) for b in range(4)],
+    )
 
 
 def test_peer_pull_only_pulls_upwards_and_needs_ties():
@@ -100,9 +170,16 @@ def test_peer_pull_only_pulls_upwards_and_needs_ties():
     assert pull[2] == 0.0  # no ties
 
 
-def test_bandwagon_counts_states_at_or_above_the_next_rung():
+def test_bandwagon_counts_the_other_states_at_or_above_a_rung():
     levels = np.array([0, 1, 1, 4])
-    np.testing.assert_allclose(rules.bandwagon(levels, 5), [3 / 4, 1 / 4, 1 / 4, 0.0])
+    counted = np.ones(4, dtype=bool)
+    # the next rung up (4 is the top, so the top state looks at its own rung): of the three others
+    np.testing.assert_allclose(rules.bandwagon(levels, np.minimum(levels + 1, 4), counted), [1, 1 / 3, 1 / 3, 0])
+    # the own rung: a state never counts itself, so the state alone at the top has nobody beside it
+    np.testing.assert_allclose(rules.bandwagon(levels, levels, counted), [1, 2 / 3, 2 / 3, 0])
+    # both rungs at once, as utility_terms asks (rung on the second-last axis)
+    both = rules.bandwagon(levels, np.stack([np.minimum(levels + 1, 4), levels]), counted)
+    np.testing.assert_allclose(both, [[1, 1 / 3, 1 / 3, 0], [1, 2 / 3, 2 / 3, 0]])
 
 
 def test_restraint_is_full_for_hostile_groups_and_grows_with_crackdown():
@@ -148,8 +225,23 @@ def test_conduciveness_and_narrative_are_in_unit_interval_and_monotone():
     # strictly falling with the crackdown, from fully conducive to the minority-violence floor
     assert np.all(np.diff(c) < 0) and c[0] == pytest.approx(1.0) and c[-1] == pytest.approx(0.3)
     assert c.min() >= 0.3 - 1e-12 and c.max() <= 1
-    n = rules.abandoned_jihad_narrative(k)
-    assert np.all(np.diff(n) > 0) and n[0] == 0 and n[-1] == 1
+    hostile = np.array([True, False, False])
+    strength = np.array([0.5, 0.6, 0.2])
+    # the same crackdown on every allied group (one row per level of it)
+    n = rules.abandoned_jihad_narrative(k[:, None] * np.ones(3), strength, hostile)
+    assert n.shape == k.shape
+    assert np.all(np.diff(n) > 0) and n[0] == 0 and n[-1] == pytest.approx(1)
+    assert np.all((n >= 0) & (n <= 1))
+    # convex: restricting allies quietly is tolerated, turning on them is what feeds ISK (002)
+    assert np.all(np.diff(n, 2) > 0)
+    # turning on the strong ally is seen more than turning on the weak one; ISK's own pressure is no part of it
+    on_strong = rules.abandoned_jihad_narrative(np.array([0.0, 1.0, 0.0]), strength, hostile)
+    on_weak = rules.abandoned_jihad_narrative(np.array([0.0, 0.0, 1.0]), strength, hostile)
+    assert on_strong == pytest.approx(0.75) and on_weak == pytest.approx(0.25)
+    assert rules.abandoned_jihad_narrative(np.array([1.0, 0.0, 0.0]), strength, hostile) == 0
+    # ISK recruits from the narrative, logistic in its own strength
+    assert rules.narrative_recruits(0.05, on_strong, 0.4) == pytest.approx(0.05 * 0.75 * 0.6)
+    assert rules.narrative_recruits(0.05, on_strong, 1.0) == 0
 
 
 def test_takeover_needs_a_willing_host():
@@ -163,6 +255,7 @@ def _model_with(path, value):
 
 
 def utility(model):
+    """(2, states): each state's utility of its next rung up (row 0) and of its own rung (row 1)."""
     return rules.state_utility(model.components(), model.weights)
 
 
@@ -171,8 +264,11 @@ def test_in_the_model_more_exposure_never_lowers_the_incentive_to_engage(state):
     low = _model_with(f"states[name={state}].exposure.ISK", 0.1)
     high = _model_with(f"states[name={state}].exposure.ISK", 0.9)
     i = low.state_index[state]
-    assert utility(high)[i] > utility(low)[i]
-    assert high.move_probabilities(high.components())[0][i] >= low.move_probabilities(low.components())[0][i]
+    assert utility(high).shape == (2, len(low.state_agents))
+    assert np.all(utility(high)[:, i] > utility(low)[:, i])  # both the next rung and the own rung
+    up_high, down_high = high.move_probabilities(high.components())
+    up_low, down_low = low.move_probabilities(low.components())
+    assert up_high[i] >= up_low[i] and down_high[i] <= down_low[i]
 
 
 @pytest.mark.parametrize("state", ["China", "France", "United Nations"])
@@ -180,5 +276,8 @@ def test_in_the_model_a_heavier_conditions_weight_never_raises_it(state):
     light = _model_with(f"states[name={state}].conditions_weight", 0.1)
     heavy = _model_with(f"states[name={state}].conditions_weight", 0.9)
     i = light.state_index[state]
-    assert utility(heavy)[i] < utility(light)[i]
-    assert heavy.move_probabilities(heavy.components())[0][i] <= light.move_probabilities(light.components())[0][i]
+    # charged fully on the recognition rungs and in part below them, so both rows fall
+    assert np.all(utility(heavy)[:, i] < utility(light)[:, i])
+    up_heavy, down_heavy = heavy.move_probabilities(heavy.components())
+    up_light, down_light = light.move_probabilities(light.components())
+    assert up_heavy[i] <= up_light[i] and down_heavy[i] >= down_light[i]

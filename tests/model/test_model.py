@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from recogsim.config import loading, references, schema
+from recogsim.config.schema import slug
 from recogsim.model.agents import HOSTS, Mission, State
 from recogsim.model.model import RecognitionModel
 
@@ -138,13 +139,18 @@ def test_adaptive_taliban_moves_its_levers_by_at_most_a_step(baseline):
     s = references.apply(references.apply(baseline, "taliban.mode", "adaptive"), "horizon_months", 24)
     m = RecognitionModel(s, seed=3)
     step = s.taliban.adaptive.step
-    levers = ("crackdown", "concessions", "lobbying")
+    allied = [g.name for g in s.militants if g.stance == "allied"]
+    # the crackdown is a lever per allied group (pressure_<group>); ISK is fought whatever the policy
+    levers = (*(f"pressure_{slug(g)}" for g in allied), "concessions", "lobbying")
     prev = np.array([m.observation[k] for k in levers])
     moved = False
     while m.running:
         m.step()
         now = np.array([m.observation[k] for k in levers])
         assert np.all(np.abs(now - prev) <= step + 1e-9) and np.all((now >= 0) & (now <= 1))
+        assert np.count_nonzero(np.abs(now - prev) > 1e-12) <= 1  # coordinate search: one lever a month
+        assert m.observation["crackdown"] == pytest.approx(now[: len(allied)].mean())
+        assert m.observation["pressure_isk"] == 1.0
         moved |= bool(np.any(now != prev))
         prev = now
     assert moved
@@ -152,6 +158,9 @@ def test_adaptive_taliban_moves_its_levers_by_at_most_a_step(baseline):
 
 def test_unfunded_posts_downsize_then_close(baseline):
     s = references.apply(references.apply(baseline, "world.consular_demand", 0.0), "horizon_months", 30)
+    # no takeovers, so a Republic post stays Republic until it closes (a post taken over and then closed
+    # because its host stepped back below hosting diplomats would close for another cause)
+    s = references.apply(s, "rules.takeover_rate", 0.0)
     m = RecognitionModel(s, seed=0)
     downsized, closed = {}, {}
     while m.running:

@@ -51,10 +51,12 @@ def test_the_un_climbs_no_higher_than_its_seat(tmp_path):
 
 def test_the_bandwagon_is_made_of_states_only():
     counted = np.array([True, True, True, False])
-    low = rules.bandwagon(np.array([1, 2, 3, 0]), 5, counted)
-    high = rules.bandwagon(np.array([1, 2, 3, 4]), 5, counted)
+    rungs = np.array([2, 3, 4, 2])  # each entity's next rung up; the UN's is its seat
+    low = rules.bandwagon(np.array([1, 2, 3, 0]), rungs, counted)
+    high = rules.bandwagon(np.array([1, 2, 3, 2]), rungs, counted)
     np.testing.assert_array_equal(low[:3], high[:3])  # the UN's level moves no state
-    assert low[0] == pytest.approx(2 / 3)  # of the three states, two stand at or above rung 2
+    assert low[0] == 1.0 and low[1] == pytest.approx(1 / 2)  # of the two other states (never the UN)
+    assert low[3] == pytest.approx(2 / 3)  # the UN feels it: of the three states, two stand at or above rung 2
 
 
 @pytest.mark.parametrize(

@@ -33,12 +33,13 @@ def tiny(recognise_at: int | None = None) -> dict:
         "name": "tiny",
         "start": "2023-04",
         "horizon_months": HORIZON,
-        # fast, noisy moves so five runs of a year already disagree (the bands have width)
+        # fast, noisy moves so five runs of a year already disagree (the bands have width); de jure out of
+        # reach of any state's utility at any plausible weights, so only the scheduled event recognises
         "rules": {
             "rate_up": 0.3,
             "rate_down": 0.2,
             "takeover_rate": 0.6,
-            "thresholds": {"engaged": -0.5, "hosts_diplomats": 0.0, "de_facto": 0.4, "de_jure": 2.5},
+            "thresholds": {"engaged": -0.5, "hosts_diplomats": 0.0, "de_facto": 0.4, "de_jure": 100.0},
         },
         "militants": [
             {"name": "ISK", "stance": "hostile", "strength": 0.3},

@@ -47,10 +47,16 @@ OUTCOME = "missions_taliban"  # a count that varies within and across points
 def sweeps(tmp_path_factory) -> dict[str, store.SweepResult]:
     """Every design run once for the module: 4 replications of the 12-month tiny scenario."""
     root = tmp_path_factory.mktemp("sweeps")
+    # the tiny scenario with its ladder low enough to be climbed in 12 months
+    scenario = root / "tiny_low.yaml"
+    scenario.write_text(
+        f"extends: {TINY.resolve()}\nname: tiny_low\n"
+        "rules: {thresholds: {engaged: 0.0, hosts_diplomats: 0.3, de_facto: 2.8, de_jure: 3.6}}\n"
+    )
     out = {}
     for name, body in DESIGNS.items():
         path = root / f"{name}.yaml"
-        path.write_text(f"name: {name}\nscenario: {TINY.resolve()}\nreplications: 4\nseed: 3\n{body}")
+        path.write_text(f"name: {name}\nscenario: {scenario}\nreplications: 4\nseed: 3\n{body}")
         run_sweep(experiment.load(path), root / name, workers=1, progress=False)
         out[name] = store.load_sweep(root / name)
     return out

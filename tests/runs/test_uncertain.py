@@ -27,7 +27,7 @@ def ensemble():
 def test_each_replication_draws_its_own_values_within_the_prior(ensemble):
     p = ensemble.parameters
     assert list(p.columns) == ["replication", "draw", *PATHS] and list(p["replication"]) == list(range(12))
-    assert p["rules.thresholds.de_facto"].between(1.0, 2.5).all()
+    assert p["rules.thresholds.de_facto"].between(4.0, 6.5).all()
     assert p["states[bloc=neighbour].economic_interest"].between(0.2, 1.0).all()
     assert p["horizon_months"].between(6, 12).all() and (p["horizon_months"] % 1 == 0).all()
     assert p[PATHS].nunique().min() >= 4  # draws differ between replications
@@ -88,7 +88,7 @@ def test_every_design_point_sees_the_same_draws(tmp_path):
     ],
 )
 def test_a_sweep_may_not_vary_what_the_scenario_draws(tmp_path, path, words):
-    exp = _experiment(tmp_path, [{"path": path, "values": [0.5, 0.6] if "economic" in path else [1.5, 2.0]}])
+    exp = _experiment(tmp_path, [{"path": path, "values": [0.5, 0.6] if "economic" in path else [4.5, 5.0]}])
     with pytest.raises(InputError) as info:
         load_experiment(exp)
     assert info.value.path == "parameters[0].path" and words in info.value.message
@@ -167,8 +167,8 @@ def test_two_paths_reaching_one_field_or_crossing_each_other_are_refused(tmp_pat
     )
     err = load(
         [
-            {"path": "rules.thresholds.de_facto", "distribution": uniform(2.0, 3.5), "reason": "x"},
-            {"path": "rules.thresholds.de_jure", "distribution": uniform(3.0, 5.0), "reason": "x"},
+            {"path": "rules.thresholds.de_facto", "distribution": uniform(4.0, 8.0), "reason": "x"},
+            {"path": "rules.thresholds.de_jure", "distribution": uniform(7.5, 9.0), "reason": "x"},
         ]
     )
     assert err.path == "uncertain[1].distribution" and "must not decrease up the ladder" in str(err)

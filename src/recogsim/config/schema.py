@@ -100,17 +100,19 @@ class Rules(Strict):
     """Fields of older scenario files and what replaced them (the error message names it)."""
 
     w_security: float = bounded(
-        0, 10, 2.0, "weight of terrorism exposure x group threat (engagement buys help against militants)"
+        0, 10, 6.0, "weight of terrorism exposure x group threat (engagement buys help against militants)"
     )
-    w_migration: float = bounded(0, 10, 1.0, "weight of migration concern x migration pressure")
-    w_economic: float = bounded(0, 10, 1.0, "weight of trade/transit interest")
+    w_migration: float = bounded(0, 10, 3.0, "weight of migration concern x migration pressure")
+    w_economic: float = bounded(0, 10, 3.0, "weight of trade/transit interest")
     w_peer: float = bounded(0, 10, 0.8, "pull of tied states' levels above one's own (alliances, e.g. China-Pakistan)")
-    w_bandwagon: float = bounded(0, 10, 0.6, "pull of the share of all states already at or above the next rung")
+    w_bandwagon: float = bounded(
+        0, 10, 0.6, "pull of the share of other states already at or above the rung in question"
+    )
     w_conditions: float = bounded(0, 10, 2.5, "cost of unmet Western conditions, times the state's conditions_weight")
     w_militant_links: float = bounded(0, 10, 1.0, "cost of visible Taliban links to allied militants")
-    w_resistance: float = bounded(0, 10, 2.0, "cost to a resistance supporter of dealing with the Taliban")
+    w_resistance: float = bounded(0, 10, 5.0, "cost to a resistance supporter of dealing with the Taliban")
     w_sheltering: float = bounded(
-        0, 10, 1.5, "cost of groups the Taliban leaves unrestrained, times the state's exposure to them"
+        0, 10, 4.5, "cost of groups the Taliban leaves unrestrained, times the state's exposure to them"
     )
     w_un_credentials: float = bounded(
         0, 10, 0.5, "cost of de facto relations or recognition while the UN has not seated a Taliban nominee"
@@ -128,7 +130,7 @@ class Rules(Strict):
         0, 1, 0.2, "share of the conditions and visible-links costs charged below de facto (engaged, hosting)"
     )
     w_lobbying: float = bounded(
-        0, 10, 0.8, "bonus of Taliban lobbying on the handover rung, and above it where Taliban diplomats are accepted"
+        0, 10, 0.8, "bonus of Taliban lobbying above hosting diplomats, times the share of the state's posts it holds"
     )
     restraint_floor: float = bounded(
         0, 1, 0.5, "share of the security motive that holds before any crackdown on allied groups"
@@ -141,10 +143,10 @@ class Rules(Strict):
         description="relative weight of each Western condition in the conditions cost",
     )
     thresholds: dict[str, float] = Field(
-        default_factory=lambda: {"engaged": 0.5, "hosts_diplomats": 1.0, "de_facto": 2.8, "de_jure": 3.6},
+        default_factory=lambda: {"engaged": 1.0, "hosts_diplomats": 3.0, "de_facto": 7.5, "de_jure": 10.5},
         description="utility a state needs to climb to each rung (higher rungs cost more)",
     )
-    rate_up: float = bounded(0, 1, 0.05, "largest monthly probability of climbing one rung")
+    rate_up: float = bounded(0, 1, 0.15, "largest monthly probability of climbing one rung")
     rate_down: float = bounded(0, 1, 0.02, "largest monthly probability of dropping one rung")
     takeover_rate: float = bounded(
         0, 1, 0.25, "monthly probability that a Republic-held post whose host allows it is taken over, at full lobbying"
@@ -232,7 +234,9 @@ class TalibanSpec(Strict):
         0, 1, 0.3, "restriction of each allied group not named in crackdown_on (0 none, 1 expel)"
     )
     crackdown_on: dict[str, Unit] = Field(
-        default_factory=dict, description="restriction of named allied groups, overriding crackdown for each"
+        default_factory=dict,
+        description="restriction of named allied groups, overriding crackdown for each; a group must be named "
+        "here for a set event or an experiment to vary its lever (taliban.crackdown_on.TIP)",
     )
     concessions: float = bounded(0, 1, 0.05, "movement on inclusive government and women's rights")
     lobbying: float = bounded(0, 1, 0.7, "effort put into taking posts and seeking accreditation")

@@ -136,12 +136,6 @@ class RecognitionModel(mesa.Model):
         return np.array([spec.crackdown_on.get(g.name, spec.crackdown) for g in self.scenario.militants], dtype=float)
 
     # ---------------------------------------------------------------- queries used by agents
-    def isk_strength(self) -> float:
-        return float(self.strength[self.hostile].sum())
-
-    def allied_strength(self) -> float:
-        return float(self.strength[~self.hostile].sum())
-
     def posts_by_state(self, posts: np.ndarray) -> np.ndarray:
         """How many of the marked posts (a boolean per post) stand in each state."""
         return np.bincount(self.post_hosts, weights=posts, minlength=len(self.state_agents))

@@ -26,10 +26,10 @@ def allied_mean(values: ArrayLike, strength: ArrayLike, hostile: ArrayLike) -> A
     """
     allied = ~np.asarray(hostile, dtype=bool)
     s = np.where(allied, np.asarray(strength, dtype=float), 0.0)
-    if s.sum() <= 0.0:
-        s = allied.astype(float)
-    total = s.sum()
-    return np.asarray((np.asarray(values, dtype=float) * s).sum(axis=-1) / total if total > 0 else 0.0)
+    w = np.where(s.sum(axis=-1, keepdims=True) > 0, s, allied.astype(float))
+    total = w.sum(axis=-1)
+    weighted = (np.asarray(values, dtype=float) * w).sum(axis=-1)
+    return np.where(total > 0, weighted / np.where(total > 0, total, 1.0), 0.0)
 
 
 def group_pressure(crackdown: ArrayLike, hostile: ArrayLike) -> Array:

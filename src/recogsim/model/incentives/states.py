@@ -118,8 +118,9 @@ def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
     levels = np.asarray(levels)
     r = np.asarray(rungs)
     counted = np.asarray(counted, dtype=bool)
-    at = ((levels >= r[..., None]) & counted).sum(axis=-1)
-    at_self = counted & (levels >= r)
+    lv = levels[..., None, :] if r.ndim > levels.ndim else levels  # rungs may add a rung axis
+    at = ((lv[..., None, :] >= r[..., :, None]) & counted).sum(axis=-1)
+    at_self = counted & (lv >= r)
     others = np.maximum(counted.sum() - counted, 1)
     return (at - at_self) / others
 
@@ -259,7 +260,7 @@ def utility_terms(
     """
     k = np.asarray(crackdown, dtype=float)
     ceiling = w["crackdown_ceiling"]
-    rungs = np.stack([np.minimum(levels + 1, top), levels])
+    rungs = np.stack([np.minimum(levels + 1, top), levels], axis=-2)
     scope = recognition_scope(rungs, top, de_facto_rung, w["hosting_conditions_share"])
     isk = float(strength[hostile].sum())
     security = security_motive(exposure, strength, restraint(k, hostile, w["restraint_floor"]), isk, w["w_isk_attacks"])
