@@ -146,7 +146,7 @@ class Rules(Strict):
         default_factory=lambda: {"engaged": 1.0, "hosts_diplomats": 3.0, "de_facto": 7.5, "de_jure": 10.5},
         description="utility a state needs to climb to each rung (higher rungs cost more)",
     )
-    rate_up: float = bounded(0, 1, 0.15, "largest monthly probability of climbing one rung")
+    rate_up: float = bounded(0, 1, 0.2, "largest monthly probability of climbing one rung")
     rate_down: float = bounded(0, 1, 0.02, "largest monthly probability of dropping one rung")
     takeover_rate: float = bounded(
         0, 1, 0.25, "monthly probability that a Republic-held post whose host allows it is taken over, at full lobbying"

@@ -66,7 +66,8 @@ class RecognitionModel(mesa.Model):
         self.state_agents = [State(self, i, st.name, st.bloc) for i, st in enumerate(s.states)]
         self.hostile = np.array([m.stance == "hostile" for m in s.militants], dtype=bool)
         self.taliban = Taliban(self, self.crackdown_levers(s.taliban))
-        self.record_crackdown, self.record_concessions = self.taliban.crackdown, self.taliban.concessions
+        self.record_crackdown: np.ndarray = self.taliban.crackdown
+        self.record_concessions = np.asarray(self.taliban.concessions, dtype=float)
         """The Taliban's track record as states see it up to last month: the starting posture,
         then each month's levers folded in (:func:`~.incentives.track_record`)."""
         self.strength = np.array([g.strength for g in s.militants], dtype=float)

@@ -121,7 +121,7 @@ def pakistan_utility(corner: dict, level: str, conditions_weight: float = 0.1) -
 
 
 @pytest.mark.parametrize("corner", CORNERS, ids=["defaults", "strong-hope", "no-floor", "full-floor", "weak"])
-def test_a_stronger_unrestrained_ttp_lowers_pakistans_utility_of_every_rung(corner):
+def test_stronger_unrestrained_ttp_lowers_pakistans_utility_of_every_rung(corner):
     r = Rules(**corner)
     assert r.w_sheltering > r.w_security * r.restraint_floor  # the corner is in the stated region
     for level in LEVELS:
@@ -129,7 +129,7 @@ def test_a_stronger_unrestrained_ttp_lowers_pakistans_utility_of_every_rung(corn
         assert np.all(np.diff(u, axis=0) < 0), (level, u)  # the next rung and the own rung, at every strength
 
 
-def test_a_below_the_stated_bound_a_stronger_ttp_raises_pakistans_utility():
+def test_below_the_stated_bound_a_stronger_ttp_raises_pakistans_utility():
     """The bound is the right one: where w_sheltering < w_security x restraint_floor, and nothing else
     (the West's conditions, visible links) charges Pakistan for the TTP, its strength is a net gain."""
     corner = {"w_security": 10.0, "restraint_floor": 0.5, "w_sheltering": 4.5}
@@ -199,7 +199,7 @@ def reached(s: Scenario, state: str, seeds: range) -> np.ndarray:
     return hits / len(seeds)
 
 
-def test_b_conditions_block_de_facto_but_barely_move_hosting():
+def test_conditions_block_de_facto_but_barely_move_hosting():
     """Conditions weight 0 -> 1 (200 seeds, 12 months): de facto by the horizon 0.425 -> 0.000, hosting
     diplomats 0.830 -> 0.825. Charging the conditions fully on every rung instead (hosting share 1, as
     model 1 did) cuts hosting to 0.33 (100 seeds): the bound on hosting has teeth."""
@@ -213,7 +213,7 @@ def test_b_conditions_block_de_facto_but_barely_move_hosting():
     assert free[HOSTS] - everywhere[HOSTS] > 0.3
 
 
-def test_b_the_conditions_are_charged_fully_from_de_facto_and_a_share_below():
+def test_the_conditions_are_charged_fully_from_de_facto_and_a_share_below():
     light, heavy = (RecognitionModel(western_interests(w), seed=0) for w in (0.0, 1.0))
     g = light.state_index["Germany"]
     np.testing.assert_array_equal(light.components()["conditions"][:, g], 0.0)  # weight 0: no conditions at all
@@ -229,7 +229,7 @@ def test_b_the_conditions_are_charged_fully_from_de_facto_and_a_share_below():
 
 
 # ------------------------------------------------------------------------ c. a lever per group
-def test_c_a_crackdown_on_the_tip_alone_pays_with_china_not_with_pakistan():
+def test_a_crackdown_on_the_tip_alone_pays_with_china_not_with_pakistan():
     def model(crackdown_on: dict[str, float]) -> RecognitionModel:
         # Pakistan weighs no Western conditions here, so only the groups it faces can move it
         s = two_levers(states={"Pakistan": {"conditions_weight": 0.0}}, taliban={"crackdown_on": crackdown_on})
@@ -247,7 +247,7 @@ def test_c_a_crackdown_on_the_tip_alone_pays_with_china_not_with_pakistan():
     assert np.all((utility(both) - utility(none))[:, pakistan] > 0.5)
 
 
-def test_c_the_adaptive_taliban_ends_with_different_crackdowns_on_different_groups():
+def test_the_adaptive_taliban_ends_with_different_crackdowns_on_different_groups():
     """China holds hosting diplomats just above its threshold when the TIP is restrained, and slides
     back readily (rate_down 0.3); Pakistan's hold does not hinge on the TTP. Seed 0, 24 months: the
     crackdown on the TIP goes 0.3 -> 1.0, on the TTP 0.3 -> 0.25 (0.25 to 0.3 in seeds 0 to 4)."""
@@ -277,7 +277,7 @@ def test_c_the_adaptive_taliban_ends_with_different_crackdowns_on_different_grou
 
 
 # ------------------------------------------------------------------------ d. bounded search
-def test_d_policy_candidates_are_2l_plus_1_rows_and_at_most_63():
+def test_policy_candidates_are_2l_plus_1_rows_and_at_most_63():
     levers = MAX_ALLIED + 2  # a crackdown per allied group, concessions and lobbying
     x = np.full(levers, 0.5)
     x[0], x[-1] = 0.0, 1.0  # a move past the ends is clipped
@@ -301,7 +301,7 @@ def many_groups(tmp_path: Path, allied: int) -> Path:
     return f
 
 
-def test_d_thirty_allied_groups_are_refused_with_one_line(tmp_path):
+def test_thirty_allied_groups_are_refused_with_one_line(tmp_path):
     f = many_groups(tmp_path, MAX_ALLIED + 1)
     with pytest.raises(ScenarioError) as info:
         loading.load(f)
@@ -316,7 +316,7 @@ def test_d_thirty_allied_groups_are_refused_with_one_line(tmp_path):
     assert errs.getvalue().count("\n") == 1 and "at most 29 allied groups" in errs.getvalue()
 
 
-def test_d_twenty_nine_allied_groups_are_accepted_and_searched_with_63_candidates(tmp_path, monkeypatch):
+def test_twenty_nine_allied_groups_are_accepted_and_searched_with_63_candidates(tmp_path, monkeypatch):
     s = references.set_values(loading.load(many_groups(tmp_path, MAX_ALLIED)), {"horizon_months": 1})
     seen: list[int] = []
     search = rules.policy_candidates
@@ -354,7 +354,7 @@ def first_movers(w_durability: float, horizon: int = 36, moving: bool = True) ->
     )
 
 
-def test_e_with_nothing_else_changing_durability_alone_raises_the_next_rung_month_by_month():
+def test_with_nothing_else_changing_durability_alone_raises_the_next_rung_month_by_month():
     for w in (2.0, 0.0):
         m = RecognitionModel(first_movers(w, horizon=24, moving=False), seed=0)
         u = [utility(m)]
@@ -371,7 +371,7 @@ def test_e_with_nothing_else_changing_durability_alone_raises_the_next_rung_mont
             np.testing.assert_array_equal(u, np.broadcast_to(u[0], u.shape))  # nothing else moves
 
 
-def test_e_a_first_mover_climbs_with_nobody_above_it_because_the_regime_lasts():
+def test_a_first_mover_climbs_with_nobody_above_it_because_the_regime_lasts():
     """40 seeds, 36 months: some state reaches hosting diplomats in 40/40 runs with w_durability 3,
     (the first at month 8 in the median run) and in 3/40 with w_durability 0 (utility 0.5 against a
     threshold of 2.0: 6 logits short)."""
@@ -393,7 +393,7 @@ def test_e_a_first_mover_climbs_with_nobody_above_it_because_the_regime_lasts():
     assert sum(x is not None for x in fragile) <= 8
 
 
-def test_e_durability_grows_with_time_and_an_armed_alternative_removes_it():
+def test_durability_grows_with_time_and_an_armed_alternative_removes_it():
     t = np.arange(0, 121, 6)
     d = rules.durability(t, 24.0, 0.0)
     assert d[0] == 0 and np.all(np.diff(d) > 0) and d[-1] < 1
@@ -438,7 +438,7 @@ def posts_only(honoured: float, horizon: int = 48) -> Scenario:
     )
 
 
-def test_f_refused_visas_close_republic_posts_for_lack_of_funds():
+def test_refused_visas_close_republic_posts_for_lack_of_funds():
     """30 seeds, 48 months: 4.83 of 8 embassies close for funds on average when Kabul honours no
     Republic visa, 2.70 when it honours them all (and never fewer in any seed)."""
     closed = {}
@@ -454,7 +454,7 @@ def test_f_refused_visas_close_republic_posts_for_lack_of_funds():
     assert stats.mannwhitneyu(closed[0.0], closed[1.0], alternative="greater").pvalue < 0.001
 
 
-def test_f_un_missions_issue_no_visas_so_refusal_leaves_their_books_alone():
+def test_un_missions_issue_no_visas_so_refusal_leaves_their_books_alone():
     refused, honoured = RecognitionModel(posts_only(0.0, 24), seed=4), RecognitionModel(posts_only(1.0, 24), seed=4)
     un = np.array([p.name.startswith("UN") for p in refused.mission_agents])
     while refused.running:
@@ -465,7 +465,7 @@ def test_f_un_missions_issue_no_visas_so_refusal_leaves_their_books_alone():
     assert refused.funds[~un].sum() < honoured.funds[~un].sum() - 1.0
 
 
-def test_f_post_revenue_loses_the_visa_share_only_at_republic_posts():
+def test_post_revenue_loses_the_visa_share_only_at_republic_posts():
     revenue, held = np.array([1.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0])
     np.testing.assert_allclose(rules.post_revenue(revenue, 0.3, 0.0, held), [0.7, 1.0, 1.4])
     np.testing.assert_allclose(rules.post_revenue(revenue, 0.3, 0.5, held), [0.85, 1.0, 1.7])
@@ -473,7 +473,7 @@ def test_f_post_revenue_loses_the_visa_share_only_at_republic_posts():
     np.testing.assert_allclose(rules.post_revenue(revenue, 0.0, 0.0, held), revenue)  # a UN mission's share
 
 
-def test_f_revenue_heterogeneity_is_drawn_once_per_run():
+def test_revenue_heterogeneity_is_drawn_once_per_run():
     s = posts_only(1.0, 6)
     a, b = RecognitionModel(s, seed=1), RecognitionModel(s, seed=2)
     start = a.revenue.copy()
@@ -484,7 +484,7 @@ def test_f_revenue_heterogeneity_is_drawn_once_per_run():
     np.testing.assert_array_equal(flat.revenue, 0.75)
 
 
-def test_f_posts_close_for_lack_of_funds_in_the_baseline():
+def test_posts_close_for_lack_of_funds_in_the_baseline():
     """20 runs of the baseline (its uncertain parameters drawn): 7.3 posts closed for lack of funds
     per run on average (0 to 15), with the causes adding up to every closure."""
     runs = run_ensemble(load_scenario(ROOT / "scenarios" / "baseline.yaml"), 20, seed=1, progress=False).runs
