@@ -109,7 +109,7 @@ def read(file: str | Path, weight: str | None) -> JointTable:
     except FileNotFoundError:
         raise JointFileError("from", f"expected a Parquet file, got {str(path)!r}: not found") from None
     except OSError as exc:
-        raise JointFileError("from", f"cannot read {path} ({exc.strerror or exc})") from None
+        raise JointFileError("from", f"expected a Parquet file, got {str(path)!r}: {exc.strerror or exc}") from None
     key = (os.path.abspath(path), weight, st.st_mtime_ns, st.st_size)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
@@ -123,7 +123,9 @@ def _read(path: Path, weight: str | None) -> JointTable:
     try:
         blob = path.read_bytes()
     except OSError as exc:
-        raise JointFileError("from", f"cannot read {path} ({exc.strerror or exc.__class__.__name__})") from None
+        raise JointFileError(
+            "from", f"expected a readable Parquet file, got {str(path)!r}: {exc.strerror or exc.__class__.__name__}"
+        ) from None
     if len(blob) < 12 or blob[:4] != b"PAR1" or blob[-4:] != b"PAR1":
         raise JointFileError("from", f"expected a Parquet file, got {name} without Parquet's PAR1 markers")
     try:

@@ -184,10 +184,10 @@ def _claim(data: dict, path: str, label: str, loc: tuple, owner: dict[str, str],
         reason = fixed_reason(data, path, mid_run=False)
         targets = concrete_paths(data, path)
     except paths.PathError as exc:
-        expected = f"expected each column of {file} to be a parameter path, got {column}: " if file else ""
+        expected = f"expected each column of {file} to be a parameter path, got {path!r}: " if file else ""
         raise ScenarioError(blame(loc), format_loc(loc), f"{expected}{exc}") from None
     if reason:
-        expected = f"expected each column of {file} to be a parameter that may vary, got {column}: " if file else ""
+        expected = f"expected each column of {file} to be a parameter that may vary, got {path!r}: " if file else ""
         raise ScenarioError(blame(loc), format_loc(loc), f"{expected}{reason}")
     for t in sorted(targets):
         if t in owner:
