@@ -322,15 +322,8 @@ class JointUncertain(Strict):
     parameter paths (a posterior sample, say), so that correlations between them survive, which
     independent per-path priors would lose. Read and checked by :mod:`.joint` and :mod:`.references`."""
 
-    from_: str = Field(
-        alias="from",
-        min_length=1,
-        description="Parquet file of joint draws, one column per parameter path; relative to the scenario file "
-        "that names it (resolved when the file is loaded)",
-    )
-    weight: str | None = Field(
-        None, min_length=1, description="column of row weights (finite, >= 0); default: every row equally likely"
-    )
+    from_: str = Field(alias="from", min_length=1, description="Parquet file, relative to the scenario naming it")
+    weight: str | None = Field(None, min_length=1, description="column of row weights; default: rows equally likely")
     reason: str = Field(min_length=1, description="where these draws come from and why they are trusted")
 
     @model_serializer(mode="wrap")
@@ -344,11 +337,9 @@ UNCERTAIN_FORMS: dict[str, type[Strict]] = {"path": Uncertain, "from": JointUnce
 
 
 def uncertain_form(entry: Any) -> str:
-    """Which form an ``uncertain:`` entry takes: a block names a file (``from``), anything else is
-    read as a single path, so that its errors speak of the keys a path entry needs."""
-    if isinstance(entry, dict):
-        return "from" if "from" in entry else "path"
-    return "from" if isinstance(entry, JointUncertain) else "path"
+    """A block names a file (``from``); anything else is read as a path entry, so that its errors
+    speak of the keys a path entry needs."""
+    return "from" if (isinstance(entry, dict) and "from" in entry) or isinstance(entry, JointUncertain) else "path"
 
 
 UncertainEntry = Annotated[

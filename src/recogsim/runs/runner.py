@@ -82,12 +82,12 @@ def _with_draws(
         drawn_scenario = set_values(scenario, drawn)
         check_references(drawn_scenario, lambda _: "", uncertain=False)
         return drawn_scenario
-    except (ValidationError, ScenarioError) as exc:
+    except (ValidationError, ScenarioError, paths.PathError) as exc:  # PathError: a file changed after its check
         if isinstance(exc, ValidationError):
             err = exc.errors()[0]
             found = f"{format_loc(tuple(err['loc']))} {describe(err)}"
         else:
-            found = f"{exc.path}: {exc.message}"
+            found = f"{exc.path}: {exc.message}" if isinstance(exc, ScenarioError) else str(exc)
         first = next(iter(rows))
         taken = ", ".join(f"row {r} of {tables[i].name} (uncertain[{i}])" for i, r in rows.items())
         raise ScenarioError(
