@@ -19,7 +19,7 @@ from .config.loading import load as load_scenario
 from .errors import InputError
 from .plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from .runs.runner import run_ensemble_to
-from .runs.store import EnsembleResult, is_sweep, load_results, load_sweep
+from .runs.store import EnsembleResult, drawn_parameters, is_sweep, load_results, load_sweep
 
 EXIT_INPUT = 2
 DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
@@ -288,14 +288,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         resume=args.resume,
         chunk_runs=args.chunk,
     )
-    summary = summarize(load_sweep(out))
+    result = load_sweep(out)
+    summary = summarize(result)
     summary.to_csv(out / "summary.csv", index=False)
     print(
         f"wrote {out}/ (points, runs{', series' if loaded.experiment.keep_series else ''}, manifest, summary.csv)",
         file=sys.stderr,
     )
     print(_table(summary))
-    drawn = len(loaded.scenario.uncertain)
+    drawn = len(drawn_parameters(result.manifest))
     if drawn:
         print(
             f"(spread across a point's runs includes {drawn} parameter(s) drawn per replication, the same draws "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import record
-from ..runs.store import EnsembleResult
+from ..runs.store import EnsembleResult, drawn_parameters
 from .uncertainty import spread_sources
 
 SUMMARY = ("countries_taliban_presence", "de_facto_count", "de_jure_count", "missions_changed_hands")
@@ -52,7 +52,7 @@ def uncertainty_line(name: str, result: EnsembleResult) -> str | None:
     """What the spread of a scenario's runs includes: chance alone, or parameters no data
     identifies as well, split into the two where replications share draws."""
     scenario = result.manifest.get("scenario", {})
-    drawn, per_draw = len(scenario.get("uncertain", [])), scenario.get("runs_per_draw", 1)
+    drawn, per_draw = len(drawn_parameters(result.manifest)), scenario.get("runs_per_draw", 1)
     if not drawn or result.parameters is None:
         return None
     head = f"{name}: spread includes {drawn} parameter(s) drawn per replication, not only chance"

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .schema import EVENT_KINDS
+from .schema import EVENT_KINDS, UNCERTAIN_FORMS, uncertain_form
 
 
 def format_loc(loc: tuple) -> str:
@@ -48,7 +48,8 @@ def describe(err: Any) -> str:
 
 def first_error(exc: ValidationError, model: type[BaseModel], data: Any) -> tuple[tuple, str]:
     """The first error of a validation as (key path, message), with the keys allowed where an
-    unknown key was found. Discriminated unions add the event tag to the path: it is dropped."""
+    unknown key was found. Discriminated unions add the tag of an event or of an ``uncertain:``
+    entry's form to the path: it is dropped."""
     err = exc.errors()[0]
     loc = strip_union_tags(tuple(err["loc"]))
     msg = describe(err)
@@ -57,8 +58,14 @@ def first_error(exc: ValidationError, model: type[BaseModel], data: Any) -> tupl
     return loc, msg
 
 
+_UNION_TAGS: dict[str, dict[str, Any]] = {"events": EVENT_KINDS, "uncertain": UNCERTAIN_FORMS}
+"""Lists whose items are tagged unions, with their tags (which pydantic puts in error paths)."""
+
+
 def strip_union_tags(loc: tuple) -> tuple:
-    return tuple(p for i, p in enumerate(loc) if not (p in EVENT_KINDS and i >= 2 and loc[i - 2] == "events"))
+    return tuple(
+        p for i, p in enumerate(loc) if not (i >= 2 and loc[i - 2] in _UNION_TAGS and p in _UNION_TAGS[loc[i - 2]])
+    )
 
 
 def unknown_key_hint(model: type[BaseModel], loc: tuple, data: Any) -> str:
@@ -70,19 +77,21 @@ def unknown_key_hint(model: type[BaseModel], loc: tuple, data: Any) -> str:
     removed = getattr(node, "removed", {})
     if loc and loc[-1] in removed:
         return f": it was removed; {removed[loc[-1]]}"
-    return f"; expected one of {', '.join(sorted(node.model_fields))}"
+    return f"; expected one of {', '.join(sorted(f.alias or n for n, f in node.model_fields.items()))}"
 
 
 def _model_at(model: type[BaseModel], loc: tuple, data: Any) -> Any:
     """The schema model that holds the last key of ``loc``. Walks the schema beside the data, so
     an event's keys are looked up in its own kind."""
     node: Any = model
-    for part in loc[:-1]:
+    for i, part in enumerate(loc[:-1]):
         data = data[part] if has_key(data, part) else None
         if node is None or not hasattr(node, "model_fields"):
             return None
         field = node.model_fields.get(part) if isinstance(part, str) else None
         event = _event_model(data)
+        if i >= 1 and loc[i - 1] == "uncertain" and isinstance(part, int):
+            event = UNCERTAIN_FORMS[uncertain_form(data)]  # a path entry or a from: block, by its keys
         if field is not None:
             node = event or _inner_model(field.annotation)
         elif event is not None:

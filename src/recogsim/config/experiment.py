@@ -22,10 +22,11 @@ from . import paths
 from .designs import DESIGNS
 from .diagnostics import describe, first_error, format_loc
 from .distributions import Distribution
+from .joint import JointTable
 from .loading import load as load_scenario
 from .loading import read_yaml, validate
-from .references import check_references, coerce, concrete_paths, fixed_reason, set_values
-from .schema import Scenario
+from .references import check_references, coerce, concrete_paths, fixed_reason, joint_table, set_values
+from .schema import JointUncertain, Scenario, Uncertain
 
 
 class ExperimentError(InputError):
@@ -120,9 +121,15 @@ def load(path: str | Path) -> LoadedExperiment:
 def check(exp: Experiment, scenario: Scenario, file: str) -> None:
     """Paths, bounds and design fit, each a one-line error before anything runs."""
     data = scenario.canonical()
+    tables = {j: joint_table(u, j) for j, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)}
     for i, p in enumerate(exp.parameters):
-        _check_parameter(p, data, scenario, file, f"parameters[{i}]")
-    drawn = {t: j for j, u in enumerate(scenario.uncertain) for t in concrete_paths(data, u.path)}
+        _check_parameter(p, data, scenario, file, f"parameters[{i}]", tables)
+    drawn = {
+        t: f"uncertain[{j}]" if isinstance(u, Uncertain) else f"uncertain[{j}], column {path!r} of {tables[j].name}"
+        for j, u in enumerate(scenario.uncertain)
+        for path in ([u.path] if isinstance(u, Uncertain) else tables[j].columns)
+        for t in concrete_paths(data, path)
+    }
     seen: dict[str, int] = {}
     for i, p in enumerate(exp.parameters):
         for target in sorted(concrete_paths(data, p.path)):
@@ -138,7 +145,7 @@ def check(exp: Experiment, scenario: Scenario, file: str) -> None:
                     file,
                     f"parameters[{i}].path",
                     f"{p.path!r} reaches {target}, which the scenario "
-                    f"draws per replication (uncertain[{drawn[target]}]); a sweep cannot also vary "
+                    f"draws per replication ({drawn[target]}); a sweep cannot also vary "
                     "it: remove one of the two",
                 )
             seen[target] = i
@@ -147,7 +154,12 @@ def check(exp: Experiment, scenario: Scenario, file: str) -> None:
         raise ExperimentError(file, problem[0], problem[1])
 
 
-def _check_parameter(p: Parameter, data: dict, scenario: Scenario, file: str, loc: str) -> None:
+def _check_parameter(
+    p: Parameter, data: dict, scenario: Scenario, file: str, loc: str, tables: dict[int, JointTable]
+) -> None:
+    """The path may vary, and its values (or the ends of its range) make a valid scenario, alone
+    and with each ``from:`` block's rows that hold its columns' extremes (the others are checked
+    as the runner draws them)."""
     try:
         reason = fixed_reason(data, p.path, mid_run=False)
     except paths.PathError as exc:
@@ -161,18 +173,26 @@ def _check_parameter(p: Parameter, data: dict, scenario: Scenario, file: str, lo
     where = (
         f"{loc}.values" if p.values is not None else f"{loc}.range" if p.range is not None else f"{loc}.distribution"
     )
+    rows: list[tuple[str, dict[str, float]]] = [("", {})] + [
+        (f" with row {r} of {table.name} (uncertain[{j}])", table.row(r))
+        for j, table in tables.items()
+        for r in table.extreme_rows()
+    ]
     for value in probes:
         value = coerce(value, current[0])
-        try:
-            check_references(set_values(scenario, {p.path: value}), lambda _: file, uncertain=False)
-        except ValidationError as exc:
-            raise ExperimentError(
-                file, where, f"{value!r} is outside the bounds of {p.path}: {describe(exc.errors()[0])}"
-            ) from None
-        except ScenarioError as err:
-            raise ExperimentError(
-                file, where, f"{value!r} cannot be used for {p.path}: {err.path}: {err.message}"
-            ) from None
+        for with_row, row in rows:
+            try:
+                check_references(set_values(scenario, {**row, p.path: value}), lambda _: file, uncertain=False)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                found = f"{format_loc(tuple(err['loc']))} {describe(err)}" if row else describe(err)
+                raise ExperimentError(
+                    file, where, f"{value!r} is outside the bounds of {p.path}{with_row}: {found}"
+                ) from None
+            except ScenarioError as err:
+                raise ExperimentError(
+                    file, where, f"{value!r} cannot be used for {p.path}{with_row}: {err.path}: {err.message}"
+                ) from None
 
 
 def point_scenario(scenario: Scenario, exp: Experiment, values: dict[str, Any]) -> Scenario:
@@ -181,4 +201,4 @@ def point_scenario(scenario: Scenario, exp: Experiment, values: dict[str, Any]) 
     for p in exp.parameters:
         like = paths.get(data, p.path)[0]
         paths.set_value(data, p.path, coerce(values[p.path], like))
-    return validate(data, "<design point>")
+    return validate(data, "<design point>", joint=False)  # rows drawn are checked by the runner

@@ -9,6 +9,7 @@ value found.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,7 @@ def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict, Any]:
         raise ScenarioError(str(stack[-1]), "extends", f"cycle in extends: {chain}")
     data = read_yaml(path)
     parent = data.pop("extends", None)
+    _resolve_files(data, path)
     labels = _labels(data, Source(path))
     if parent is None:
         return data, labels
@@ -129,6 +131,16 @@ def _resolve(path: Path, stack: tuple[Path, ...]) -> tuple[dict, Any]:
         raise ScenarioError(str(path), "extends", f"file {parent!r} not found (looked in {path.parent})")
     base, base_labels = _resolve(parent_path, (*stack, path))
     return merge(base, data), merge(base_labels, labels)
+
+
+def _resolve_files(data: dict, path: Path) -> None:
+    """Make each ``uncertain:`` block's ``from:`` file absolute, resolved from the folder of the file
+    that names it (as ``extends`` is), so an inherited block finds its file from any child, and the
+    resolved scenario (``recogsim show``, manifests) names one file wherever it is run from."""
+    entries = data.get("uncertain")
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("from"), str) and entry["from"].strip():
+            entry["from"] = os.path.abspath(path.parent / entry["from"])
 
 
 def _blame(labels: Any, loc: tuple, default: str) -> str:
@@ -156,8 +168,9 @@ def _sources(node: Any):
             yield from _sources(v)
 
 
-def validate(data: dict, file: str = "<scenario>", labels: Any = None) -> Scenario:
-    """Fill defaults, validate and check references; raises ScenarioError with the first problem."""
+def validate(data: dict, file: str = "<scenario>", labels: Any = None, joint: bool = True) -> Scenario:
+    """Fill defaults, validate and check references; raises ScenarioError with the first problem.
+    ``joint=False`` leaves ``from:`` files unread (see :func:`.references.check_uncertain`)."""
     data = copy.deepcopy(data)
     _fill_bloc_defaults(data, file, labels)
     try:
@@ -165,7 +178,7 @@ def validate(data: dict, file: str = "<scenario>", labels: Any = None) -> Scenar
     except ValidationError as exc:
         loc, msg = first_error(exc, Scenario, data)
         raise ScenarioError(_blame(labels, loc, file), format_loc(loc), msg) from None
-    check_references(scenario, lambda loc: _blame(labels, loc, file))
+    check_references(scenario, lambda loc: _blame(labels, loc, file), joint=joint)
     return scenario
 
 

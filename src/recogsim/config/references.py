@@ -17,10 +17,13 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from . import paths
 from .diagnostics import describe, format_loc
+from .joint import JointFileError, JointTable
+from .joint import read as joint_read
 from .schema import (
     EVENT_KINDS,
     UN_BLOC,
     UN_TOP,
+    JointUncertain,
     MilitantSpec,
     MissionSpec,
     RelationEvent,
@@ -31,6 +34,7 @@ from .schema import (
     StateSpec,
     TalibanAdaptive,
     TalibanSpec,
+    Uncertain,
     World,
     level_index,
 )
@@ -54,9 +58,10 @@ def _duplicates(items: list, loc: str, blame: Blame) -> None:
         seen[item.name] = i
 
 
-def check_references(s: Scenario, blame: Blame, uncertain: bool = True) -> None:
+def check_references(s: Scenario, blame: Blame, uncertain: bool = True, joint: bool = True) -> None:
     """Names that must resolve: hosts, ties, exposures, sanctuaries and event targets; the United
-    Nations' ladder; and (with ``uncertain``) every value the ``uncertain`` paths can draw."""
+    Nations' ladder; and (with ``uncertain``) every value the ``uncertain`` entries can draw (with
+    ``joint``, the rows of their ``from:`` files too: see :func:`check_uncertain`)."""
     for loc in NAMED_LISTS:
         _duplicates(getattr(s, loc), loc, blame)
     names = {loc: {x.name for x in getattr(s, loc)} for loc in NAMED_LISTS}
@@ -124,7 +129,7 @@ def check_references(s: Scenario, blame: Blame, uncertain: bool = True) -> None:
         elif isinstance(ev, SetEvent):
             _check_set_event(s, i, ev, blame)
     if uncertain:
-        check_uncertain(s, blame)
+        check_uncertain(s, blame, joint)
 
 
 def _within_un_ladder(level: str, loc: tuple, blame: Blame) -> None:
@@ -134,60 +139,103 @@ def _within_un_ladder(level: str, loc: tuple, blame: Blame) -> None:
         )
 
 
-def check_uncertain(s: Scenario, blame: Blame) -> None:
-    """Each ``uncertain`` path varies a single parameter, no two reach the same field, and every
-    value its distribution can give, alone and together with the others, passes the schema."""
+def check_uncertain(s: Scenario, blame: Blame, joint: bool = True) -> None:
+    """Each ``uncertain`` entry varies single parameters, no two entries reach the same field, and
+    every value they can draw, alone and together with the others, passes the schema. A ``from:``
+    block's columns are its paths and its rows its values, checked row by row (every distinct
+    drawable row up to :data:`~.joint.ROW_CHECK_LIMIT`; beyond, the rows holding each column's
+    extremes, and the runner checks each row it draws). ``joint=False`` leaves the files unread:
+    at a sweep's design points, checked by the runner as it draws."""
     data = s.canonical()
-    owner: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    tables: dict[int, JointTable] = {}
     for i, u in enumerate(s.uncertain):
-        loc = ("uncertain", i, "path")
-        try:
-            reason = fixed_reason(data, u.path, mid_run=False)
-            targets = concrete_paths(data, u.path)
-        except paths.PathError as exc:
-            raise ScenarioError(blame(loc), format_loc(loc), str(exc)) from None
-        if reason:
-            raise ScenarioError(blame(loc), format_loc(loc), reason)
-        for t in targets:
-            if t in owner:
-                raise ScenarioError(
-                    blame(loc),
-                    format_loc(loc),
-                    f"{u.path!r} reaches {t}, which uncertain[{owner[t]}] already draws; give each field once",
-                )
-            owner[t] = i
-        for end in (u.distribution.min, u.distribution.max):
-            _drawable(s, {u.path: end}, ("uncertain", i, "distribution"), blame)
+        if isinstance(u, Uncertain):
+            _claim(data, u.path, f"uncertain[{i}]", ("uncertain", i, "path"), owner, blame)
+            for values, _ in _corners(u, None):
+                end = values[u.path]
+                what = f"{end!r} cannot be drawn for {u.path} (e.g. {values})"
+                _drawable(s, values, ("uncertain", i, "distribution"), blame, what)
+        elif joint:
+            tables[i] = table = joint_table(u, i, blame)
+            for c in table.columns:
+                label = f"uncertain[{i}] (column {c!r} of {table.name})"
+                _claim(data, c, label, ("uncertain", i, "from"), owner, blame, table.name)
+    for i, table in tables.items():
+        rows, _ = table.rows_to_check()
+        for r in rows:
+            row = table.row(r)
+            _drawable(s, row, ("uncertain", i, "from"), blame, f"row {r} of {table.name} cannot be drawn ({row})")
     # Together, two at a time, at the ends of their ranges (the others at their own values): every
     # constraint between fields (thresholds that must not cross, an event month within a drawn
-    # horizon) involves two of them, and holds over a box if it holds at the box's corners.
-    for (i, a), (j, b) in itertools.combinations(enumerate(s.uncertain), 2):
-        for va, vb in itertools.product(
-            (a.distribution.min, a.distribution.max), (b.distribution.min, b.distribution.max)
-        ):
-            _drawable(
-                s,
-                {a.path: va, b.path: vb},
-                ("uncertain", j, "distribution"),
-                blame,
-                together=f"uncertain[{i}] and uncertain[{j}] can be drawn together into an invalid scenario",
+    # horizon) involves two of them, and holds over a box if it holds at the box's corners. A
+    # block's rows are no box: its corners are the rows holding its columns' extremes.
+    corners = {
+        i: _corners(u, tables.get(i)) for i, u in enumerate(s.uncertain) if isinstance(u, Uncertain) or i in tables
+    }
+    for i, j in itertools.combinations(corners, 2):
+        key = "distribution" if isinstance(s.uncertain[j], Uncertain) else "from"
+        for (va, na), (vb, nb) in itertools.product(corners[i], corners[j]):
+            values = {**va, **vb}
+            which = "".join(f", {n}" for n in (na, nb) if n)
+            what = f"uncertain[{i}] and uncertain[{j}] can be drawn together into an invalid scenario"
+            _drawable(s, values, ("uncertain", j, key), blame, f"{what} (e.g. {values}{which})")
+
+
+def _corners(u: Uncertain | JointUncertain, table: JointTable | None) -> list[tuple[dict[str, Any], str]]:
+    """The values an entry contributes to the pairwise check, each with the row it is (if any)."""
+    if isinstance(u, Uncertain):
+        return [({u.path: end}, "") for end in (u.distribution.min, u.distribution.max)]
+    assert table is not None  # only read blocks are paired
+    return [(table.row(r), f"row {r} of {table.name}") for r in table.extreme_rows()]
+
+
+def _claim(data: dict, path: str, label: str, loc: tuple, owner: dict[str, str], blame: Blame, file: str = "") -> None:
+    """Refuse a drawn path that is no single settable parameter, or that reaches a field another
+    entry (or column) already draws. ``file``: the ``from:`` file whose column ``path`` is."""
+    column = f"column {path!r} of {file}" if file else repr(path)
+    try:
+        reason = fixed_reason(data, path, mid_run=False)
+        targets = concrete_paths(data, path)
+    except paths.PathError as exc:
+        expected = f"expected each column of {file} to be a parameter path, got {path!r}: " if file else ""
+        raise ScenarioError(blame(loc), format_loc(loc), f"{expected}{exc}") from None
+    if reason:
+        expected = f"expected each column of {file} to be a parameter that may vary, got {path!r}: " if file else ""
+        raise ScenarioError(blame(loc), format_loc(loc), f"{expected}{reason}")
+    for t in sorted(targets):
+        if t in owner:
+            raise ScenarioError(
+                blame(loc),
+                format_loc(loc),
+                f"{column} reaches {t}, which {owner[t]} already draws; give each field once",
             )
+        owner[t] = label
 
 
-def _drawable(s: Scenario, values: dict[str, Any], loc: tuple, blame: Blame, together: str = "") -> None:
-    """Refuse values the ``uncertain`` paths can draw that would not make a valid scenario: one line
-    naming the draw, then what the schema or the references found."""
-    what = together or f"{next(iter(values.values()))!r} cannot be drawn for {next(iter(values))}"
+def joint_table(u: JointUncertain, i: int, blame: Blame | None = None) -> JointTable:
+    """The rows of ``uncertain[i]``'s ``from:`` file; a problem is a one-line ScenarioError naming
+    the scenario file (``blame``; else the ``from:`` file itself) and ``uncertain[i].from`` or ``.weight``."""
+    try:
+        return joint_read(u.from_, u.weight)
+    except JointFileError as err:
+        loc = ("uncertain", i, err.key)
+        raise ScenarioError(blame(loc) if blame else u.from_, format_loc(loc), err.message) from None
+
+
+def _drawable(s: Scenario, values: dict[str, Any], loc: tuple, blame: Blame, what: str) -> None:
+    """Refuse values the ``uncertain`` entries can draw that would not make a valid scenario: one
+    line naming the draw (``what``), then what the schema or the references found."""
     try:
         drawn = set_values(s, values)
         check_references(drawn, lambda _: blame(loc), uncertain=False)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ScenarioError(
-            blame(loc), format_loc(loc), f"{what} (e.g. {values}): {format_loc(tuple(err['loc']))} {describe(err)}"
+            blame(loc), format_loc(loc), f"{what}: {format_loc(tuple(err['loc']))} {describe(err)}"
         ) from None
     except ScenarioError as err:
-        raise ScenarioError(blame(loc), format_loc(loc), f"{what} (e.g. {values}): {err.path}: {err.message}") from None
+        raise ScenarioError(blame(loc), format_loc(loc), f"{what}: {err.path}: {err.message}") from None
 
 
 def concrete_paths(data: dict, path: str) -> set[str]:

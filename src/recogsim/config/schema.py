@@ -16,6 +16,8 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.config import JsonDict, JsonValue
 from pydantic.fields import FieldInfo
+from pydantic.functional_serializers import SerializerFunctionWrapHandler, model_serializer
+from pydantic.types import Discriminator, Tag
 
 from .distributions import Distribution
 
@@ -396,6 +398,37 @@ class Uncertain(Strict):
     reason: str = Field(min_length=1, description="why this range: what bounds it and what leaves it open")
 
 
+class JointUncertain(Strict):
+    """Parameters drawn together: each draw takes one row of a Parquet table whose columns are
+    parameter paths (a posterior sample, say), so that correlations between them survive, which
+    independent per-path priors would lose. Read and checked by :mod:`.joint` and :mod:`.references`."""
+
+    from_: str = Field(alias="from", min_length=1, description="Parquet file, relative to the scenario naming it")
+    weight: str | None = Field(None, min_length=1, description="column of row weights; default: rows equally likely")
+    reason: str = Field(min_length=1, description="where these draws come from and why they are trusted")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Written back under the key a scenario file uses (``from``), so dumps load again."""
+        return {("from" if k == "from_" else k): v for k, v in handler(self).items()}
+
+
+UNCERTAIN_FORMS: dict[str, type[Strict]] = {"path": Uncertain, "from": JointUncertain}
+"""The two forms of an ``uncertain:`` entry by their tag: a single path, or a ``from:`` file."""
+
+
+def uncertain_form(entry: Any) -> str:
+    """A block names a file (``from``); anything else is read as a path entry, so that its errors
+    speak of the keys a path entry needs."""
+    return "from" if (isinstance(entry, dict) and "from" in entry) or isinstance(entry, JointUncertain) else "path"
+
+
+UncertainEntry = Annotated[
+    Annotated[Uncertain, Tag("path")] | Annotated[JointUncertain, Tag("from")],
+    Discriminator(uncertain_form),
+]
+
+
 class Scenario(Strict):
     name: str
     description: str = ""
@@ -410,7 +443,7 @@ class Scenario(Strict):
     resistance: list[ResistanceSpec] = Field(default_factory=list)
     missions: list[MissionSpec] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
-    uncertain: list[Uncertain] = Field(default_factory=list)
+    uncertain: list[UncertainEntry] = Field(default_factory=list)
     runs_per_draw: int = Field(
         1,
         ge=1,

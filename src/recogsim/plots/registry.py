@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from ..analysis import sweeps as analysis
 from ..analysis.statistics import level_probabilities
 from ..analysis.sweeps import RECOGNIZED
-from ..runs.store import EnsembleResult, SweepResult
+from ..runs.store import EnsembleResult, SweepResult, drawn_parameters
 from .common import new_axes
 from .ensemble import fan_chart, missions_by_controller, outcome_distribution, state_levels, survival_curve
 from .kinds import ENSEMBLE_KINDS, SWEEP_KINDS
@@ -98,7 +98,7 @@ def _caption(fig: Figure, manifests: Mapping[str, dict]) -> None:
 def uncertainty_caption(manifests: Mapping[str, dict]) -> str | None:
     """A figure's note that its spread includes parameters no data identifies, where it does
     (ensembles or sweeps, by their manifests, keyed by label)."""
-    drawn = {label: len(m.get("scenario", {}).get("uncertain", [])) for label, m in manifests.items()}
+    drawn = {label: len(drawn_parameters(m)) for label, m in manifests.items()}
     if not any(drawn.values()):
         return None
     which = "" if all(drawn.values()) else " (" + ", ".join(k or "this scenario" for k, n in drawn.items() if n) + ")"

@@ -18,7 +18,9 @@ import pyarrow as pa
 from ..config import experiment
 from ..config.designs import DESIGNS
 from ..config.experiment import Experiment, ExperimentError, LoadedExperiment
-from ..config.schema import Scenario
+from ..config.joint import JointTable
+from ..config.references import joint_table
+from ..config.schema import JointUncertain, Scenario, Uncertain
 from ..model import record
 from .executors import version_info
 from .seeds import replication_seed, run_key
@@ -41,6 +43,14 @@ class Plan:
     keep_states: bool
     experiment: Experiment | None = None
     X: np.ndarray = field(default_factory=lambda: np.empty((1, 0), dtype=object))
+    joint: dict[int, JointTable] = field(init=False)
+    """The rows of each ``from:`` block of ``uncertain:``, by entry: read once here, hashed into
+    the manifest, and sent to the workers with the tasks (no worker reads the files)."""
+
+    def __post_init__(self) -> None:
+        self.joint = {
+            i: joint_table(u, i) for i, u in enumerate(self.scenario.uncertain) if isinstance(u, JointUncertain)
+        }
 
     @property
     def kind(self) -> str:
@@ -104,8 +114,13 @@ class Plan:
 
     @property
     def uncertain(self) -> list[str]:
-        """The paths each replication draws (the scenario's ``uncertain:``), in order."""
-        return [u.path for u in self.scenario.uncertain]
+        """The paths each replication draws (the scenario's ``uncertain:``, a ``from:`` block's
+        columns in the file's order), in order."""
+        return [
+            path
+            for i, u in enumerate(self.scenario.uncertain)
+            for path in ([u.path] if isinstance(u, Uncertain) else self.joint[i].columns)
+        ]
 
     def points_table(self) -> pa.Table | None:
         """One row per design point of a sweep: ``point`` and one column per parameter path."""
@@ -139,6 +154,17 @@ class Plan:
             "versions": version_info(),
             "scenario": self.scenario.canonical(),
         }
+        if self.joint:  # the files behind from: blocks, by content: --resume refuses a changed one
+            meta["uncertain_files"] = [
+                {
+                    "entry": f"uncertain[{i}]",
+                    "file": t.file,
+                    "sha256": t.sha256,
+                    "rows": t.rows,
+                    "columns": [*t.columns],
+                }
+                for i, t in self.joint.items()
+            ]
         if self.experiment is not None:
             meta.update(
                 experiment_name=self.experiment.name,

@@ -8,19 +8,23 @@ the chosen outcomes) and in the sink (memory, or a results folder that can be re
 from __future__ import annotations
 
 import concurrent.futures as cf
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from pydantic import ValidationError
 from tqdm.auto import tqdm
 
 from ..config import paths
 from ..config.calendar import month_labels
+from ..config.diagnostics import describe, format_loc
 from ..config.experiment import Experiment, LoadedExperiment, point_scenario
-from ..config.references import coerce, set_values
-from ..config.schema import Scenario
+from ..config.joint import JointTable
+from ..config.references import check_references, coerce, joint_table, set_values
+from ..config.schema import JointUncertain, Scenario, Uncertain
+from ..errors import ScenarioError
 from ..model.model import RecognitionModel
 from . import plan as plans
 from .executors import Pool, open_pool
@@ -30,27 +34,83 @@ from .store import ChunkStore, EnsembleResult, MemorySink, check_folder, finish_
 
 
 # ---------------------------------------------------------------- the work a worker does
-def draws(scenario: Scenario, root: int, replication: int) -> dict[str, float]:
-    """The values one replication draws for the scenario's ``uncertain:`` paths (as they enter the
-    scenario: whole-number fields rounded). Replications share a draw ``runs_per_draw`` at a time."""
-    u = draw_uniforms(root, replication // scenario.runs_per_draw, len(scenario.uncertain))
+def draws(
+    scenario: Scenario, root: int, replication: int, tables: Mapping[int, JointTable] | None = None
+) -> dict[str, float]:
+    """The values one replication draws for the scenario's ``uncertain:`` entries, one per path
+    and one per column of each ``from:`` block (as they enter the scenario: whole-number fields
+    rounded). Replications share a draw ``runs_per_draw`` at a time. ``tables``: the blocks' rows
+    by entry (:attr:`.plan.Plan.joint`; read from their files if not given)."""
+    if tables is None:
+        tables = {i: joint_table(u, i) for i, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)}
+    return _draw(scenario, root, replication, tables)[0]
+
+
+def _draw(
+    scenario: Scenario, root: int, replication: int, tables: Mapping[int, JointTable]
+) -> tuple[dict[str, float], dict[int, int]]:
+    """The drawn values, and the row each ``from:`` block took. Per-path entries take the draw's
+    first uniforms, in order, and blocks one each after them: adding a block leaves every per-path
+    value as it was, and without blocks the draws are those of a scenario that has none."""
+    per_path = [u for u in scenario.uncertain if isinstance(u, Uncertain)]
+    blocks = [i for i, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)]
+    u = draw_uniforms(root, replication // scenario.runs_per_draw, len(per_path) + len(blocks))
     data = scenario.canonical()
-    return {
-        spec.path: float(coerce(float(spec.distribution.ppf(ui)), paths.get(data, spec.path)[0]))
-        for spec, ui in zip(scenario.uncertain, u, strict=True)
+
+    def entering(path: str, value: float) -> float:
+        return float(coerce(float(value), paths.get(data, path)[0]))
+
+    values = {
+        spec.path: entering(spec.path, float(spec.distribution.ppf(ui))) for spec, ui in zip(per_path, u, strict=False)
     }
+    rows: dict[int, int] = {}
+    for i, ui in zip(blocks, u[len(per_path) :], strict=True):
+        rows[i] = tables[i].pick(float(ui))
+        values.update({path: entering(path, v) for path, v in tables[i].row(rows[i]).items()})
+    return values, rows
+
+
+def _with_draws(
+    scenario: Scenario, drawn: dict[str, float], rows: dict[int, int], tables: Mapping[int, JointTable], where: str
+) -> Scenario:
+    """The scenario a run simulates. Rows of ``from:`` files are checked here, in full: up front,
+    a large file has only some rows checked, and a sweep's design points none (a one-line error,
+    as up front, not a traceback from the middle of a run)."""
+    if not rows:
+        return set_values(scenario, drawn)
+    try:
+        drawn_scenario = set_values(scenario, drawn)
+        check_references(drawn_scenario, lambda _: "", uncertain=False)
+        return drawn_scenario
+    except (ValidationError, ScenarioError, paths.PathError) as exc:  # PathError: a file changed after its check
+        if isinstance(exc, ValidationError):
+            err = exc.errors()[0]
+            found = f"{format_loc(tuple(err['loc']))} {describe(err)}"
+        else:
+            found = f"{exc.path}: {exc.message}" if isinstance(exc, ScenarioError) else str(exc)
+        first = next(iter(rows))
+        taken = ", ".join(f"row {r} of {tables[i].name} (uncertain[{i}])" for i, r in rows.items())
+        raise ScenarioError(
+            tables[first].file, f"uncertain[{first}].from", f"{taken} cannot be drawn{where}: {found}"
+        ) from None
 
 
 def run_task(
-    scenario: Scenario, experiment: Experiment | None, root: int, schemas: dict[str, pa.Schema], task: Task
+    scenario: Scenario,
+    experiment: Experiment | None,
+    tables: Mapping[int, JointTable],
+    root: int,
+    schemas: dict[str, pa.Schema],
+    task: Task,
 ) -> dict[str, pa.Table]:
     """Simulate a task's runs and return their rows of each table, typed by the output record."""
     cols: dict[str, dict[str, list]] = {name: {c: [] for c in sch.names} for name, sch in schemas.items()}
     for point, values, reps in task:
         at_point = scenario if experiment is None else point_scenario(scenario, experiment, values)
+        where = "" if experiment is None else f" at design point {point}"
         for rep, seed in reps:
-            drawn = draws(at_point, root, rep) if at_point.uncertain else {}
-            scen = set_values(at_point, drawn) if drawn else at_point
+            drawn, rows = _draw(at_point, root, rep, tables) if at_point.uncertain else ({}, {})
+            scen = _with_draws(at_point, drawn, rows, tables, where) if drawn else at_point
             model = RecognitionModel(scen, seed=seed)
             model.run()
             keys: dict[str, int | np.ndarray] = {
@@ -114,6 +174,7 @@ def run_plan(
     tasks = plan.tasks(todo, pool.task_size(len(todo)))
     scenario = pool.share(plan.scenario)
     experiment = None if plan.experiment is None else pool.share(plan.experiment)
+    tables = pool.share(plan.joint) if plan.joint else {}
     schemas = plan.schemas()
     # progress=None: a bar only when stderr is a terminal (tqdm's own rule)
     bar = tqdm(
@@ -132,7 +193,7 @@ def run_plan(
                 task = next(queue, None)
                 if task is None:
                     break
-                running.add(pool.executor.submit(run_task, scenario, experiment, plan.seed, schemas, task))
+                running.add(pool.executor.submit(run_task, scenario, experiment, tables, plan.seed, schemas, task))
             if not running:
                 break
             ready, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)

@@ -222,6 +222,7 @@ def check_folder(out: Path, meta: dict[str, Any], identity: dict[str, str], resu
                     f"({key} {str(old.get(key))[:12]} there, "
                     f"{str(meta.get(key))[:12]} now); choose another folder",
                 )
+        _same_files(out, old, meta)
         if old.get("status") == "complete" and (out / "runs.parquet").exists():
             remove_chunks(out / "chunks")  # a kill between marking complete and tidying up
             return "complete"
@@ -235,6 +236,31 @@ def check_folder(out: Path, meta: dict[str, Any], identity: dict[str, str], resu
     except OSError as exc:
         raise StoreError(str(out), flag, f"cannot create folder ({exc.strerror})") from None
     return "new"
+
+
+def _same_files(out: Path, old: dict[str, Any], meta: dict[str, Any]) -> None:
+    """The files behind ``from:`` blocks must hold what they held: the scenario names a file, and
+    its hash in the manifest says what was in it."""
+    was = {f.get("entry"): f.get("sha256") for f in old.get("uncertain_files", [])}
+    for f in meta.get("uncertain_files", []):
+        if was.get(f["entry"]) != f["sha256"]:
+            raise StoreError(
+                str(out),
+                "--resume",
+                f"the file {f['file']} that {f['entry']}.from draws from changed since these results were started "
+                f"(sha256 {str(was.get(f['entry']))[:12]} there, {f['sha256'][:12]} now); choose another folder",
+            )
+
+
+def drawn_parameters(manifest: dict[str, Any]) -> list[str]:
+    """The parameters a folder's runs drew, in order (the columns of ``parameters.parquet`` after
+    its keys): each ``uncertain:`` path, and the columns of each ``from:`` file."""
+    files = {f.get("entry"): f.get("columns", []) for f in manifest.get("uncertain_files", [])}
+    return [
+        path
+        for i, u in enumerate(manifest.get("scenario", {}).get("uncertain", []))
+        for path in ([u["path"]] if "path" in u else files.get(f"uncertain[{i}]", []))
+    ]
 
 
 def start_folder(out: Path, meta: dict[str, Any], points: pa.Table | None) -> None:
@@ -255,7 +281,7 @@ def write_results(result: EnsembleResult, out: str | Path) -> Path:
     """Write an ensemble held in memory to a folder (the same files ``recogsim run`` writes)."""
     out = Path(out)
     scenario = Scenario.model_validate(result.manifest["scenario"])
-    uncertain = [u.path for u in scenario.uncertain]
+    uncertain = drawn_parameters(result.manifest)
     tables: dict[record.Table, pd.DataFrame | None] = {
         "runs": result.runs,
         "series": result.series,
