@@ -49,7 +49,7 @@ def cli_error(argv: list) -> tuple[int, str]:
     return rc, lines[0]
 
 
-GOOD = {"rules.thresholds.de_jure": [3.0, 4.0, 5.0], "rules.w_economic": [0.2, 0.5, 0.9]}
+GOOD = {"rules.thresholds.de_jure": [8.0, 9.0, 10.0], "rules.w_economic": [0.2, 0.5, 0.9]}
 
 
 def test_a_valid_block_loads_validates_and_shows_its_file_resolved_from_the_scenario(tmp_path):
@@ -96,15 +96,15 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[dict], str, str]]:
     parquet(tmp / "fixed.parquet", {"militants[name=ISK].strength": [0.1, 0.2, 0.3]})
     parquet(tmp / "record.parquet", {"rules.thresholds": [0.1, 0.2, 0.3]})
     parquet(tmp / "outside.parquet", {"rules.rate_up": [0.1, 1.5, 0.2]})
-    parquet(tmp / "crossing.parquet", {"rules.thresholds.de_facto": [1.0, 3.0], "rules.thresholds.de_jure": [2.0, 2.5]})
+    parquet(tmp / "crossing.parquet", {"rules.thresholds.de_facto": [4.0, 9.0], "rules.thresholds.de_jure": [8.0, 8.5]})
     parquet(tmp / "horizon.parquet", {"horizon_months": [12, 4]})  # tiny schedules an event at month 6
     parquet(tmp / "strings.parquet", {"rules.w_economic": ["low", "high"]})
     parquet(tmp / "missing.parquet", {"rules.w_economic": [0.5, None]})
     parquet(tmp / "empty.parquet", {"rules.w_economic": pd.Series([], dtype=float)})
     parquet(tmp / "onlyweight.parquet", {"w": [1.0]})
-    parquet(tmp / "overlap.parquet", {"rules.w_economic": [0.2], "rules.thresholds.de_facto": [1.5]})
+    parquet(tmp / "overlap.parquet", {"rules.w_economic": [0.2], "rules.thresholds.de_facto": [5.0]})
     parquet(tmp / "neighbours.parquet", {"states[name=China].economic_interest": [0.5]})
-    parquet(tmp / "low_jure.parquet", {"rules.thresholds.de_jure": [3.0, 4.0]})
+    parquet(tmp / "low_jure.parquet", {"rules.thresholds.de_jure": [8.0, 9.0]})
     pd.DataFrame({"rules.w_economic": [0.1, 0.2]}).to_parquet(tmp / "twice.parquet")
     return [
         ("missing file", [block("nowhere.parquet")], "uncertain[0].from", "expected a Parquet file, got"),
@@ -138,7 +138,7 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[dict], str, str]]:
             [
                 {
                     "path": "rules.thresholds.de_facto",
-                    "distribution": {"kind": "uniform", "min": 1, "max": 2},
+                    "distribution": {"kind": "uniform", "min": 4, "max": 5},
                     "reason": "x",
                 },
                 block("overlap.parquet"),
@@ -153,7 +153,7 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[dict], str, str]]:
                 block("overlap.parquet"),
                 {
                     "path": "rules.thresholds.de_facto",
-                    "distribution": {"kind": "uniform", "min": 1, "max": 2},
+                    "distribution": {"kind": "uniform", "min": 4, "max": 5},
                     "reason": "x",
                 },
             ],
@@ -184,7 +184,7 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[dict], str, str]]:
             [
                 {
                     "path": "rules.thresholds.de_facto",
-                    "distribution": {"kind": "uniform", "min": 1.0, "max": 3.5},
+                    "distribution": {"kind": "uniform", "min": 4.0, "max": 8.5},
                     "reason": "x",
                 },
                 block("low_jure.parquet"),
@@ -249,7 +249,7 @@ def test_a_sweep_may_not_vary_a_column_the_scenario_draws(tmp_path, path, words)
                 "scenario": s.name,
                 "replications": 2,
                 "design": {"kind": "grid"},
-                "parameters": [{"path": path, "values": [3.6, 3.9]}],
+                "parameters": [{"path": path, "values": [8.6, 8.9]}],
             }
         )
     )
@@ -259,7 +259,7 @@ def test_a_sweep_may_not_vary_a_column_the_scenario_draws(tmp_path, path, words)
 
 
 def test_a_sweep_value_that_cannot_go_with_a_drawn_row_is_refused_up_front(tmp_path):
-    parquet(tmp_path / "post.parquet", {"rules.thresholds.de_jure": [3.2, 4.0, 5.0]})
+    parquet(tmp_path / "post.parquet", {"rules.thresholds.de_jure": [8.2, 9.0, 10.0]})
     s = scenario(tmp_path, [block()])
     exp = tmp_path / "exp.yaml"
     exp.write_text(
@@ -269,10 +269,10 @@ def test_a_sweep_value_that_cannot_go_with_a_drawn_row_is_refused_up_front(tmp_p
                 "scenario": s.name,
                 "replications": 2,
                 "design": {"kind": "grid"},
-                "parameters": [{"path": "rules.thresholds.de_facto", "values": [1.0, 3.5]}],
+                "parameters": [{"path": "rules.thresholds.de_facto", "values": [4.0, 8.5]}],
             }
         )
     )
     rc, line = cli_error(["sweep", exp, "--out", tmp_path / "out"])
-    assert rc == 2 and "parameters[0].values: 3.5 is outside the bounds of rules.thresholds.de_facto" in line
+    assert rc == 2 and "parameters[0].values: 8.5 is outside the bounds of rules.thresholds.de_facto" in line
     assert "with row 0 of post.parquet (uncertain[0])" in line and "must not decrease" in line

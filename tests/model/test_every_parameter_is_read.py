@@ -118,6 +118,9 @@ def _scenarios():
     base["horizon_months"] = HORIZON
     base["uncertain"] = []
     base["world"]["republic_visas_honoured"] = 0.0  # so a post's kind (visas or none) matters
+    # the rungs above hosting within reach, so what only matters there (lobbying through posts, the
+    # UN's credentials, the conditions at full weight) is exercised within the horizon
+    base["rules"]["thresholds"] = {"engaged": 1.0, "hosts_diplomats": 3.0, "de_facto": 4.0, "de_jure": 5.0}
     adaptive = copy.deepcopy(base)
     adaptive["taliban"]["mode"] = "adaptive"
     influx = copy.deepcopy(base)  # events of every kind, so their fields are exercised too

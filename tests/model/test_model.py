@@ -127,11 +127,17 @@ def test_set_event_changes_a_parameter_from_its_month(baseline):
         horizon_months=4,
     )
     m = RecognitionModel(s, seed=0)
+    named = np.array([g.name in s.taliban.crackdown_on for g in s.militants])  # the TTP keeps its own lever
+    allied = np.array([g.stance == "allied" for g in s.militants])
+    assert named.any() and (allied & ~named).any()
     m.step()
     m.step()
-    assert m.taliban.crackdown == pytest.approx(0.3)
+    assert m.taliban.crackdown[allied & ~named] == pytest.approx(0.3)
     m.step()
-    assert m.taliban.crackdown == pytest.approx(0.9)
+    assert m.taliban.crackdown[allied & ~named] == pytest.approx(0.9)
+    assert m.taliban.crackdown[named] == pytest.approx(
+        [s.taliban.crackdown_on[g.name] for g, n in zip(s.militants, named, strict=True) if n]
+    )
     assert m.scenario.world.consular_demand == 0.0 and np.all(m.revenue == 0.0)
 
 

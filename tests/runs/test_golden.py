@@ -4,9 +4,12 @@ The values in ``data/golden.json`` were recorded with the Mesa engine by
 ``python tests/runs/test_golden.py --record``: first at commit 8bbdff9, before the restructuring of
 issue 7, which left them unchanged; re-recorded when the United Nations stopped counting as a state
 (it no longer enters the bandwagon's share, and its ladder ends at its seat), and when lobbying
-above the handover rung began to run through the posts the Taliban holds (``post_channel``). A change that is meant
-to alter the model's behaviour re-records them in the same commit and says why; a change that is
-not must leave this test green.
+above the handover rung began to run through the posts the Taliban holds (``post_channel``); and
+for model 2 (issue 8): rung-specific utility, the crackdown per group, sheltering, durability, the
+track record, the UN's credentials, post finances, the refitted defaults and the baseline's
+``uncertain:`` priors (each replication now draws its parameters). A change that is meant to alter
+the model's behaviour re-records them in the same commit and says why; a change that is not must
+leave this test green.
 """
 
 from __future__ import annotations

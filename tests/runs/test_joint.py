@@ -52,7 +52,7 @@ def posterior(folder: Path, rows: int = 40, seed: int = 0, name: str = "post.par
     correlated, which independent draws would never give)."""
     rng = np.random.default_rng(seed)
     w = rng.uniform(0.1, 2.0, rows)
-    df = pd.DataFrame({COLUMNS[0]: rng.uniform(3.0, 5.0, rows), COLUMNS[1]: w, COLUMNS[2]: w})
+    df = pd.DataFrame({COLUMNS[0]: rng.uniform(8.0, 10.0, rows), COLUMNS[1]: w, COLUMNS[2]: w})
     df.to_parquet(folder / name)
     return folder / name
 
@@ -228,7 +228,7 @@ def test_a_row_left_unchecked_up_front_is_a_one_line_error_when_drawn(tmp_path, 
     """Beyond joint.ROW_CHECK_LIMIT distinct rows only each column's extreme rows are checked before
     the runs; a bad row among the others stops the run that draws it, in one line."""
     monkeypatch.setattr(joint, "ROW_CHECK_LIMIT", 1)
-    rows = {"rules.thresholds.de_facto": [1.0, 3.0, 2.5], "rules.thresholds.de_jure": [1.5, 5.0, 2.4]}
+    rows = {"rules.thresholds.de_facto": [4.0, 6.0, 5.5], "rules.thresholds.de_jure": [4.5, 8.0, 5.4]}
     pd.DataFrame(rows).to_parquet(tmp_path / "post.parquet")  # row 2 crosses, and holds no extreme
     scen = scenario(tmp_path, [{"from": "post.parquet", "reason": "x"}])
     loading.load(scen)  # passes: rows 0 and 1 hold every extreme
