@@ -394,3 +394,13 @@ def test_console_script_reports_bad_input_in_one_line(tmp_path):
         [*_console_command(), "run", str(TINY), "-n", "0"], capture_output=True, text=True, env=env, timeout=120
     )
     assert usage.returncode == 2 and len(usage.stderr.splitlines()) == 1 and "Traceback" not in usage.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["sweep"], ["analyze"], ["plot"], ["validate"], ["show"]])
+def test_every_help_page_prints(command):
+    """``--help`` on the program and on each subcommand prints its page and exits 0 (a stray "%" in
+    a help text once made argparse fail on ``plot --help``)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as info:
+        cli.main([*command, "--help"])
+    assert info.value.code == 0 and "usage: recogsim" in out.getvalue()

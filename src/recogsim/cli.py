@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind",
         required=True,
         choices=sorted(kinds),
-        help="; ".join(f"{k}: {d}" for k, d in sorted(kinds.items())) + " (distribution: either)",
+        # argparse formats help with %: a description's "50%" must be written "50%%"
+        help=("; ".join(f"{k}: {d}" for k, d in sorted(kinds.items())) + " (distribution: either)").replace("%", "%%"),
     )
     plot.add_argument("--series", default=None, help="series column for --kind fan")
     plot.add_argument("--outcome", default="recognized", help="sweep plots: run outcome (default 'recognized')")

@@ -36,17 +36,17 @@ def parquet(path: Path, columns: dict) -> Path:
     return path
 
 
-def cli_error(argv: list) -> tuple[int, str]:
+@pytest.fixture
+def cli_error(run_cli):
     """Run the CLI in this process; the status and its one line on stderr."""
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            rc = cli.main([str(a) for a in argv])
-        except SystemExit as exc:
-            rc = exc.code
-    lines = err.getvalue().strip("\n").splitlines()
-    assert len(lines) == 1 and "Traceback" not in err.getvalue(), err.getvalue()
-    return rc, lines[0]
+
+    def call(argv: list) -> tuple[int, str]:
+        rc, err = run_cli(argv)
+        lines = err.strip("\n").splitlines()
+        assert len(lines) == 1 and "Traceback" not in err, err
+        return rc, lines[0]
+
+    return call
 
 
 GOOD = {"rules.thresholds.de_jure": [8.0, 9.0, 10.0], "rules.w_economic": [0.2, 0.5, 0.9]}
@@ -69,7 +69,7 @@ def test_a_valid_block_loads_validates_and_shows_its_file_resolved_from_the_scen
     assert shown["uncertain"][0]["from"] == str(tmp_path / "post.parquet")
 
 
-def test_the_file_is_found_beside_the_scenario_that_names_it_even_when_inherited(tmp_path, monkeypatch):
+def test_the_file_is_found_beside_the_scenario_that_names_it_even_when_inherited(tmp_path, monkeypatch, cli_error):
     (tmp_path / "parent" / "draws").mkdir(parents=True)
     (tmp_path / "child").mkdir()
     parquet(tmp_path / "parent" / "draws" / "post.parquet", GOOD)
@@ -196,7 +196,7 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[dict], str, str]]:
     ]
 
 
-def test_every_problem_is_a_one_line_error_naming_file_and_key_before_anything_runs(tmp_path):
+def test_every_problem_is_a_one_line_error_naming_file_and_key_before_anything_runs(tmp_path, cli_error):
     for name, entries, loc, words in _bad_cases(tmp_path):
         f = scenario(tmp_path, entries)
         with pytest.raises(InputError) as info:
@@ -238,7 +238,7 @@ def test_a_pandas_index_is_no_column(tmp_path):
         ("rules.thresholds.de_jure", "uncertain[0], column 'rules.thresholds.de_jure' of post.parquet"),
     ],
 )
-def test_a_sweep_may_not_vary_a_column_the_scenario_draws(tmp_path, path, words):
+def test_a_sweep_may_not_vary_a_column_the_scenario_draws(tmp_path, path, words, cli_error):
     parquet(tmp_path / "post.parquet", GOOD)
     s = scenario(tmp_path, [block()])
     exp = tmp_path / "exp.yaml"
@@ -258,7 +258,7 @@ def test_a_sweep_may_not_vary_a_column_the_scenario_draws(tmp_path, path, words)
     assert not (tmp_path / "out").exists()
 
 
-def test_a_sweep_value_that_cannot_go_with_a_drawn_row_is_refused_up_front(tmp_path):
+def test_a_sweep_value_that_cannot_go_with_a_drawn_row_is_refused_up_front(tmp_path, cli_error):
     parquet(tmp_path / "post.parquet", {"rules.thresholds.de_jure": [8.2, 9.0, 10.0]})
     s = scenario(tmp_path, [block()])
     exp = tmp_path / "exp.yaml"

@@ -4,7 +4,10 @@ Taliban to lobby for formal recognition in those countries")."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import yaml
 from scipy import stats
 
 from recogsim import load_scenario, run_ensemble
@@ -50,24 +53,7 @@ def test_in_the_model_holding_more_of_a_states_posts_raises_its_lobbying_term():
     assert lob["four"][1] == lob["three"][1] == 0  # its own rung, the handover rung, is not lobbied
 
 
-PINNED = {
-    "w_security": 6.0,
-    "w_migration": 3.0,
-    "w_economic": 3.0,
-    "w_peer": 0.8,
-    "w_bandwagon": 0.6,
-    "w_conditions": 2.5,
-    "w_militant_links": 1.0,
-    "w_sheltering": 4.5,
-    "w_un_credentials": 0.5,
-    "w_durability": 0.5,
-    "durability_months": 24.0,
-    "w_lobbying": 0.8,
-    "restraint_floor": 0.5,
-    "w_isk_attacks": 0.3,
-    "rate_up": 0.15,
-    "rate_down": 0.02,
-}
+PINNED = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "pinned_rules.yaml").read_text())["rules"]
 
 
 def republic_posts(takeover_rate: float) -> Scenario:

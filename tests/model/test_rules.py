@@ -32,39 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 HOSTS, DE_FACTO = LEVELS.index("hosts_diplomats"), LEVELS.index("de_facto")
 
-PINNED: dict[str, Any] = {
-    "w_security": 6.0,
-    "w_migration": 3.0,
-    "w_economic": 3.0,
-    "w_peer": 0.8,
-    "w_bandwagon": 0.6,
-    "w_conditions": 2.5,
-    "w_militant_links": 1.0,
-    "w_resistance": 5.0,
-    "w_sheltering": 4.5,
-    "w_un_credentials": 0.5,
-    "w_durability": 0.5,
-    "durability_months": 24.0,
-    "credibility_months": 12.0,
-    "hosting_conditions_share": 0.2,
-    "w_lobbying": 0.8,
-    "restraint_floor": 0.5,
-    "w_isk_attacks": 0.3,
-    "rate_up": 0.15,
-    "rate_down": 0.02,
-    "takeover_rate": 0.25,
-    "crackdown_ceiling": 0.6,
-}
-
-PINNED_ADAPTIVE: dict[str, Any] = {
-    "step": 0.05,
-    "reward_weight": 1.0,
-    "backlash_weight": 1.5,
-    "defection_weight": 1.0,
-    "narrative_weight": 1.0,
-    "concession_cost": 2.0,
-    "lobbying_cost": 0.2,
-}
+_PINNED = yaml.safe_load((ROOT / "tests" / "data" / "pinned_rules.yaml").read_text())
+PINNED: dict[str, Any] = _PINNED["rules"]
+PINNED_ADAPTIVE: dict[str, Any] = _PINNED["adaptive"]
 
 
 def utility(m: RecognitionModel) -> np.ndarray:

@@ -4,9 +4,7 @@ the files are the same whatever runs them; and ``--resume`` refuses a file that 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 from pathlib import Path
 
@@ -16,7 +14,6 @@ import pytest
 import yaml
 
 from recogsim import (
-    cli,
     load_experiment,
     load_results,
     load_sweep,
@@ -190,25 +187,15 @@ def test_the_manifest_records_each_file_by_its_hash(joint_scenario):
     assert "uncertain_files" not in ensemble_plan(loading.load(UNCERTAIN), 2).manifest()  # unchanged without
 
 
-def _cli(argv: list) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            rc = cli.main([str(a) for a in argv])
-        except SystemExit as exc:
-            rc = exc.code
-    return rc, err.getvalue()
-
-
-def test_resume_refuses_a_file_that_changed_and_reuses_one_that_did_not(tmp_path):
+def test_resume_refuses_a_file_that_changed_and_reuses_one_that_did_not(tmp_path, run_cli):
     posterior(tmp_path, seed=1)
     scen = scenario(tmp_path, [{"from": "post.parquet", "reason": "x"}])
     argv = ["run", scen, "-n", 3, "--out", tmp_path / "out", "--no-plots", "--resume"]
-    assert _cli(argv)[0] == 0
+    assert run_cli(argv)[0] == 0
     before = (tmp_path / "out" / "joint" / "runs.parquet").read_bytes()
-    assert _cli(argv)[0] == 0 and (tmp_path / "out" / "joint" / "runs.parquet").read_bytes() == before
+    assert run_cli(argv)[0] == 0 and (tmp_path / "out" / "joint" / "runs.parquet").read_bytes() == before
     posterior(tmp_path, seed=2)  # same columns, other rows: the scenario file is unchanged
-    rc, err = _cli(argv)
+    rc, err = run_cli(argv)
     assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "--resume: the file " in err and "uncertain[0].from draws from changed since these results" in err
     assert (tmp_path / "out" / "joint" / "runs.parquet").read_bytes() == before  # nothing rewritten
@@ -224,7 +211,7 @@ def test_a_sweep_resume_refuses_a_changed_file(tmp_path):
         run_sweep(load_experiment(exp), tmp_path / "out", resume=True, progress=False)
 
 
-def test_a_row_left_unchecked_up_front_is_a_one_line_error_when_drawn(tmp_path, monkeypatch):
+def test_a_row_left_unchecked_up_front_is_a_one_line_error_when_drawn(tmp_path, monkeypatch, run_cli):
     """Beyond joint.ROW_CHECK_LIMIT distinct rows only each column's extreme rows are checked before
     the runs; a bad row among the others stops the run that draws it, in one line."""
     monkeypatch.setattr(joint, "ROW_CHECK_LIMIT", 1)
@@ -232,7 +219,7 @@ def test_a_row_left_unchecked_up_front_is_a_one_line_error_when_drawn(tmp_path, 
     pd.DataFrame(rows).to_parquet(tmp_path / "post.parquet")  # row 2 crosses, and holds no extreme
     scen = scenario(tmp_path, [{"from": "post.parquet", "reason": "x"}])
     loading.load(scen)  # passes: rows 0 and 1 hold every extreme
-    rc, err = _cli(["run", scen, "-n", 12, "--out", tmp_path / "out", "--no-plots"])
+    rc, err = run_cli(["run", scen, "-n", 12, "--out", tmp_path / "out", "--no-plots"])
     assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "uncertain[0].from: row 2 of post.parquet (uncertain[0]) cannot be drawn" in err
     assert "must not decrease up the ladder" in err

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from recogsim import cli, load_experiment, load_results, load_sweep, run_ensemble, run_ensemble_to, run_sweep
+from recogsim import load_experiment, load_results, load_sweep, run_ensemble, run_ensemble_to, run_sweep
 from recogsim.analysis.sweeps import sensitivity
 from recogsim.config import loading
 from recogsim.errors import InputError
@@ -118,23 +116,13 @@ def test_sobol_indices_repeat_exactly_with_the_default_seed(tmp_path):
     assert first["S1_conf"].notna().all()
 
 
-def _run(argv: list) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            rc = cli.main([str(a) for a in argv])
-        except SystemExit as exc:
-            rc = exc.code
-    return rc, err.getvalue()
-
-
-def test_cli_run_refuses_a_folder_with_results_and_resume_reuses_them(tmp_path):
+def test_cli_run_refuses_a_folder_with_results_and_resume_reuses_them(tmp_path, run_cli):
     argv = ["run", DATA / "tiny.yaml", "-n", 2, "--out", tmp_path, "--no-plots"]
-    assert _run(argv)[0] == 0
+    assert run_cli(argv)[0] == 0
     before = (tmp_path / "tiny" / "runs.parquet").read_bytes()
-    rc, err = _run(argv)
+    rc, err = run_cli(argv)
     assert rc == 2 and "already holds results; use --resume" in err and err.count("\n") == 1
-    assert _run([*argv, "--resume"])[0] == 0
+    assert run_cli([*argv, "--resume"])[0] == 0
     assert (tmp_path / "tiny" / "runs.parquet").read_bytes() == before
-    rc, err = _run(["run", DATA / "tiny.yaml", "-n", 3, "--out", tmp_path, "--no-plots", "--resume"])
+    rc, err = run_cli(["run", DATA / "tiny.yaml", "-n", 3, "--out", tmp_path, "--no-plots", "--resume"])
     assert rc == 2 and "number of replications changed" in err
