@@ -35,7 +35,7 @@ HOSTS_APRIL_2023 = {
 }  # fmt: skip
 SCALES = (0.75, 1.0, 1.5)
 HOSTING = (2.0, 3.0, 4.0)
-RATES = (0.1, 0.15, 0.2, 0.25)
+RATES = (0.1, 0.15, 0.2, 0.25, 0.3)
 DE_FACTO = (5.0, 5.5, 6.0, 6.5, 7.0)
 
 
@@ -81,11 +81,14 @@ def main(reps: int) -> None:
     best = max(rows)
     print(f"best: interest x{best[1]}, theta_hosts {best[2]}, rate_up {best[3]} (log-likelihood {best[0]:.1f})")
     # The de facto threshold is bounded from below only: nobody went above hosting by April 2023.
-    base = load_scenario(ROOT / "scenarios" / "baseline.yaml").rules.thresholds
-    print("\nde facto threshold at the defaults: states above hosting at month 20 (record: 0)")
+    rules = load_scenario(ROOT / "scenarios" / "baseline.yaml").rules
+    base = rules.thresholds
+    print(
+        f"\nde facto threshold at the defaults (rate_up {rules.rate_up}): states above hosting at month 20 (record: 0)"
+    )
     for de_facto in DE_FACTO:
         extra = {"rules.thresholds.de_facto": de_facto, "rules.thresholds.de_jure": max(de_facto, base["de_jure"])}
-        _, _, above = score(reps, 1.0, base["hosts_diplomats"], 0.15, extra)
+        _, _, above = score(reps, 1.0, base["hosts_diplomats"], rules.rate_up, extra)
         print(f"  theta_de_facto {de_facto}: {above:.2f}")
 
 

@@ -2,8 +2,8 @@
 
 Nobody went above hosting Taliban diplomats before April 2023, so the record bounds the de facto
 threshold from below only (experiments/calibrate_from_2021.py: at the other defaults, run from
-August 2021, a threshold of 5.0 puts 1.5 states above hosting by April 2023 on average, 5.5 puts
-0.45, so that "nobody above hosting" has a probability of about 0.64, and 6.0 puts 0.05) and says
+August 2021, a threshold of 5.0 puts 2.0 states above hosting by April 2023 on average, 5.5 puts
+0.65, so that "nobody above hosting" has a probability of about 0.52, and 6.0 puts 0.05) and says
 nothing of de jure but that it lies above de facto. Drawn independently, the two would need ranges that
 do not overlap (the schema refuses a ladder whose thresholds decrease), which rules out a de jure
 threshold just above a low de facto one: recognition soon after accreditation. So they are drawn
