@@ -221,7 +221,7 @@ def test_unknown_key_lists_the_allowed_keys(tmp_path, where, key, allowed):
 
 @pytest.mark.parametrize(
     "key, replacement",
-    [("slope", "multiply every rules.w_* weight and every threshold by slope / 4"), ("w_alternative", "w_durability")],
+    [("slope", "every rules.w_* weight but w_isk_attacks"), ("w_alternative", "w_durability")],
 )
 def test_a_removed_field_names_its_replacement(tmp_path, key, replacement):
     """Scenario files written for the first model keep working after one edit the message names."""

@@ -11,91 +11,52 @@ import hashlib
 import json
 import re
 from itertools import pairwise
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from pydantic.config import JsonDict, JsonValue
-from pydantic.fields import FieldInfo
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.functional_serializers import SerializerFunctionWrapHandler, model_serializer
 from pydantic.types import Discriminator, Tag
 
 from .distributions import Distribution
-
-Level = Literal["none", "engaged", "hosts_diplomats", "de_facto", "de_jure"]
-LEVELS: tuple[str, ...] = get_args(Level)
-"""The relation ladder, lowest first. ``hosts_diplomats``: a post handed to the Taliban or a
-Taliban chargé accepted; ``de_facto``: a Taliban ambassador accredited without recognition."""
-Bloc = Literal["neighbour", "regional", "gulf", "western", "other", "un"]
-UN_BLOC = "un"
-"""The United Nations' bloc: an actor on the ladder, but not a state. Its rungs stop at
-``hosts_diplomats`` (the General Assembly seating a Taliban nominee), and it is not counted among
-states, in the bandwagon, or as a recognizer."""
-UN_TOP = "hosts_diplomats"
-Controller = Literal["republic", "taliban", "closed"]
-CONTROLLERS: tuple[str, ...] = get_args(Controller)
-CONDITIONS: tuple[str, ...] = ("inclusive_government", "womens_rights", "al_qaeda_break")
-
-
-class Range:
-    """Bounds of a numeric parameter, kept as field metadata so sweeps can check designs against them."""
-
-    def __init__(self, lo: float, hi: float | None):
-        self.lo, self.hi = lo, hi
-
-    def __call__(self, v: float) -> float:
-        if v is None:
-            return v
-        if v != v or v < self.lo or (self.hi is not None and v > self.hi):
-            if self.hi is None:
-                raise ValueError(f"must be at least {_num(self.lo)}")
-            raise ValueError(f"must be between {_num(self.lo)} and {_num(self.hi)}")
-        return v
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def bounded(lo: float, hi: float | None, default: float | None = None, doc: str = "", **extra: JsonValue) -> Any:
-    """A float field with bounds that are both validated and introspectable (``Range`` in metadata).
-
-    Assigned as the field's default (``w: float = bounded(0, 10, 1.2, "...")``): the returned
-    ``FieldInfo`` carries the same description, default, validator and ``Range`` as the
-    ``Annotated[float, ...]`` type it is built from. A field whose default depends on something
-    else (``allied_default``/``hostile_default`` in ``extra``) is nullable with default None and
-    filled in by its model."""
-    rng = Range(lo, hi)
-    kwargs: dict[str, Any] = {"description": doc, "strict": True}
-    if extra:
-        kwargs["json_schema_extra"] = extra
-    nullable = any(k.endswith("_default") for k in extra)
-    if default is not None or nullable:
-        kwargs["default"] = default
-    base: Any = float | None if nullable else float
-    field_type: Any = Annotated[base, Field(**kwargs), AfterValidator(rng), rng]
-    return FieldInfo.from_annotation(field_type)
-
-
-_UNIT, _NON_NEG = Range(0.0, 1.0), Range(0.0, None)
-Unit = Annotated[float, Field(description="", strict=True), AfterValidator(_UNIT), _UNIT]
-NonNeg = Annotated[float, Field(description="", strict=True), AfterValidator(_NON_NEG), _NON_NEG]
-FIXED: JsonDict = {"settable": False}
-"""Fields that hold initial state or identity: a ``set`` event may not change them mid-run."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+from .events import (  # noqa: F401  (re-exported: the schema's names in one place)
+    EVENT_KINDS,
+    CloseMissionEvent,
+    Event,
+    InfluxEvent,
+    RelationEvent,
+    SetEvent,
+    WithdrawSanctuaryEvent,
+)
+from .fields import (  # noqa: F401
+    CONDITIONS,
+    CONTROLLERS,
+    FIXED,
+    LEVELS,
+    UN_BLOC,
+    UN_TOP,
+    Bloc,
+    Controller,
+    Level,
+    NonNeg,
+    Range,
+    Strict,
+    Unit,
+    bounded,
+    level_index,
+    slug,
+)
 
 
 # --------------------------------------------------------------------------------------------
-# Global coefficients of the decision rules (incentives.py). Defaults and sources: docs/model.md.
+# Global coefficients of the decision rules (model/incentives/). Defaults and sources: docs/model.md.
 # --------------------------------------------------------------------------------------------
 class Rules(Strict):
     """Weights of the transactional utility and the dynamics; all dimensionless unless noted."""
 
     removed: ClassVar[dict[str, str]] = {
         "slope": "the utility scale is now fixed (incentives.SLOPE = 4); to keep a file's behaviour, "
-        "multiply every rules.w_* weight and every threshold by slope / 4",
+        "multiply every threshold and every rules.w_* weight but w_isk_attacks (it sits inside the security "
+        "term) by slope / 4",
         "w_alternative": "the armed alternative now enters the gain rules.w_durability "
         "(time in power, scale rules.durability_months, times the absence of an armed alternative)",
     }
@@ -342,54 +303,6 @@ class MissionSpec(Strict):
     revenue: float = bounded(0, 20, 1.0, "mean monthly consular revenue in running costs (1 = breaks even)")
 
 
-class _Event(Strict):
-    month: int = Field(ge=0, strict=True, description="months after the scenario start")
-    targets: ClassVar[tuple[str, str, str] | None] = None
-    """(field naming its target, scenario list it must name an item of, what to call that item)."""
-
-
-class SetEvent(_Event):
-    kind: Literal["set"]
-    path: str
-    value: Any
-
-
-class RelationEvent(_Event):
-    kind: Literal["relation"]
-    state: str
-    level: Level
-    targets = ("state", "states", "state")
-
-
-class InfluxEvent(_Event):
-    kind: Literal["influx"]
-    group: str
-    amount: float = bounded(0, 1, None, "strength moved from the pool abroad into Afghanistan")
-    targets = ("group", "militants", "militant group")
-
-
-class WithdrawSanctuaryEvent(_Event):
-    kind: Literal["withdraw_sanctuary"]
-    resistance: str
-    targets = ("resistance", "resistance", "resistance group")
-
-
-class CloseMissionEvent(_Event):
-    kind: Literal["close_mission"]
-    mission: str
-    targets = ("mission", "missions", "mission")
-
-
-Event = Annotated[
-    SetEvent | RelationEvent | InfluxEvent | WithdrawSanctuaryEvent | CloseMissionEvent,
-    Field(discriminator="kind"),
-]
-EVENT_KINDS: dict[str, type[_Event]] = {
-    get_args(cls.model_fields["kind"].annotation)[0]: cls for cls in get_args(get_args(Event)[0])
-}
-"""Every event kind by its ``kind`` tag: the one list of kinds that messages and the model read."""
-
-
 class Uncertain(Strict):
     """A parameter no data pins down: every replication draws its own value from ``distribution``."""
 
@@ -468,12 +381,3 @@ class Scenario(Strict):
         """Stable hash of the resolved scenario, for manifests and resume checks."""
         blob = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def level_index(level: str) -> int:
-    return LEVELS.index(level)
-
-
-def slug(name: str) -> str:
-    """A name as it appears in column names (``strength_<group>``, ``max_level_<state>``)."""
-    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")

@@ -1,5 +1,5 @@
 """The five kinds of agent. Each acts for itself through the model's seeded generator and the
-pure rules in :mod:`recogsim.incentives`; dynamic state sits in the model's arrays (agents are
+pure rules in :mod:`recogsim.model.incentives`; dynamic state sits in the model's arrays (agents are
 views on one row), so the rules can be evaluated for all states at once."""
 
 from __future__ import annotations

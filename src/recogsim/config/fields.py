@@ -1,0 +1,88 @@
+"""The building blocks of the scenario schema: the ladder and other fixed vocabularies, bounded
+number fields whose bounds sweeps and checks can read, and the strict base model.
+
+Kept apart from :mod:`.schema` (the scenario's sections) and :mod:`.events` (scheduled changes) so
+that each stays small; :mod:`.schema` re-exports every name here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict, JsonValue
+from pydantic.fields import FieldInfo
+
+Level = Literal["none", "engaged", "hosts_diplomats", "de_facto", "de_jure"]
+LEVELS: tuple[str, ...] = get_args(Level)
+"""The relation ladder, lowest first. ``hosts_diplomats``: a post handed to the Taliban or a
+Taliban chargé accepted; ``de_facto``: a Taliban ambassador accredited without recognition."""
+Bloc = Literal["neighbour", "regional", "gulf", "western", "other", "un"]
+UN_BLOC = "un"
+"""The United Nations' bloc: an actor on the ladder, but not a state. Its rungs stop at
+``hosts_diplomats`` (the General Assembly seating a Taliban nominee), and it is not counted among
+states, in the bandwagon, or as a recognizer."""
+UN_TOP = "hosts_diplomats"
+Controller = Literal["republic", "taliban", "closed"]
+CONTROLLERS: tuple[str, ...] = get_args(Controller)
+CONDITIONS: tuple[str, ...] = ("inclusive_government", "womens_rights", "al_qaeda_break")
+
+
+class Range:
+    """Bounds of a numeric parameter, kept as field metadata so sweeps can check designs against them."""
+
+    def __init__(self, lo: float, hi: float | None):
+        self.lo, self.hi = lo, hi
+
+    def __call__(self, v: float) -> float:
+        if v is None:
+            return v
+        if v != v or v < self.lo or (self.hi is not None and v > self.hi):
+            if self.hi is None:
+                raise ValueError(f"must be at least {_num(self.lo)}")
+            raise ValueError(f"must be between {_num(self.lo)} and {_num(self.hi)}")
+        return v
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def bounded(lo: float, hi: float | None, default: float | None = None, doc: str = "", **extra: JsonValue) -> Any:
+    """A float field with bounds that are both validated and introspectable (``Range`` in metadata).
+
+    Assigned as the field's default (``w: float = bounded(0, 10, 1.2, "...")``): the returned
+    ``FieldInfo`` carries the same description, default, validator and ``Range`` as the
+    ``Annotated[float, ...]`` type it is built from. A field whose default depends on something
+    else (``allied_default``/``hostile_default`` in ``extra``) is nullable with default None and
+    filled in by its model."""
+    rng = Range(lo, hi)
+    kwargs: dict[str, Any] = {"description": doc, "strict": True}
+    if extra:
+        kwargs["json_schema_extra"] = extra
+    nullable = any(k.endswith("_default") for k in extra)
+    if default is not None or nullable:
+        kwargs["default"] = default
+    base: Any = float | None if nullable else float
+    field_type: Any = Annotated[base, Field(**kwargs), AfterValidator(rng), rng]
+    return FieldInfo.from_annotation(field_type)
+
+
+_UNIT, _NON_NEG = Range(0.0, 1.0), Range(0.0, None)
+Unit = Annotated[float, Field(description="", strict=True), AfterValidator(_UNIT), _UNIT]
+NonNeg = Annotated[float, Field(description="", strict=True), AfterValidator(_NON_NEG), _NON_NEG]
+FIXED: JsonDict = {"settable": False}
+"""Fields that hold initial state or identity: a ``set`` event may not change them mid-run."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+def level_index(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def slug(name: str) -> str:
+    """A name as it appears in column names (``strength_<group>``, ``max_level_<state>``)."""
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
