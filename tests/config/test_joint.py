@@ -276,3 +276,26 @@ def test_a_sweep_value_that_cannot_go_with_a_drawn_row_is_refused_up_front(tmp_p
     rc, line = cli_error(["sweep", exp, "--out", tmp_path / "out"])
     assert rc == 2 and "parameters[0].values: 8.5 is outside the bounds of rules.thresholds.de_facto" in line
     assert "with row 0 of post.parquet (uncertain[0])" in line and "must not decrease" in line
+
+
+def test_a_drawn_column_is_refused_as_drawn_even_when_its_values_clash_with_the_rows(tmp_path, cli_error):
+    """The shipped baseline draws the de facto threshold from a file whose rows hold de jure
+    thresholds down to 5.8: a sweep of de facto over 6.0 and 7.0 is refused for varying a drawn
+    path (the cause), not for clashing with a row (a symptom)."""
+    baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        yaml.safe_dump(
+            {
+                "name": "e",
+                "scenario": str(baseline),
+                "replications": 2,
+                "design": {"kind": "grid"},
+                "parameters": [{"path": "rules.thresholds.de_facto", "values": [6.0, 7.0]}],
+            }
+        )
+    )
+    rc, line = cli_error(["sweep", exp, "--out", tmp_path / "out"])
+    assert rc == 2 and "parameters[0].path:" in line and "draws per replication" in line
+    assert "column 'rules.thresholds.de_facto' of thresholds.parquet" in line
+    assert not (tmp_path / "out").exists()

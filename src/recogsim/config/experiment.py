@@ -10,6 +10,7 @@ expectation and value.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -118,18 +119,32 @@ def load(path: str | Path) -> LoadedExperiment:
     return LoadedExperiment(exp, scenario, str(path))
 
 
+def _refuse_drawn(path: str, targets: list[str], drawn: dict[str, str], file: str, i: int) -> None:
+    for target in targets:
+        if target in drawn:
+            raise ExperimentError(
+                file,
+                f"parameters[{i}].path",
+                f"{path!r} reaches {target}, which the scenario draws per replication ({drawn[target]}); "
+                "a sweep cannot also vary it: remove one of the two",
+            )
+
+
 def check(exp: Experiment, scenario: Scenario, file: str) -> None:
     """Paths, bounds and design fit, each a one-line error before anything runs."""
     data = scenario.canonical()
     tables = {j: joint_table(u, j) for j, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)}
-    for i, p in enumerate(exp.parameters):
-        _check_parameter(p, data, scenario, file, f"parameters[{i}]", tables)
     drawn = {
         t: f"uncertain[{j}]" if isinstance(u, Uncertain) else f"uncertain[{j}], column {path!r} of {tables[j].name}"
         for j, u in enumerate(scenario.uncertain)
         for path in ([u.path] if isinstance(u, Uncertain) else tables[j].columns)
         for t in concrete_paths(data, path)
     }
+    for i, p in enumerate(exp.parameters):
+        # a drawn path is refused as such before its values are checked against the drawn rows
+        with contextlib.suppress(paths.PathError):
+            _refuse_drawn(p.path, sorted(concrete_paths(data, p.path)), drawn, file, i)
+        _check_parameter(p, data, scenario, file, f"parameters[{i}]", tables)
     seen: dict[str, int] = {}
     for i, p in enumerate(exp.parameters):
         for target in sorted(concrete_paths(data, p.path)):
@@ -139,14 +154,6 @@ def check(exp: Experiment, scenario: Scenario, file: str) -> None:
                     f"parameters[{i}].path",
                     f"{p.path!r} reaches {target}, which "
                     f"parameters[{seen[target]}] already varies; vary each field once",
-                )
-            if target in drawn:
-                raise ExperimentError(
-                    file,
-                    f"parameters[{i}].path",
-                    f"{p.path!r} reaches {target}, which the scenario "
-                    f"draws per replication ({drawn[target]}); a sweep cannot also vary "
-                    "it: remove one of the two",
                 )
             seen[target] = i
     problem = DESIGNS[exp.design.kind].fit(exp.design, exp.parameters)

@@ -96,7 +96,10 @@ def targets(data: Any, path: str) -> list[tuple[Any, Any, str]]:
                         nxt.append((child, i, child[i], f"{here}[{i}]"))
         if not nxt:
             sel = f"[{seg.index}]" if seg.index is not None else f"[{seg.field}={seg.value}]" if seg.field else ""
-            raise PathError(f"path {path!r} matches nothing at {seg.key}{sel}")
+            keys = sorted({str(k) for _, _, node, _ in slots if isinstance(node, dict) for k in node})
+            there = f" (keys there: {', '.join(keys[:10])}{' ...' if len(keys) > 10 else ''})" if keys else ""
+            empty = " (an empty mapping: a path can only change a key the scenario holds)" if not keys else ""
+            raise PathError(f"path {path!r} matches nothing at {seg.key}{sel}{there or empty}")
         slots = nxt
     return [(c, k, w) for c, k, _, w in slots]
 

@@ -125,7 +125,7 @@ class Rules(Strict):
         0, 1, 0.3, "share of an embassy's or consulate's revenue from visas for foreigners travelling to Afghanistan"
     )
     revenue_spread: float = bounded(
-        0, 3, 0.5, "s.d. of the log of a post's mean revenue across posts (host demand no source gives)"
+        0, 3, 0.5, "s.d. of the log of a post's mean revenue across posts (each post's demand, which no source gives)"
     )
     # Taliban compliance
     crackdown_ceiling: float = bounded(

@@ -85,8 +85,9 @@ class RecognitionModel(mesa.Model):
         ]
         self.funds = np.array([m.funds for m in s.missions], dtype=float)
         self.revenue_draw = self.rng.standard_normal(len(s.missions))
-        """Each post's standard-normal draw of its host's consular demand, which no source gives
-        (scaled by ``rules.revenue_spread``); drawn once per run, before anything else."""
+        """Each post's standard-normal draw of its own consular demand, which no source gives
+        (scaled by ``rules.revenue_spread``): one draw per post, independent of its host's other
+        posts; drawn once per run, before anything else."""
         self.visa_post = np.array([m.kind != "un_mission" for m in s.missions], dtype=float)
         """Posts that issue visas (a permanent mission to the UN does not)."""
         self.months_before = months_between(TAKEOVER, s.start)
