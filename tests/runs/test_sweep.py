@@ -150,7 +150,7 @@ def test_a_dask_worker_killed_mid_sweep_costs_only_a_retry(reference, tmp_path):
     loaded = ex.load(write_experiment(tmp_path, replications=20, keep_series=False))
     expected = run_sweep(loaded, tmp_path / "local", workers=1, progress=False)
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         pids = client.run(os.getpid)
@@ -230,7 +230,7 @@ def test_workers_with_other_versions_are_refused(tmp_path, monkeypatch):
     from distributed import LocalCluster
 
     loaded = ex.load(write_experiment(tmp_path, replications=1, keep_series=False))
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         monkeypatch.setattr(executors, "version_info", lambda: {"recogsim": "0.0.1", "mesa": "1.0", "numpy": "1.0"})
         with pytest.raises(InputError, match="different versions"):
             run_sweep(loaded, tmp_path / "out", scheduler=cluster.scheduler_address, progress=False)

@@ -115,7 +115,8 @@ def _dask_pool(scheduler: str | None, dask_local: int | None, connect_timeout: f
         if scheduler:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
         else:
-            cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=None)
+            # dashboard on any free port: two local clusters on one machine must not collide on 8787
+            cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=":0")
             client = Client(cluster)
     except (OSError, ValueError) as exc:  # unreachable, or an address Dask cannot parse
         raise ExecutorError(
