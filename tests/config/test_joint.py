@@ -49,6 +49,15 @@ def cli_error(run_cli):
     return call
 
 
+def grid_experiment(folder: Path, scenario: str, path: str, values: list) -> Path:
+    """A two-replication grid experiment over one path, written to ``folder/exp.yaml``."""
+    exp = folder / "exp.yaml"
+    design = {"kind": "grid"}
+    body = {"name": "e", "scenario": scenario, "replications": 2, "design": design}
+    exp.write_text(yaml.safe_dump({**body, "parameters": [{"path": path, "values": values}]}))
+    return exp
+
+
 GOOD = {"rules.thresholds.de_jure": [8.0, 9.0, 10.0], "rules.w_economic": [0.2, 0.5, 0.9]}
 
 
@@ -241,18 +250,7 @@ def test_a_pandas_index_is_no_column(tmp_path):
 def test_a_sweep_may_not_vary_a_column_the_scenario_draws(tmp_path, path, words, cli_error):
     parquet(tmp_path / "post.parquet", GOOD)
     s = scenario(tmp_path, [block()])
-    exp = tmp_path / "exp.yaml"
-    exp.write_text(
-        yaml.safe_dump(
-            {
-                "name": "e",
-                "scenario": s.name,
-                "replications": 2,
-                "design": {"kind": "grid"},
-                "parameters": [{"path": path, "values": [8.6, 8.9]}],
-            }
-        )
-    )
+    exp = grid_experiment(tmp_path, s.name, path, [8.6, 8.9])
     rc, line = cli_error(["sweep", exp, "--out", tmp_path / "out"])
     assert rc == 2 and f"{exp}: parameters[0].path:" in line and words in line
     assert not (tmp_path / "out").exists()
@@ -261,18 +259,7 @@ def test_a_sweep_may_not_vary_a_column_the_scenario_draws(tmp_path, path, words,
 def test_a_sweep_value_that_cannot_go_with_a_drawn_row_is_refused_up_front(tmp_path, cli_error):
     parquet(tmp_path / "post.parquet", {"rules.thresholds.de_jure": [8.2, 9.0, 10.0]})
     s = scenario(tmp_path, [block()])
-    exp = tmp_path / "exp.yaml"
-    exp.write_text(
-        yaml.safe_dump(
-            {
-                "name": "e",
-                "scenario": s.name,
-                "replications": 2,
-                "design": {"kind": "grid"},
-                "parameters": [{"path": "rules.thresholds.de_facto", "values": [4.0, 8.5]}],
-            }
-        )
-    )
+    exp = grid_experiment(tmp_path, s.name, "rules.thresholds.de_facto", [4.0, 8.5])
     rc, line = cli_error(["sweep", exp, "--out", tmp_path / "out"])
     assert rc == 2 and "parameters[0].values: 8.5 is outside the bounds of rules.thresholds.de_facto" in line
     assert "with row 0 of post.parquet (uncertain[0])" in line and "must not decrease" in line
@@ -283,18 +270,7 @@ def test_a_drawn_column_is_refused_as_drawn_even_when_its_values_clash_with_the_
     thresholds down to 5.8: a sweep of de facto over 6.0 and 7.0 is refused for varying a drawn
     path (the cause), not for clashing with a row (a symptom)."""
     baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
-    exp = tmp_path / "exp.yaml"
-    exp.write_text(
-        yaml.safe_dump(
-            {
-                "name": "e",
-                "scenario": str(baseline),
-                "replications": 2,
-                "design": {"kind": "grid"},
-                "parameters": [{"path": "rules.thresholds.de_facto", "values": [6.0, 7.0]}],
-            }
-        )
-    )
+    exp = grid_experiment(tmp_path, str(baseline), "rules.thresholds.de_facto", [6.0, 7.0])
     rc, line = cli_error(["sweep", exp, "--out", tmp_path / "out"])
     assert rc == 2 and "parameters[0].path:" in line and "draws per replication" in line
     assert "column 'rules.thresholds.de_facto' of thresholds.parquet" in line

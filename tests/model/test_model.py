@@ -141,6 +141,19 @@ def test_set_event_changes_a_parameter_from_its_month(baseline):
     assert m.scenario.world.consular_demand == 0.0 and np.all(m.revenue == 0.0)
 
 
+def test_a_set_event_on_one_groups_lever_moves_that_group_only(baseline):
+    """``taliban.crackdown_on.TTP`` moves the TTP's crackdown and no other group's."""
+    s = with_events(baseline, {"month": 2, "kind": "set", "path": "taliban.crackdown_on.TTP", "value": 0.8})
+    m = RecognitionModel(s, seed=0)
+    m.step()
+    before = m.taliban.crackdown.copy()
+    m.step()
+    ttp = [g.name for g in s.militants].index("TTP")
+    assert before[ttp] == 0.0 and m.taliban.crackdown[ttp] == pytest.approx(0.8)
+    others = np.arange(len(before)) != ttp
+    np.testing.assert_array_equal(m.taliban.crackdown[others], before[others])
+
+
 def test_adaptive_taliban_moves_its_levers_by_at_most_a_step(baseline):
     s = references.apply(references.apply(baseline, "taliban.mode", "adaptive"), "horizon_months", 24)
     m = RecognitionModel(s, seed=3)

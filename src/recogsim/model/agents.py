@@ -76,7 +76,7 @@ class Taliban(mesa.Agent):
         p_up, p_down = m.move_probabilities(m.components(crackdown=k, concessions=c, lobbying=lob))
         reward = rules.policy_reward(p_up, p_down, a.reward_weight, spec.legitimacy_need)
         cost = rules.taliban_costs(k, c, lob, m.strength, m.hostile, m.defection_shares, a.model_dump())
-        best = int(np.argmax(reward - cost))
+        best = rules.best_policy(reward, cost)
         self.crackdown, self.concessions, self.lobbying = k[best], float(c[best]), float(lob[best])
 
 
@@ -95,10 +95,6 @@ class MilitantGroup(mesa.Agent):
     def __init__(self, model: RecognitionModel, idx: int, name: str, hostile: bool):
         super().__init__(model)
         self.idx, self.name, self.hostile = idx, name, hostile
-
-    @property
-    def strength(self) -> float:
-        return float(self.model.strength[self.idx])
 
 
 class Resistance(mesa.Agent):

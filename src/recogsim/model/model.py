@@ -243,14 +243,13 @@ class RecognitionModel(mesa.Model):
         spec, lever = self.scenario.taliban, ev.path.removeprefix("taliban.")
         if lever in ("concessions", "lobbying"):  # only the lever named; others keep their course
             setattr(self.taliban, lever, getattr(spec, lever))
-        elif lever == "crackdown":  # every group the scenario does not name in crackdown_on
-            named = np.array([g.name in spec.crackdown_on for g in self.scenario.militants], dtype=bool)
-            self.taliban.crackdown = np.where(named, self.taliban.crackdown, spec.crackdown)
-        elif lever.startswith("crackdown_on."):
-            group = lever.removeprefix("crackdown_on.")
-            j = [g.name for g in self.scenario.militants].index(group)
-            self.taliban.crackdown = self.taliban.crackdown.copy()
-            self.taliban.crackdown[j] = spec.crackdown_on[group]
+        elif lever == "crackdown" or lever.startswith("crackdown_on."):
+            # taliban.crackdown moves every group crackdown_on does not name; crackdown_on.X moves X
+            names = [g.name for g in self.scenario.militants]
+            moved = [
+                n not in spec.crackdown_on if lever == "crackdown" else lever == f"crackdown_on.{n}" for n in names
+            ]
+            self.taliban.crackdown = np.where(moved, self.crackdown_levers(spec), self.taliban.crackdown)
 
     def _event_relation(self, ev: sc.RelationEvent) -> None:
         self.set_level(self.state_agents[self.state_index[ev.state]], sc.level_index(ev.level))

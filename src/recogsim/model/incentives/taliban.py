@@ -63,7 +63,7 @@ def policy_reward(p_up: ArrayLike, p_down: ArrayLike, reward_weight: float, legi
     return reward_weight * legitimacy_need * (np.asarray(p_up) - np.asarray(p_down)).sum(axis=-1)
 
 
-def best_policy(candidates: Array, reward: ArrayLike, cost: ArrayLike) -> Array:
-    """The candidate whose reward most exceeds its domestic cost (the first, the current policy,
-    on ties)."""
-    return candidates[int(np.argmax(np.asarray(reward) - np.asarray(cost)))]
+def best_policy(reward: ArrayLike, cost: ArrayLike) -> int:
+    """The index of the candidate whose reward most exceeds its domestic cost (the first, the
+    current policy, on ties)."""
+    return int(np.argmax(np.asarray(reward) - np.asarray(cost)))
