@@ -95,6 +95,12 @@ class RecognitionModel(mesa.Model):
         self.post_held = np.array([m.controller == "taliban" for m in self.mission_agents], dtype=float)
         self.post_open = np.array([m.controller != "closed" for m in self.mission_agents], dtype=float)
         """Posts held by the Taliban and posts open, kept in step by ``hand_over`` and ``close``."""
+        self.post_months = {
+            "taliban": np.where(self.post_held > 0, 0, -1),
+            "closed": np.where(self.post_open > 0, -1, 0),
+        }
+        """The month each post changed hands to the Taliban and the month it closed (0: already at
+        the start, -1: not in this run), for the record's dated facts about posts."""
         self.closures = Counter(m.closed_by for m in self.mission_agents if m.closed_by is not None)
         """Closed posts by cause (``record.CLOSURE_CAUSES``)."""
         self.term_sums = np.zeros((len(s.states), len(TERMS)))
@@ -222,6 +228,7 @@ class RecognitionModel(mesa.Model):
     def hand_over(self, mission: Mission) -> None:
         mission.controller = "taliban"
         self.post_held[mission.idx] = 1.0
+        self.post_months["taliban"][mission.idx] = self.month
         self.handovers += 1
 
     def close(self, mission: Mission, cause: str) -> None:
@@ -229,6 +236,7 @@ class RecognitionModel(mesa.Model):
         if mission.controller != "closed":
             mission.controller, mission.closed_by = "closed", cause
             self.post_held[mission.idx] = self.post_open[mission.idx] = 0.0
+            self.post_months["closed"][mission.idx] = self.month
             self.closures[cause] += 1
 
     # ---------------------------------------------------------------- events
