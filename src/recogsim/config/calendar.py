@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+
+def _month(v: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+        raise ValueError(f"must be a month written YYYY-MM, got {v!r}")
+    return v
+
+
+Month = Annotated[str, AfterValidator(_month)]
+"""A calendar month as scenario and record files write it, ``YYYY-MM`` (quoted in YAML)."""
+
 
 def add_month(start: str, months: int) -> str:
     """The ``YYYY-MM`` month ``months`` after ``start``."""

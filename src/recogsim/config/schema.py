@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from itertools import pairwise
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -17,6 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.functional_serializers import SerializerFunctionWrapHandler, model_serializer
 from pydantic.types import Discriminator, Tag
 
+from .calendar import Month
 from .distributions import Distribution
 from .events import (  # noqa: F401  (re-exported: the schema's names in one place)
     EVENT_KINDS,
@@ -345,7 +345,7 @@ UncertainEntry = Annotated[
 class Scenario(Strict):
     name: str
     description: str = ""
-    start: str = Field(description="first month, YYYY-MM")
+    start: Month = Field(description="first month, YYYY-MM")
     horizon_months: int = Field(120, ge=1, le=1200, strict=True)
     world: World = Field(default_factory=World)
     rules: Rules = Field(default_factory=Rules)
@@ -365,13 +365,6 @@ class Scenario(Strict):
         description="replications that share one draw of the uncertain parameters; 2 or more lets summaries "
         "split the spread of outcomes into what the parameters and what chance contribute",
     )
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, v: str) -> str:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
-            raise ValueError(f"must be a month written YYYY-MM, got {v!r}")
-        return v
 
     def canonical(self) -> dict[str, Any]:
         """The resolved scenario as plain data (what ``recogsim show`` prints and manifests store)."""

@@ -10,46 +10,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 import yaml
 
-from .analysis.summary import summary_table
-from .config.loading import load as load_scenario
-from .errors import InputError
-from .plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
-from .runs.runner import run_ensemble_to
-from .runs.store import EnsembleResult, drawn_parameters, is_sweep, load_results, load_sweep
+from ..analysis.summary import summary_table
+from ..config.loading import load as load_scenario
+from ..config.loading import read_yaml
+from ..config.observations import load_observations
+from ..errors import InputError
+from ..plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
+from ..runs.plan import load_experiment
+from ..runs.runner import run_ensemble_to
+from ..runs.store import EnsembleResult, drawn_parameters, is_sweep, load_results, load_sweep
+from . import calibration
+from .common import EXIT_INPUT, _non_negative, _Parser, _positive, _save
 
-EXIT_INPUT = 2
 DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
 SWEEP_PLOTS = tuple(SWEEP_KINDS)
 FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
-
-
-def _at_least(minimum: int):
-    """An argparse type for whole numbers >= ``minimum``, with a one-line message otherwise."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-_positive, _non_negative = _at_least(1), _at_least(0)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error in one line (the house rule for bad input)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--method", choices=("sobol", "morris"), default=None, help="sensitivity plots")
     plot.add_argument("-o", "--output", type=Path, default=None, help="PNG file (default: <kind>.png here)")
 
-    val = sub.add_parser("validate", help="check scenario files")
+    calibration.add_parser(sub)
+
+    val = sub.add_parser("validate", help="check scenario, experiment and observation files")
     val.add_argument("files", nargs="+", metavar="FILE")
 
     show = sub.add_parser("show", help="print a scenario as resolved after extends and defaults")
@@ -134,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "plot": cmd_plot,
             "validate": cmd_validate,
             "show": cmd_show,
+            "calibrate": calibration.cmd_calibrate,
         }
         return commands[args.command](args)
     except InputError as err:
@@ -194,7 +175,7 @@ def _writable_folder(path: Path, flag: str) -> None:
 
 
 def save_default_plots(results: dict[str, EnsembleResult], out: Path) -> list[Path]:
-    from . import plots  # matplotlib only when plotting
+    from .. import plots  # matplotlib only when plotting
 
     # one scenario: beside its results; several: side by side in a comparison folder
     target = out / next(iter(results)) / "plots" if len(results) == 1 else out / "comparison"
@@ -206,19 +187,10 @@ def save_default_plots(results: dict[str, EnsembleResult], out: Path) -> list[Pa
     return written
 
 
-def _save(fig, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return path
-
-
 def cmd_plot(args: argparse.Namespace) -> int:
     from matplotlib.backend_bases import FigureCanvasBase
 
-    from . import plots
+    from .. import plots
 
     output = args.output or Path(f"{args.kind}.png")
     formats = FigureCanvasBase.get_supported_filetypes()
@@ -257,7 +229,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _plot_sweep(args: argparse.Namespace, output: Path) -> int:
-    from . import plots
+    from .. import plots
 
     if len(args.results) != 1:
         raise InputError(None, "RESULTS_DIR", f"sweep plots take one sweep folder, got {len(args.results)}")
@@ -274,9 +246,9 @@ def _plot_sweep(args: argparse.Namespace, output: Path) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .analysis.sweeps import summarize
-    from .runs.plan import load_experiment
-    from .runs.runner import run_sweep
+    from ..analysis.sweeps import summarize
+    from ..runs.plan import load_experiment
+    from ..runs.runner import run_sweep
 
     loaded = load_experiment(args.experiment)  # everything checked before any folder is touched
     out = args.out or Path("results") / "sweeps" / loaded.experiment.name
@@ -307,7 +279,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis.sweeps import experiment_of, outcome_values, sensitivity, summarize
+    from ..analysis.sweeps import experiment_of, outcome_values, sensitivity, summarize
 
     result = load_sweep(args.results)
     try:
@@ -345,23 +317,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            s = load_scenario(path)
+            print(f"ok {path}: {_check_file(Path(path))}")
         except InputError as err:
             print(f"recogsim: error: {err}", file=sys.stderr)
             failed += 1
-            continue
-        print(
-            f"ok {path}: {s.name}, {len(s.states)} states, {len(s.missions)} posts, "
-            f"{len(s.militants)} militant groups, {len(s.events)} events, {s.horizon_months} months"
-        )
     return EXIT_INPUT if failed else 0
+
+
+def _check_file(path: Path) -> str:
+    """Validate a scenario, an experiment or an observation file, told apart by their top-level
+    keys (``facts``: a record; ``scenario`` and ``parameters``: an experiment)."""
+    data = read_yaml(path)
+    if "facts" in data:
+        obs = load_observations(path)
+        return f"{obs.name}, a record of {len(obs.facts)} facts, {obs.start}..{obs.end}"
+    if "scenario" in data and "parameters" in data:
+        loaded = load_experiment(path)
+        return f"{loaded.experiment.name}, an experiment on {loaded.scenario.name}"
+    s = load_scenario(path)
+    return (
+        f"{s.name}, {len(s.states)} states, {len(s.missions)} posts, "
+        f"{len(s.militants)} militant groups, {len(s.events)} events, {s.horizon_months} months"
+    )
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     s = load_scenario(args.scenario)
     print(yaml.safe_dump(s.canonical(), sort_keys=False, allow_unicode=True), end="")
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
