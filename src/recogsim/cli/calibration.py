@@ -65,6 +65,14 @@ def add_parser(sub) -> None:
     cal.add_argument(
         "--max-generations", type=_positive, default=d.max_generations, help=f"default {d.max_generations}"
     )
+    cal.add_argument(
+        "--integrate",
+        nargs="+",
+        default=(),
+        metavar="PATH",
+        help="per-path uncertain: entries drawn from their prior in every simulation and integrated out, "
+        "not calibrated (default: calibrate every per-path entry)",
+    )
     cal.add_argument("--seed", type=_non_negative, default=0, help="root seed (default 0)")
     cal.add_argument("--workers", type=_non_negative, default=1, help="processes; 0 = every core (default 1)")
     cal.add_argument("--engine", choices=ENGINES, default="auto", help="simulation engine (default auto: mesa)")
@@ -79,7 +87,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     record = load_observations(args.observed)
     bound = facts.bind(record, scenario, str(args.observed))
-    problem = abc.Problem.of(scenario, bound, str(args.scenario))
+    problem = abc.Problem.of(scenario, bound, str(args.scenario), tuple(args.integrate))
     if args.population < 2:
         raise InputError(None, "--population", f"expected at least 2 particles, got {args.population}")
     if args.budget < 2 * args.population:
@@ -132,7 +140,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             from .. import plots  # noqa: F401  (matplotlib only when plotting)
             from ..plots import calibration as cplots
 
-            _save(cplots.marginals(posterior.particles, problem.priors, problem.nuisance), work / "prior_posterior.png")
+            priors = (*problem.priors, *problem.integrated)
+            joint = [c for t in problem.tables for c in t.columns]
+            integrated = [p for p, _ in problem.integrated]
+            _save(cplots.marginals(posterior.particles, priors, joint, integrated), work / "prior_posterior.png")
             if series is not None:
                 _save(cplots.predictive_figure(series, bound, args.check_runs, args.seed), work / "predictive.png")
         for old in OUTPUTS:
@@ -153,12 +164,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _fresh_folder(out: Path) -> None:
-    """A calibration writes a new folder or replaces one that holds an earlier calibration: never
-    a folder of something else."""
+    """A calibration writes its own files (``OUTPUTS``) into a new folder or one that holds other
+    files (its prior, say), replacing an earlier calibration's; never into a results folder."""
     if out.exists() and not out.is_dir():
         raise InputError(None, "--out", f"{out} exists and is not a folder")
-    if out.is_dir() and any(p.name not in {*OUTPUTS, ".partial"} for p in out.iterdir()):
-        raise InputError(None, "--out", f"{out} holds files that are not a calibration; choose another folder")
+    manifest = out / "manifest.json"
+    if manifest.is_file() and '"kind": "calibration"' not in manifest.read_text(errors="replace"):
+        raise InputError(None, "--out", f"{out} holds results that are not a calibration; choose another folder")
     parent = out.parent if out.parent != Path("") else Path(".")
     probe = parent
     while not probe.exists():
@@ -187,6 +199,7 @@ def _manifest(args, scenario, record, problem, settings, posterior, seconds) -> 
         "method": "ABC-SMC (pyabc, seeded in-order sampler); distance: equal-weight sum of " + ", ".join(facts.GROUPS),
         "settings": settings.__dict__,
         "calibrated": problem.paths,
+        "integrated": [p for p, _ in problem.integrated],
         "nuisance": problem.nuisance,
         "stopped": posterior.stop,
         "seconds": round(seconds, 1),

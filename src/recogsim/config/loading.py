@@ -72,14 +72,20 @@ def read_yaml(path: Path) -> dict:
 
 # --------------------------------------------------------------------------------------------
 # extends: merge child over parent. Lists of named mappings merge by name; other mapping lists
-# (events) extend; scalars and scalar lists are replaced. The same merge run over "label trees"
+# (events) extend; scalars, scalar lists and ``uncertain:`` are replaced. The same merge run over "label trees"
 # (every leaf replaced by its file name) gives each resolved value's provenance for errors.
 # --------------------------------------------------------------------------------------------
-def merge(base: Any, over: Any) -> Any:
+REPLACED = frozenset({"uncertain"})
+"""Top-level keys a child replaces whole: what is uncertain, and how, is one statement (a child
+that calibrates its parent's priors, or draws from a posterior instead, says so in full)."""
+
+
+def merge(base: Any, over: Any, top: bool = True) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            out[k] = merge(base[k], v) if k in base else copy.deepcopy(v)
+            replace = top and k in REPLACED
+            out[k] = merge(base[k], v, top=False) if k in base and not replace else copy.deepcopy(v)
         return out
     if isinstance(base, list) and isinstance(over, list) and _is_record_list(base) and _is_record_list(over):
         records = [copy.deepcopy(x) for x in base]
@@ -87,7 +93,7 @@ def merge(base: Any, over: Any) -> Any:
         for item in over:
             name = item.get("name")
             if name is not None and name in index:
-                records[index[name]] = merge(records[index[name]], item)
+                records[index[name]] = merge(records[index[name]], item, top=False)
             else:
                 records.append(copy.deepcopy(item))
         return records

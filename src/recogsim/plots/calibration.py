@@ -45,9 +45,13 @@ def marginal(
 
 
 def marginals(
-    posterior: pd.DataFrame, priors: Sequence[tuple[str, Distribution]], nuisance: Sequence[str] = ()
+    posterior: pd.DataFrame,
+    priors: Sequence[tuple[str, Distribution]],
+    nuisance: Sequence[str] = (),
+    integrated: Sequence[str] = (),
 ) -> Figure:
-    """Every calibrated parameter (and each nuisance column) in a grid, prior against posterior."""
+    """Every parameter in a grid, prior against posterior: the calibrated ones, those ``integrated``
+    out (drawn from their prior in every run), and the ``nuisance`` columns drawn from a file."""
     items = [(p, d) for p, d in priors] + [(p, None) for p in nuisance]
     ncols = 3
     nrows = int(np.ceil(len(items) / ncols))
@@ -55,11 +59,14 @@ def marginals(
     w = posterior[WEIGHT].to_numpy()
     for ax, (path, dist) in zip(axes.flat, items, strict=False):
         marginal(path, dist, posterior[path].to_numpy(), w, ax=ax)
+        if path in integrated or dist is None:
+            ax.set_title(ax.get_title() + (" - integrated" if dist is not None else " - drawn from file"), fontsize=9)
     for ax in axes.flat[len(items) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8, frameon=False)
     fig.suptitle(
-        f"Prior (line) and ABC posterior (bars), {len(posterior)} particles; drawn-from-file columns are nuisance",
+        f"Prior (line) and ABC posterior (bars), {len(posterior)} particles, weighted; "
+        "integrated and file-drawn parameters are not perturbed, only selected",
         fontsize=10,
     )
     fig.tight_layout()
@@ -78,9 +85,10 @@ def predictive(series: pd.DataFrame, bound: facts.BoundRecord, column: str, ax: 
     bounds = bound.hosting if column == facts.PRESENCE else bound.held if column == facts.HELD else None
     if bounds is not None:
         lo, hi = bounds
-        top = float(np.nanmax(q[0.95])) + 2
-        ax.vlines(bound.quarters, lo, np.minimum(hi, top), color="black", lw=2, label="record allows")
-        ax.scatter(bound.quarters, lo, marker="_", color="black", s=60)
+        top = max(float(np.nanmax(q[0.95])), float(lo.max())) + 2
+        height = np.maximum(np.minimum(hi, top) - lo, 0.25)  # a point the record fixes shows as a sliver
+        ax.bar(bound.quarters, height, bottom=lo, width=1.2, color="0.25", alpha=0.35, label="record allows")
+        ax.set_ylim(0, top)
     counts = [(m, lo, hi) for _, col, m, lo, hi in bound.counts if col == column]
     for m, c_lo, c_hi in counts:
         ax.errorbar([m], [(c_lo + c_hi) / 2], yerr=[[(c_hi - c_lo) / 2]], fmt="o", color="tab:red", capsize=3)
@@ -88,6 +96,7 @@ def predictive(series: pd.DataFrame, bound: facts.BoundRecord, column: str, ax: 
         ax.plot([], [], "o", color="tab:red", label="record: count at a month")
     dates = dict(zip(series["month"], series["date"], strict=False)) if "date" in series else None
     time_axis(ax, dates)
+    ax.set_xlim(-0.7, bound.horizon + 0.7)
     ax.set_ylabel(pretty(column))
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     return ax

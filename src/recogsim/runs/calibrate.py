@@ -76,17 +76,30 @@ class Problem:
     priors: tuple[tuple[str, Distribution], ...]
     tables: tuple[JointTable, ...]
     record: facts.BoundRecord
+    integrated: tuple[tuple[str, Distribution], ...] = ()
+    """per-path entries drawn from their prior by every candidate, not calibrated (nuisance)"""
 
     @classmethod
-    def of(cls, scenario: Scenario, record: facts.BoundRecord, file: str) -> Problem:
-        priors = tuple((u.path, u.distribution) for u in scenario.uncertain if isinstance(u, Uncertain))
+    def of(cls, scenario: Scenario, record: facts.BoundRecord, file: str, integrate: tuple[str, ...] = ()) -> Problem:
+        """``integrate``: per-path entries to draw from their prior in every simulation and
+        integrate out rather than calibrate (a parameter the record is known not to identify:
+        perturbing it only costs the particles' weights their spread)."""
+        entries = {u.path: u.distribution for u in scenario.uncertain if isinstance(u, Uncertain)}
+        unknown = [p for p in integrate if p not in entries]
+        if unknown:
+            raise CalibrationError(
+                None,
+                "--integrate",
+                f"{unknown[0]!r} is not a per-path uncertain: entry; expected one of {list(entries)}",
+            )
+        priors = tuple((p, d) for p, d in entries.items() if p not in integrate)
         if not priors:
             raise CalibrationError(
                 file, "uncertain", "nothing to calibrate: expected per-path entries (path and distribution)"
             )
         tables = tuple(joint_table(u, i) for i, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain))
         base = set_values(scenario, {"uncertain": [], "horizon_months": record.horizon})
-        return cls(base, priors, tables, record)
+        return cls(base, priors, tables, record, tuple((p, entries[p]) for p in integrate))
 
     @property
     def paths(self) -> list[str]:
@@ -94,12 +107,13 @@ class Problem:
 
     @property
     def nuisance(self) -> list[str]:
-        return [c for t in self.tables for c in t.columns]
+        return [p for p, _ in self.integrated] + [c for t in self.tables for c in t.columns]
 
     def simulate(self, values: dict[str, float], seq: np.random.SeedSequence) -> dict[str, float]:
-        """One candidate: its summary statistics, its quarterly counts and the nuisance rows' values."""
+        """One candidate: its summary statistics, its quarterly counts and the nuisance values."""
         rng = np.random.default_rng(seq)
-        drawn = {p: v for t in self.tables for p, v in t.row(t.pick(float(rng.random()))).items()}
+        drawn = {p: float(d.ppf(rng.random())) for p, d in self.integrated}
+        drawn |= {p: v for t in self.tables for p, v in t.row(t.pick(float(rng.random()))).items()}
         data = self.scenario.canonical()
         entering = {p: coerce(float(v), paths.get(data, p)[0]) for p, v in {**values, **drawn}.items()}
         model = RecognitionModel(set_values(self.scenario, entering), seed=int(rng.integers(2**63)))
@@ -292,17 +306,20 @@ def write_posterior(posterior: Posterior, out: Path) -> Path:
 
 
 def identification(problem: Problem, posterior: Posterior) -> pd.DataFrame:
-    """Per calibrated path: the prior's and the posterior's 5-95% interval and their width ratio;
-    a path is called identified when the posterior's interval is under half the prior's."""
+    """Per path with a prior (calibrated or integrated out): the prior's and the posterior's 5-95%
+    interval and their width ratio; a path is called identified when the posterior's interval is
+    under half the prior's."""
     rows = []
     w = posterior.particles[WEIGHT].to_numpy()
-    for path, d in problem.priors:
+    roles = {p: "calibrated" for p, _ in problem.priors} | {p: "integrated" for p, _ in problem.integrated}
+    for path, d in (*problem.priors, *problem.integrated):
         lo, hi = (float(x) for x in d.ppf([0.05, 0.95]))
         q5, q50, q95 = weighted_quantiles(posterior.particles[path].to_numpy(), w, (0.05, 0.5, 0.95))
         ratio = (q95 - q5) / (hi - lo)
         rows.append(
             {
                 "path": path,
+                "role": roles[path],
                 "prior": f"{d.kind} {d.min:g}..{d.max:g}",
                 "prior_q05": lo,
                 "prior_q95": hi,
