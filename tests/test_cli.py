@@ -80,18 +80,20 @@ def tiny_results(tmp_path_factory):
 
 
 # ------------------------------------------------------------------------------------ run
-def test_run_writes_the_four_files_and_prints_a_summary(tiny_results):
+def test_run_writes_the_five_files_and_prints_a_summary(tiny_results):
     out, rc, stdout, stderr = tiny_results
     assert rc == 0, stderr
     folder = out / "tiny"
     assert sorted(p.name for p in folder.iterdir()) == [
         "manifest.json",
+        "missions.parquet",
         "runs.parquet",
         "series.parquet",
         "states.parquet",
     ]
     assert not (folder / "plots").exists()  # --no-plots
-    assert all((folder / f).stat().st_size > 0 for f in ("runs.parquet", "series.parquet", "states.parquet"))
+    tables = ("runs.parquet", "series.parquet", "states.parquet", "missions.parquet")
+    assert all((folder / f).stat().st_size > 0 for f in tables)
     header, rule, row = stdout.splitlines()[:3]
     assert header.split()[:3] == ["scenario", "runs", "P(recog)"]
     assert set(rule.replace(" ", "")) == {"-"}
@@ -122,6 +124,37 @@ def test_series_table_has_a_row_per_replication_and_month(tiny_results):
     states = pd.read_parquet(out / "tiny" / "states.parquet")
     assert len(states) == 4 * 4
     assert set(states["state"]) == {"Pakistan", "China", "Tajikistan", "Germany"}
+
+
+def test_missions_table_has_a_row_per_replication_and_post(tiny_results):
+    out, *_ = tiny_results
+    missions = pd.read_parquet(out / "tiny" / "missions.parquet")
+    assert list(missions.columns) == [
+        "replication",
+        "mission",
+        "host",
+        "controller",
+        "month_taliban",
+        "month_closed",
+        "closed_by",
+    ]
+    assert len(missions) == 4 * 5
+    assert list(missions["replication"]) == [r for r in range(4) for _ in range(5)]
+    first = missions[missions["replication"] == 0]
+    assert list(first["mission"]) == [
+        "Islamabad embassy",
+        "Peshawar consulate",
+        "Beijing embassy",
+        "Dushanbe embassy",
+        "Berlin embassy",
+    ]
+    assert list(first["host"]) == ["Pakistan", "Pakistan", "China", "Tajikistan", "Germany"]
+    # the controllers at the horizon are the runs table's counts of posts by controller
+    runs = pd.read_parquet(out / "tiny" / "runs.parquet").set_index("replication")
+    counts = missions.groupby("replication")["controller"].value_counts().unstack(fill_value=0)
+    for controller in ("taliban", "republic", "closed"):
+        got = counts.get(controller, 0)
+        assert (got == runs[f"missions_{controller}"]).all(), controller
 
 
 def test_manifest_records_hash_seed_and_versions(tiny_results):

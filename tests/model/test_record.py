@@ -30,11 +30,13 @@ def test_a_run_produces_exactly_the_columns_the_record_describes(path):
     assert set(m.outcome()) == set(record.run_outcomes(s))
     described_states = [n for n in record.expand("states", s) if n not in record.KEYS or n in ("state", "bloc")]
     assert list(m.state_table()) == described_states
+    described_missions = [n for n in record.expand("missions", s) if n not in ("point", "replication")]
+    assert list(m.mission_table()) == described_missions
 
 
 def test_every_column_has_a_label_and_a_type():
     s = loading.load(ROOT / "scenarios" / "baseline.yaml")
-    for table in ("runs", "series", "states"):
+    for table in ("runs", "series", "states", "missions"):
         for name, col in record.expand(table, s).items():
             assert col.label and (col.label != name or "_" not in name), name  # words, not identifiers
             assert "{}" not in col.label and "{}" not in name, name
@@ -59,10 +61,11 @@ def _types(path: Path) -> dict[str, pa.DataType]:
 def test_ensemble_and_sweep_tables_take_their_types_from_the_record(tmp_path):
     s = loading.load(DATA / "tiny.yaml")
     ens = run_ensemble_to(s, 2, tmp_path / "ens", seed=1)
-    for table in ("runs", "series", "states"):
+    for table in ("runs", "series", "states", "missions"):
         expected = record.expand(table, s)
-        for name, typ in _types(ens / f"{table}.parquet").items():
-            assert typ == expected[name].arrow_type, (table, name)
+        for f in pq.read_schema(ens / f"{table}.parquet"):
+            assert f.type == expected[f.name].arrow_type, (table, f.name)
+            assert f.nullable == expected[f.name].nullable, (table, f.name)  # null only where the record allows
     exp = tmp_path / "exp.yaml"
     exp.write_text(
         yaml.safe_dump(

@@ -54,7 +54,7 @@ def test_replication_seeds_depend_only_on_root_and_key():
 def test_one_and_two_workers_give_identical_files(short, tmp_path):
     a = write_results(run_ensemble(short, 6, seed=11, workers=1, progress=False), tmp_path / "a")
     b = write_results(run_ensemble(short, 6, seed=11, workers=2, progress=False), tmp_path / "b")
-    for name in ("runs.parquet", "series.parquet", "states.parquet", "manifest.json"):
+    for name in ("runs.parquet", "series.parquet", "states.parquet", "missions.parquet", "manifest.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
@@ -94,6 +94,8 @@ def test_store_round_trip_and_manifest(short, tmp_path):
     pd.testing.assert_frame_equal(back.runs, r.runs)
     pd.testing.assert_frame_equal(back.series, r.series)
     pd.testing.assert_frame_equal(back.states, r.states)
+    assert back.missions is not None and r.missions is not None
+    pd.testing.assert_frame_equal(back.missions, r.missions)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_hash"] == short.digest() and manifest["root_seed"] == 9
     assert {"recogsim", "mesa", "numpy"} <= set(manifest["versions"])

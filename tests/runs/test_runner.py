@@ -15,7 +15,7 @@ from recogsim.errors import InputError
 from recogsim.runs.seeds import replication_seed
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-TABLES = ("runs.parquet", "series.parquet", "states.parquet", "manifest.json")
+TABLES = ("runs.parquet", "series.parquet", "states.parquet", "missions.parquet", "manifest.json")
 
 
 @pytest.fixture(scope="module")

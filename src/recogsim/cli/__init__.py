@@ -145,7 +145,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             scen, args.replications, args.out / scen.name, seed=args.seed, workers=args.workers, resume=args.resume
         )
         results[scen.name] = load_results(out)
-        print(f"wrote {out}/ (runs, series, states, manifest)", file=sys.stderr)
+        # what the folder holds: one reused from an older version has no missions table
+        held = [n for n in ("runs", "series", "states", "missions", "parameters") if (out / f"{n}.parquet").exists()]
+        print(f"wrote {out}/ ({', '.join([*held, 'manifest'])})", file=sys.stderr)
     print(summary_table(results))
     if not args.no_plots:
         for path in save_default_plots(results, args.out):

@@ -408,3 +408,17 @@ class RecognitionModel(mesa.Model):
         for j, term in enumerate(TERMS):
             table[f"u_{term}"] = means[:, j].tolist()
         return table
+
+    def mission_table(self) -> dict[str, list]:
+        """One entry per post: the ``missions`` columns of the output record. The months come
+        from ``post_months``, so a dated fact about a post ("the Tehran embassy changed hands by
+        2023-02") is read per run, not guessed from the monthly counts."""
+        months = {k: [None if f < 0 else int(f) for f in v] for k, v in self.post_months.items()}
+        return {
+            "mission": [m.name for m in self.mission_agents],
+            "host": [self.state_agents[m.host].name for m in self.mission_agents],
+            "controller": [m.controller for m in self.mission_agents],
+            "month_taliban": months["taliban"],
+            "month_closed": months["closed"],
+            "closed_by": [m.closed_by for m in self.mission_agents],
+        }

@@ -12,8 +12,9 @@ the line in the model that computes it; ``tests/model/test_record.py`` fails if 
 produced that the record does not describe, or described but not produced.
 
 Tables: ``runs`` (one row per run), ``series`` (per run and month), ``states`` (per run and state),
-``points`` (per design point of a sweep), ``parameters`` (per run: the values a scenario's
-``uncertain:`` paths drew, one column per path).
+``missions`` (per run and post: who held it at the horizon and the months it changed hands and
+closed, so that results answer dated facts about posts), ``points`` (per design point of a sweep),
+``parameters`` (per run: the values a scenario's ``uncertain:`` paths drew, one column per path).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ..config.schema import LEVELS, Scenario, slug
 from .incentives import UTILITY_TERMS
 
 Kind = Literal["key", "count", "index", "month", "rung", "level", "name", "date", "value"]
-Table = Literal["runs", "series", "states", "points", "parameters"]
+Table = Literal["runs", "series", "states", "missions", "points", "parameters"]
 Family = Literal["militant", "state", "rung", "term", "parameter", "cause"]
 
 CLOSURE_CAUSES: dict[str, str] = {
@@ -86,14 +87,16 @@ _SERIES_AND_RUNS: tuple[Table, ...] = ("series", "runs")
 
 COLUMNS: tuple[Column, ...] = (
     # keys
-    Column("point", ("runs", "series", "states", "points", "parameters"), "key", "design point"),
-    Column("replication", ("runs", "series", "states", "parameters"), "key", "replication"),
+    Column("point", ("runs", "series", "states", "missions", "points", "parameters"), "key", "design point"),
+    Column("replication", ("runs", "series", "states", "missions", "parameters"), "key", "replication"),
     Column("seed", ("runs",), "key", "the run's own seed"),
     Column("draw", ("parameters",), "key", "parameter draw (replications that share one set of drawn values)"),
     Column("month", ("series",), "key", "months since start", "months"),
     Column("date", ("series",), "date", "date", "YYYY-MM"),
     Column("state", ("states",), "name", "state"),
     Column("bloc", ("states",), "name", "bloc"),
+    Column("mission", ("missions",), "name", "post"),
+    Column("host", ("missions",), "name", "host state"),
     Column("{}", ("points", "parameters"), "value", "{}", family="parameter"),
     # the ladder
     Column(
@@ -202,10 +205,29 @@ COLUMNS: tuple[Column, ...] = (
         family="rung",
     ),
     Column("u_{}", ("states",), "index", "mean {} term of the utility (before its weight)", "utility", family="term"),
+    # per post
+    Column("controller", ("missions",), "name", "controller of the post at the horizon (republic, taliban, closed)"),
+    Column(
+        "month_taliban",
+        ("missions",),
+        "month",
+        "month the post passed to the Taliban (0: held at the start)",
+        "months since start",
+        nullable=True,
+    ),
+    Column(
+        "month_closed",
+        ("missions",),
+        "month",
+        "month the post closed (0: at the start)",
+        "months since start",
+        nullable=True,
+    ),
+    Column("closed_by", ("missions",), "name", "why the post closed", nullable=True),
 )
 
 _BY_NAME = {c.name: c for c in COLUMNS}
-KEYS = ("point", "replication", "seed", "draw", "month", "date", "state", "bloc")
+KEYS = ("point", "replication", "seed", "draw", "month", "date", "state", "bloc", "mission", "host")
 """Columns that identify a row rather than measure an outcome."""
 
 

@@ -102,9 +102,10 @@ class Plan:
         out: dict[record.Table, list[str]] = {"runs": [*point, "replication", "seed", *self.outcomes]}
         if self.keep_series:
             out["series"] = [*point, "replication", "month", "date", *record.series_columns(self.scenario)]
-        if self.keep_states:
-            states = record.expand("states", self.scenario)
-            out["states"] = [*point, *(n for n in states if n != "point")]
+        if self.keep_states:  # an ensemble's tables per entity: states, and posts beside them
+            for table in ("states", "missions"):
+                names = record.expand(table, self.scenario)
+                out[table] = [*point, *(n for n in names if n != "point")]
         if self.uncertain:
             out["parameters"] = [*point, "replication", "draw", *self.uncertain]
         return out

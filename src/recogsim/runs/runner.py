@@ -131,11 +131,12 @@ def run_task(
                 keys.update(month=np.arange(n), date=np.array(month_labels(scen.start, n - 1), dtype=object))
                 for c in cols["series"]:
                     cols["series"][c].append(np.broadcast_to(keys[c], n) if c in keys else np.asarray(series[c]))
-            if "states" in cols:
-                states = model.state_table()
-                n = len(states["state"])
-                for c in cols["states"]:
-                    cols["states"][c].append(np.full(n, keys[c]) if c in keys else states[c])
+            for name, table in (("states", model.state_table), ("missions", model.mission_table)):
+                if name in cols:
+                    per_entity = table()
+                    n = len(next(iter(per_entity.values())))
+                    for c in cols[name]:
+                        cols[name][c].append(np.full(n, keys[c]) if c in keys else per_entity[c])
     out: dict[str, pa.Table] = {
         name: pa.table(
             {c: pa.array(v, schemas[name].field(c).type) for c, v in cols[name].items()}, schema=schemas[name]
@@ -143,16 +144,20 @@ def run_task(
         for name in ("runs", "parameters")
         if name in cols
     }
-    for name in ("series", "states"):
+    for name in ("series", "states", "missions"):
         if name in cols:
             out[name] = pa.table(
-                {
-                    c: pa.array(np.concatenate(v) if v else [], schemas[name].field(c).type)
-                    for c, v in cols[name].items()
-                },
+                {c: pa.array(_joined(v), schemas[name].field(c).type) for c, v in cols[name].items()},
                 schema=schemas[name],
             )
     return out
+
+
+def _joined(pieces: list) -> np.ndarray | list:
+    """A column's pieces, one per run, end to end. Empty pieces are left out: a scenario without
+    posts gives empty lists, which numpy would join as floats, not the column's type."""
+    pieces = [p for p in pieces if len(p)]
+    return np.concatenate(pieces) if pieces else []
 
 
 # ---------------------------------------------------------------- the runner
@@ -248,7 +253,9 @@ def run_ensemble(
         run_plan(plan, sink, pool, progress=progress)
     tables = {name: frame(t) for name, t in sink.tables().items()}
     manifest = {**plan.manifest(), "status": "complete"}
-    return EnsembleResult(tables["runs"], tables["series"], tables["states"], manifest, tables.get("parameters"))
+    return EnsembleResult(
+        tables["runs"], tables["series"], tables["states"], manifest, tables.get("parameters"), tables["missions"]
+    )
 
 
 def run_ensemble_to(

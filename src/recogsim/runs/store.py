@@ -8,8 +8,10 @@ replication, so the files are the same bit for bit whatever the executor, the nu
 the order runs finish in, or how many times a run was interrupted.
 
 A results folder holds ``runs.parquet``, ``series.parquet`` (ensembles; sweeps with
-``keep_series``), ``states.parquet`` (ensembles), ``points.parquet`` (sweeps) and
-``manifest.json``, whose ``status`` is ``running`` until the tables are consolidated.
+``keep_series``), ``states.parquet`` and ``missions.parquet`` (ensembles), ``points.parquet``
+(sweeps) and ``manifest.json``, whose ``status`` is ``running`` until the tables are consolidated.
+Ensemble folders written before the ``missions`` table existed lack ``missions.parquet``; they are
+still read (``EnsembleResult.missions`` is then None).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ..errors import InputError
 from ..model import record
 
 TABLES = ("runs", "series", "states")
+"""The tables every complete ensemble folder holds; ``missions`` and ``parameters`` may be absent."""
 SORT_KEYS = ("point", "replication")
 CHUNK = re.compile(r"^runs-(\d{6})\.parquet$")
 
@@ -44,13 +47,15 @@ class StoreError(InputError):
 @dataclass
 class EnsembleResult:
     """An ensemble's tables and its manifest (see README, "Results"); ``parameters`` holds each
-    replication's drawn values when the scenario has ``uncertain:`` paths."""
+    replication's drawn values when the scenario has ``uncertain:`` paths. ``missions`` (one row
+    per run and post) is None only for a folder written before that table existed."""
 
     runs: pd.DataFrame
     series: pd.DataFrame
     states: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     parameters: pd.DataFrame | None = None
+    missions: pd.DataFrame | None = None
 
 
 @dataclass
@@ -155,7 +160,7 @@ class MemorySink:
 
 class ChunkStore:
     """Finished runs on disk in numbered chunks; a chunk counts only once its runs file exists
-    (the other tables of a chunk are written first)."""
+    (the other tables of a chunk are written first) and it holds every table of ``schemas``."""
 
     def __init__(self, out: Path, schemas: dict[str, pa.Schema]):
         self.out, self.dir, self.schemas = out, out / "chunks", schemas
@@ -163,10 +168,14 @@ class ChunkStore:
         for tmp in self.dir.glob(".*.tmp"):  # debris of a write that was killed
             tmp.unlink()
         numbers = {int(m.group(1)) for f in self.dir.iterdir() if (m := CHUNK.match(f.name))}
-        for orphan in self.dir.glob("*-*.parquet"):  # other tables written, runs not: redo those runs
+        self.next = max(numbers, default=-1) + 1
+        # other tables written, runs not (a killed write), or runs without a table this version
+        # keeps (a chunk of an older version, before the missions table): redo those runs, or a
+        # consolidated table would miss them
+        numbers = {n for n in numbers if all((self.dir / f"{t}-{n:06d}.parquet").exists() for t in schemas)}
+        for orphan in self.dir.glob("*-*.parquet"):
             if int(orphan.stem.split("-")[1]) not in numbers:
                 orphan.unlink()
-        self.next = max(numbers, default=-1) + 1
 
     def done(self) -> set[tuple[int, int]]:
         done: set[tuple[int, int]] = set()
@@ -286,6 +295,7 @@ def write_results(result: EnsembleResult, out: str | Path) -> Path:
         "runs": result.runs,
         "series": result.series,
         "states": result.states,
+        "missions": result.missions,
         "parameters": result.parameters,
     }
     for name, df in tables.items():
@@ -320,7 +330,14 @@ def load_results(directory: str | Path) -> EnsembleResult:
     d = Path(directory)
     manifest = _complete(d, "runs.parquet, series.parquet, states.parquet")
     tables = {name: frame(_read_table(d / f"{name}.parquet")) for name in TABLES}
-    return EnsembleResult(tables["runs"], tables["series"], tables["states"], manifest, _optional(d, "parameters"))
+    return EnsembleResult(
+        tables["runs"],
+        tables["series"],
+        tables["states"],
+        manifest,
+        _optional(d, "parameters"),
+        _optional(d, "missions"),
+    )
 
 
 def _optional(d: Path, name: str) -> pd.DataFrame | None:
