@@ -6,15 +6,17 @@ The committed prior is calibration/prior.yaml, whose posterior is the shipped
 calibration/posterior.parquet. The wider (narrower) prior widens (narrows) every per-path uniform to
 1.5x (0.5x) its width about its centre, cut to the parameter's own limits (``LIMITS``); the threshold
 rows above hosting (a ``from:`` file) stay as they are. Each is calibrated as the shipped posterior
-was (same record, seed, population and budget), then scenarios/baseline.yaml runs from it.
+was (same record, settings and integrated parameters, read from calibration/manifest.json), then
+scenarios/baseline.yaml runs from it.
 
-    python experiments/prior_sensitivity.py [REPLICATIONS]   (default 1000; about 15 minutes on 2 cores)
+    python experiments/prior_sensitivity.py [REPLICATIONS]   (default 1000; about 12 minutes on 2 cores)
 
 Prints a Markdown table and writes experiments/results/prior_sensitivity.csv.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -30,8 +32,10 @@ from recogsim.runs import facts
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "experiments" / "results"
 RECORD = ROOT / "observations" / "record_2021-08_2023-04.yaml"
-SETTINGS = abc.Settings(population=200, budget=12_000, seed=2023, workers=2)
-"""As in the command that wrote calibration/posterior.parquet (calibration/README.md)."""
+MANIFEST = json.loads((ROOT / "calibration" / "manifest.json").read_text())
+SETTINGS = abc.Settings(**MANIFEST["settings"])
+INTEGRATE = tuple(MANIFEST["integrated"])
+"""As in the command that wrote calibration/posterior.parquet (its manifest)."""
 LIMITS = {
     "rules.hosting_conditions_share": (0.0, 1.0),
     "rules.rate_up": (0.01, 1.0),
@@ -72,7 +76,7 @@ def posterior_for(label: str, factor: float) -> Path:
     bound = facts.bind(load_observations(RECORD), scenario, str(RECORD))
     work = RESULTS / f"abc_{label}"
     work.mkdir(parents=True, exist_ok=True)
-    posterior = abc.calibrate(abc.Problem.of(scenario, bound, label), SETTINGS, work, progress=True)
+    posterior = abc.calibrate(abc.Problem.of(scenario, bound, label, INTEGRATE), SETTINGS, work, progress=True)
     abc.write_posterior(posterior, work)
     (work / "posterior.parquet").replace(path)
     (work / "abc.db").unlink(missing_ok=True)

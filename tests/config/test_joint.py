@@ -266,12 +266,12 @@ def test_a_sweep_value_that_cannot_go_with_a_drawn_row_is_refused_up_front(tmp_p
 
 
 def test_a_drawn_column_is_refused_as_drawn_even_when_its_values_clash_with_the_rows(tmp_path, cli_error):
-    """The shipped baseline draws the de facto threshold from a file whose rows hold de jure
-    thresholds down to 5.8: a sweep of de facto over 6.0 and 7.0 is refused for varying a drawn
-    path (the cause), not for clashing with a row (a symptom)."""
+    """The shipped baseline draws the de facto threshold from a file (the ABC posterior) whose rows
+    hold de jure thresholds below 7.0: a sweep of de facto over 6.0 and 7.0 is refused for varying a
+    drawn path (the cause), not for clashing with a row (a symptom)."""
     baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
     exp = grid_experiment(tmp_path, str(baseline), "rules.thresholds.de_facto", [6.0, 7.0])
     rc, line = cli_error(["sweep", exp, "--out", tmp_path / "out"])
     assert rc == 2 and "parameters[0].path:" in line and "draws per replication" in line
-    assert "column 'rules.thresholds.de_facto' of thresholds.parquet" in line
+    assert "column 'rules.thresholds.de_facto' of posterior.parquet" in line
     assert not (tmp_path / "out").exists()

@@ -86,7 +86,11 @@ def test_binding_names_the_fact_that_does_not_fit_the_scenario(tmp_path):
     scenario = load_scenario(ROOT / "calibration" / "prior.yaml")
     cases = [
         ({**GOOD, "state": "Atlantis"}, "facts[0].state", "not a state of"),
-        ({"mission": "Atlantis embassy", "event": "closed", "month": "2022-03", "source": "s"}, "facts[0].mission", "post"),
+        (
+            {"mission": "Atlantis embassy", "event": "closed", "month": "2022-03", "source": "s"},
+            "facts[0].mission",
+            "post",
+        ),
         ({"count": "posts", "month": "2023-04", "value": 3, "source": "s"}, "facts[0].count", "not a series column"),
     ]
     for fact, loc, words in cases:

@@ -7,7 +7,9 @@ issue 7, which left them unchanged; re-recorded when the United Nations stopped 
 above the handover rung began to run through the posts the Taliban holds (``post_channel``); and
 for model 2 (issue 8): rung-specific utility, the crackdown per group, sheltering, durability, the
 track record, the UN's credentials, post finances, the refitted defaults and the baseline's
-``uncertain:`` priors (each replication now draws its parameters). A change that is meant to alter
+``uncertain:`` priors (each replication now draws its parameters); and for issue 9, when the
+scenarios began to draw their uncertain parameters from the ABC posterior
+(``calibration/posterior.parquet``, one joint row per draw) instead of the priors. A change that is meant to alter
 the model's behaviour re-records them in the same commit and says why; a change that is not must
 leave this test green.
 """

@@ -56,10 +56,12 @@ def posterior(folder: Path, rows: int = 40, seed: int = 0, name: str = "post.par
 
 @pytest.fixture(scope="module")
 def joint_scenario(tmp_path_factory) -> Path:
-    """tiny_uncertain's three per-path priors followed by a block of three joint columns."""
+    """tiny_uncertain's three per-path priors followed by a block of three joint columns (a child's
+    ``uncertain:`` replaces its parent's, so the child repeats the priors it keeps)."""
     folder = tmp_path_factory.mktemp("joint")
     posterior(folder)
-    return scenario(folder, [{"from": "post.parquet", "reason": "test posterior"}], extends=UNCERTAIN)
+    kept = yaml.safe_load(UNCERTAIN.read_text())["uncertain"]
+    return scenario(folder, [*kept, {"from": "post.parquet", "reason": "test posterior"}], extends=UNCERTAIN)
 
 
 def test_a_block_draws_whole_rows_so_correlations_survive(joint_scenario):
