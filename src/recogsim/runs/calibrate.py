@@ -110,7 +110,7 @@ class Problem:
         return [p for p, _ in self.integrated] + [c for t in self.tables for c in t.columns]
 
     def simulate(self, values: dict[str, float], seq: np.random.SeedSequence) -> dict[str, float]:
-        """One candidate: its summary statistics, its quarterly counts and the nuisance values."""
+        """One candidate: its summary statistics and the nuisance values it drew."""
         rng = np.random.default_rng(seq)
         drawn = {p: float(d.ppf(rng.random())) for p, d in self.integrated}
         drawn |= {p: v for t in self.tables for p, v in t.row(t.pick(float(rng.random()))).items()}
@@ -119,13 +119,13 @@ class Problem:
         model = RecognitionModel(set_values(self.scenario, entering), seed=int(rng.integers(2**63)))
         model.run()
         view = facts.RunView.of_model(model)
-        stats = facts.discrepancies(self.record, view) | facts.trajectories(self.record, view)
+        stats = facts.discrepancies(self.record, view)
         return stats | {f"nuisance:{p}": float(v) for p, v in drawn.items()}
 
 
 def distance(x: dict[str, float], x0: dict[str, float]) -> float:
     """The ABC distance: the summary statistics of :mod:`.facts` added with equal weights."""
-    return float(sum(x[g] for g in facts.GROUPS if g in x0))
+    return float(sum(x.get(g, 0.0) for g in facts.GROUPS))  # a group the record says nothing of is absent
 
 
 def prior_rv(d: Distribution) -> Any:
@@ -225,8 +225,6 @@ class Posterior:
     """one row per particle: calibrated paths, nuisance paths, ``weight``"""
     generations: pd.DataFrame
     """generation, epsilon, simulations, accepted, acceptance_rate, ess"""
-    predictive: pd.DataFrame
-    """the accepted particles' quarterly counts (``hosting_<m>``, ``posts_<m>``) and weights"""
     stop: str
 
 
@@ -279,12 +277,10 @@ def _posterior(problem: Problem, settings: Settings, history: Any, used: int) ->
     for p in population.particles:
         row = {path: float(p.parameter[path]) for path in problem.paths}
         row |= {path: float(p.sum_stat[f"nuisance:{path}"]) for path in problem.nuisance}
-        row |= {k: float(v) for k, v in p.sum_stat.items() if k.startswith(("hosting_", "posts_"))}
         records.append(row | {WEIGHT: float(p.weight)})
     table = pd.DataFrame(records).sort_values([*problem.paths, *problem.nuisance], kind="stable")
     table[WEIGHT] = table[WEIGHT] / table[WEIGHT].sum()
     keep = [*problem.paths, *problem.nuisance]
-    predictive = table[[c for c in table.columns if c.startswith(("hosting_", "posts_"))] + [WEIGHT]]
     last = generations.iloc[-1] if len(generations) else None
     if last is not None and last.epsilon <= settings.min_epsilon:
         stop = f"tolerance {last.epsilon:.4g} reached the minimum {settings.min_epsilon:g}"
@@ -292,9 +288,7 @@ def _posterior(problem: Problem, settings: Settings, history: Any, used: int) ->
         stop = f"{settings.max_generations} generations"
     else:
         stop = f"budget: {used} of {settings.budget} simulations used (the generation it cut short is dropped)"
-    return Posterior(
-        table[[*keep, WEIGHT]].reset_index(drop=True), generations, predictive.reset_index(drop=True), stop
-    )
+    return Posterior(table[[*keep, WEIGHT]].reset_index(drop=True), generations, stop)
 
 
 def write_posterior(posterior: Posterior, out: Path) -> Path:

@@ -250,13 +250,3 @@ def discrepancies(b: BoundRecord, view: RunView) -> dict[str, float]:
         misses = [_miss(np.float64(values[i]), lo, hi) for i, _, _, lo, hi in b.counts]
         out["counts"] = float(np.mean(np.minimum(1.0, np.divide(misses, scale))))
     return out
-
-
-def trajectories(b: BoundRecord, view: RunView) -> dict[str, float]:
-    """The run's quarterly counts of states hosting Taliban diplomats and of Taliban-held posts,
-    keyed ``hosting_<month>`` and ``posts_<month>`` (posterior-predictive plots)."""
-    out = {}
-    for name, column in (("hosting", PRESENCE), ("posts", HELD)):
-        ran = np.asarray(view.series[column])
-        out.update({f"{name}_{m}": float(ran[m]) for m in b.quarters})
-    return out
