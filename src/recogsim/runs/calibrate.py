@@ -109,16 +109,30 @@ class Problem:
     def nuisance(self) -> list[str]:
         return [p for p, _ in self.integrated] + [c for t in self.tables for c in t.columns]
 
-    def simulate(self, values: dict[str, float], seq: np.random.SeedSequence) -> dict[str, float]:
-        """One candidate: its summary statistics and the nuisance values it drew."""
+    def candidate(
+        self, values: dict[str, float], seq: np.random.SeedSequence
+    ) -> tuple[Scenario, int, dict[str, float]]:
+        """How a candidate is built, in one place: from ``seq``, the nuisance values it draws (the
+        integrated paths, then the rows of the ``from:`` blocks), then its model seed; the scenario
+        with ``values`` and those set (each coerced to its field's type). Returns (scenario, model
+        seed, nuisance values)."""
         rng = np.random.default_rng(seq)
         drawn = {p: float(d.ppf(rng.random())) for p, d in self.integrated}
         drawn |= {p: v for t in self.tables for p, v in t.row(t.pick(float(rng.random()))).items()}
         data = self.scenario.canonical()
         entering = {p: coerce(float(v), paths.get(data, p)[0]) for p, v in {**values, **drawn}.items()}
-        model = RecognitionModel(set_values(self.scenario, entering), seed=int(rng.integers(2**63)))
+        return set_values(self.scenario, entering), int(rng.integers(2**63)), drawn
+
+    def run(self, values: dict[str, float], seq: np.random.SeedSequence) -> tuple[facts.RunView, dict[str, float]]:
+        """One candidate run to the record's end: its view and the nuisance values it drew."""
+        scenario, seed, drawn = self.candidate(values, seq)
+        model = RecognitionModel(scenario, seed=seed)
         model.run()
-        view = facts.RunView.of_model(model)
+        return facts.RunView.of_model(model), drawn
+
+    def simulate(self, values: dict[str, float], seq: np.random.SeedSequence) -> dict[str, float]:
+        """One candidate: its summary statistics and the nuisance values it drew."""
+        view, drawn = self.run(values, seq)
         stats = facts.discrepancies(self.record, view)
         return stats | {f"nuisance:{p}": float(v) for p, v in drawn.items()}
 
