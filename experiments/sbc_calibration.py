@@ -20,6 +20,7 @@ an hour on 2 shared cores.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -48,7 +49,9 @@ def one_record(problem: abc.Problem, child: np.random.SeedSequence, settings: di
     u = np.random.default_rng(draws).random(len(problem.priors))
     truth = {p: float(d.ppf(q)) for (p, d), q in zip(problem.priors, u, strict=True)}
     run_seed = int(run.generate_state(1)[0])
-    _, record = synthetic.synthetic_run(problem, truth, run_seed, name="sbc")
+    view, drawn = problem.run(truth, np.random.SeedSequence(run_seed))  # as synthetic.synthetic_run, keeping
+    record = synthetic.synthetic_record(problem.scenario, view, "sbc", seed=run_seed, parameters={**truth, **drawn})
+    truth |= {p: drawn[p] for p, _ in problem.integrated}  # integrated paths: the value the run drew
     bound = facts.bind(record, problem.scenario, "synthetic")
     mine = replace(problem, record=bound)
     started = time.perf_counter()
@@ -58,7 +61,7 @@ def one_record(problem: abc.Problem, child: np.random.SeedSequence, settings: di
     w = post.particles[abc.WEIGHT].to_numpy()
     gens = post.generations
     rows = []
-    for path, d in problem.priors:
+    for path, d in (*problem.priors, *problem.integrated):
         x = post.particles[path].to_numpy()
         cdf = weighted_cdf(x, w, truth[path])
         q5, q95 = abc.weighted_quantiles(x, w, (0.05, 0.95))
@@ -66,6 +69,7 @@ def one_record(problem: abc.Problem, child: np.random.SeedSequence, settings: di
         rows.append(
             {
                 "path": path,
+                "role": "calibrated" if path in problem.paths else "integrated",
                 "truth": truth[path],
                 "cdf": cdf,
                 "rank_bin": min(int(cdf * bins), bins - 1),
@@ -131,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         default=ROOT / "observations" / "record_2021-08_2023-04.yaml",
         help="the real record: only its window (the runs' length) is used",
     )
+    ap.add_argument(
+        "--integrate",
+        nargs="*",
+        default=None,
+        help="paths integrated out rather than calibrated (default: as the shipped calibration, "
+        "calibration/manifest.json; give none to calibrate every per-path prior)",
+    )
     ap.add_argument("-n", type=int, default=50, help="records (default 50)")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--population", type=int, default=60)
@@ -152,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.plot_only:
         scenario = load(args.prior)
         real = load_observations(args.observed)
-        problem = abc.Problem.of(scenario, facts.bind(real, scenario, str(args.observed)), str(args.prior))
+        integrate = args.integrate
+        if integrate is None:
+            integrate = json.loads((ROOT / "calibration" / "manifest.json").read_text())["integrated"]
+        bound = facts.bind(real, scenario, str(args.observed))
+        problem = abc.Problem.of(scenario, bound, str(args.prior), tuple(integrate))
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         args.csv.unlink(missing_ok=True)
         started = time.perf_counter()

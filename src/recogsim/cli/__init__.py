@@ -22,7 +22,7 @@ from ..plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from ..runs.plan import load_experiment
 from ..runs.runner import run_ensemble_to
 from ..runs.store import EnsembleResult, drawn_parameters, is_sweep, load_results, load_sweep
-from . import calibration
+from . import calibration, scoring
 from .common import EXIT_INPUT, _non_negative, _Parser, _positive, _save
 
 DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--output", type=Path, default=None, help="PNG file (default: <kind>.png here)")
 
     calibration.add_parser(sub)
+    scoring.add_parser(sub)
 
     val = sub.add_parser("validate", help="check scenario, experiment and observation files")
     val.add_argument("files", nargs="+", metavar="FILE")
@@ -115,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "validate": cmd_validate,
             "show": cmd_show,
             "calibrate": calibration.cmd_calibrate,
+            "score": scoring.cmd_score,
         }
         return commands[args.command](args)
     except InputError as err:

@@ -104,7 +104,7 @@ def uncertainty_caption(manifests: Mapping[str, dict]) -> str | None:
     which = "" if all(drawn.values()) else " (" + ", ".join(k or "this scenario" for k, n in drawn.items() if n) + ")"
     return (
         f"spread across runs includes parameters drawn per replication{which} "
-        "(what no data identifies), not only chance"
+        "(priors or a posterior: what the data leave open), not only chance"
     )
 
 
