@@ -25,3 +25,19 @@ def _run_cli(argv: list) -> tuple[int, str]:
 @pytest.fixture
 def run_cli() -> Callable[[list], tuple[int, str]]:
     return _run_cli
+
+
+def _interrupt_after(runs: int) -> Callable[[int], None]:
+    """An ``on_result`` callback that stops a run with KeyboardInterrupt once ``runs`` are done
+    (as Ctrl-C would), for tests of interrupted folders."""
+
+    def stop(done: int) -> None:
+        if done >= runs:
+            raise KeyboardInterrupt
+
+    return stop
+
+
+@pytest.fixture
+def interrupt_after() -> Callable[[int], Callable[[int], None]]:
+    return _interrupt_after

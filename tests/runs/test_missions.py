@@ -129,18 +129,14 @@ def test_a_folder_written_before_the_missions_table_still_loads(tmp_path):
     assert not (again / "missions.parquet").exists() and load_results(again).missions is None
 
 
-def test_an_interrupted_folder_of_an_older_version_resumes_with_every_runs_posts(tmp_path):
+def test_an_interrupted_folder_of_an_older_version_resumes_with_every_runs_posts(tmp_path, interrupt_after):
     """Chunks written before the missions table existed hold no missions file: their runs are run
     again, so the consolidated missions table has every run (and the files are those of one go)."""
     tiny = load_scenario(DATA / "tiny.yaml")
     full = run_ensemble_to(tiny, 6, tmp_path / "full", seed=2)
 
-    def stop_after_two(done: int) -> None:
-        if done >= 2:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        run_ensemble_to(tiny, 6, tmp_path / "cut", seed=2, chunk_runs=1, on_result=stop_after_two)
+        run_ensemble_to(tiny, 6, tmp_path / "cut", seed=2, chunk_runs=1, on_result=interrupt_after(2))
     chunks = tmp_path / "cut" / "chunks"
     assert list(chunks.glob("runs-*.parquet"))  # finished runs on disk
     for f in chunks.glob("missions-*.parquet"):

@@ -39,15 +39,11 @@ def test_an_ensemble_written_as_it_runs_equals_one_written_from_memory(tiny, tmp
     pd.testing.assert_frame_equal(back.runs, run_ensemble(tiny, 5, seed=4).runs)
 
 
-def test_an_interrupted_ensemble_resumes_to_the_same_files(tiny, tmp_path):
+def test_an_interrupted_ensemble_resumes_to_the_same_files(tiny, tmp_path, interrupt_after):
     full = run_ensemble_to(tiny, 6, tmp_path / "full", seed=2)
 
-    def stop_after_two(done: int) -> None:
-        if done >= 2:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        run_ensemble_to(tiny, 6, tmp_path / "cut", seed=2, chunk_runs=1, on_result=stop_after_two)
+        run_ensemble_to(tiny, 6, tmp_path / "cut", seed=2, chunk_runs=1, on_result=interrupt_after(2))
     assert (tmp_path / "cut" / "chunks").is_dir() and not (tmp_path / "cut" / "runs.parquet").exists()
     with pytest.raises(InputError, match="not finished"):
         load_results(tmp_path / "cut")
