@@ -21,7 +21,7 @@ series column's value at the fact's month -- and the fact is scored against it (
 - the band: the 5%, 50% and 95% empirical quantiles (the smallest run value with at least that
   share of runs at or below it), so a month band may end "not by" the horizon.
 
-Facts dated before the results' start or after their horizon are listed as out of range; post
+Facts dated before the results' start, wholly at it or after their horizon are out of range; post
 facts need the results' ``missions`` table, and without it are listed as not in these results.
 """
 

@@ -86,7 +86,8 @@ class BoundRecord:
     counts: list[tuple[int, str, int, float, float]] = field(default_factory=list)
     """(fact, column, month, lo, hi) of each count fact in range"""
     out_of_range: list[int] = field(default_factory=list)
-    """facts dated before the runs' start or after their last month"""
+    """facts dated before the runs' start, wholly at it (what the starting state holds, not
+    something the runs say) or after their last month"""
     quarters: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     hosting: tuple[np.ndarray, np.ndarray] | None = None
     """the record's (lo, hi) count of states hosting Taliban diplomats at each quarter's end
@@ -127,8 +128,8 @@ def bind(obs: Observations, scenario: Scenario, file: str, horizon: int | None =
                 file, f"facts[{i}].count", f"{fact.count!r} is not a series column; expected one of {sorted(series)}"
             )
         months = [months_between(scenario.start, m) for m in fact.months()]
-        if min(months) < 0 or max(months) > horizon:
-            out["out_of_range"].append(i)
+        if min(months) < 0 or max(months) == 0 or max(months) > horizon:
+            out["out_of_range"].append(i)  # before the start, at it (the starting state says it), or after
         elif isinstance(fact, StateFact):
             out["states"].append((i, states[fact.state], LEVEL_OF_FACT[fact.reached], *fact.interval(scenario.start)))
         elif isinstance(fact, PostFact):
