@@ -11,7 +11,8 @@ scenarios/baseline.yaml runs from it.
 
     python experiments/prior_sensitivity.py [REPLICATIONS]   (default 1000; about 12 minutes on 2 cores)
 
-Prints a Markdown table and writes experiments/results/prior_sensitivity.csv.
+Prints a Markdown table and writes experiments/results/prior_sensitivity.csv. The wider and narrower
+posteriors are kept in experiments/results/ (not committed) and reused: delete them to calibrate again.
 """
 
 from __future__ import annotations
