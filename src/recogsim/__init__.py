@@ -12,7 +12,13 @@ The public API, by layer (each name is imported on first use, so ``import recogs
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+
+try:
+    __version__ = version("recogsim")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 _EXPORTS = {
     "load_scenario": ("recogsim.config.loading", "load"),

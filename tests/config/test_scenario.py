@@ -438,7 +438,7 @@ def test_an_empty_name_is_blamed_on_the_file(tmp_path):
     d = base()
     d["states"][2]["name"] = ""
     f = write(tmp_path / "x.yaml", d)
-    check(load_error(f), f, "states[2].name", "at least 1 character")
+    check(load_error(f), f, "states[2].name", "a letter or digit")
 
 
 def test_an_unhashable_bloc_is_a_one_line_error(tmp_path):

@@ -110,15 +110,3 @@ def test_sobol_indices_repeat_exactly_with_the_default_seed(tmp_path):
     again = sensitivity(result, "sobol", "missions_taliban")
     pd.testing.assert_frame_equal(first, again)
     assert first["S1_conf"].notna().all()
-
-
-def test_cli_run_refuses_a_folder_with_results_and_resume_reuses_them(tmp_path, run_cli):
-    argv = ["run", DATA / "tiny.yaml", "-n", 2, "--out", tmp_path, "--no-plots"]
-    assert run_cli(argv)[0] == 0
-    before = (tmp_path / "tiny" / "runs.parquet").read_bytes()
-    rc, err = run_cli(argv)
-    assert rc == 2 and "already holds results; use --resume" in err and err.count("\n") == 1
-    assert run_cli([*argv, "--resume"])[0] == 0
-    assert (tmp_path / "tiny" / "runs.parquet").read_bytes() == before
-    rc, err = run_cli(["run", DATA / "tiny.yaml", "-n", 3, "--out", tmp_path, "--no-plots", "--resume"])
-    assert rc == 2 and "number of replications changed" in err

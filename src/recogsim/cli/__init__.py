@@ -13,48 +13,49 @@ from pathlib import Path
 
 import yaml
 
-from ..analysis.summary import summary_table
+from .. import __version__
 from ..config.loading import load as load_scenario
 from ..config.loading import read_yaml
 from ..config.observations import load_observations
 from ..errors import InputError
 from ..plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from ..runs.plan import load_experiment
-from ..runs.runner import run_ensemble_to
-from ..runs.store import EnsembleResult, drawn_parameters, is_sweep, load_results, load_sweep
-from . import calibration, scoring
-from .common import EXIT_INPUT, _non_negative, _Parser, _positive, _save
+from ..runs.store import drawn_parameters, is_sweep, load_results, load_sweep
+from . import calibration, run, scoring
+from .common import EXIT_INPUT, _Parser, _positive, _save, add_workers
+from .run import DEFAULT_PLOTS
 
-DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
 SWEEP_PLOTS = tuple(SWEEP_KINDS)
-FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="recogsim", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run scenarios as ensembles and write results, a summary and plots")
-    run.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    run.add_argument("-n", "--replications", type=_positive, default=100, metavar="REPS")
-    run.add_argument("--seed", type=_non_negative, default=0, help="root seed (default 0)")
-    run.add_argument("--workers", type=_non_negative, default=1, help="processes; 0 = every core (default 1)")
-    run.add_argument("--out", type=Path, default=Path("results"), help="results root; one folder per scenario")
-    run.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue (or reuse) the same runs already in --out/NAME instead of refusing the folder",
-    )
-    run.add_argument("--no-plots", action="store_true", help="write results and summary only")
+    run.add_parser(sub)
 
     sweep = sub.add_parser("sweep", help="run an experiment's design (resumable; local processes or Dask)")
     sweep.add_argument("experiment", metavar="EXPERIMENT")
-    sweep.add_argument("--workers", type=_non_negative, default=0, help="local processes; 0 = every core (default)")
+    add_workers(sweep)
     where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on an existing Dask cluster")
-    where.add_argument("--dask-local", type=_positive, metavar="N", help="run on a Dask LocalCluster of N workers")
-    sweep.add_argument("--out", type=Path, default=None, help="results folder (default results/sweeps/NAME)")
-    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
+    where.add_argument(
+        "--scheduler", metavar="tcp://HOST:8786", help="run on an existing Dask cluster (default: local processes)"
+    )
+    where.add_argument(
+        "--dask-local",
+        type=_positive,
+        metavar="N",
+        help="run on a Dask LocalCluster of N workers (default: local processes)",
+    )
+    sweep.add_argument(
+        "--out", type=Path, default=None, help="results folder (default results/sweeps/NAME, NAME from the file)"
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted sweep in --out (default: refuse a folder that holds results)",
+    )
     sweep.add_argument(
         "--chunk",
         type=_positive,
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     analyze = sub.add_parser("analyze", help="per-point summaries and sensitivity indices of a sweep")
-    analyze.add_argument("results", type=Path, metavar="DIR")
+    analyze.add_argument("results", type=Path, metavar="DIR", help="a sweep's results folder")
     analyze.add_argument(
         "--method",
         choices=("sobol", "morris"),
@@ -85,20 +86,33 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         choices=sorted(kinds),
         # argparse formats help with %: a description's "50%" must be written "50%%"
-        help=("; ".join(f"{k}: {d}" for k, d in sorted(kinds.items())) + " (distribution: either)").replace("%", "%%"),
+        help=(
+            "required. For ensemble results folders: "
+            + "; ".join(f"{k}: {d}" for k, d in ENSEMBLE_KINDS.items())
+            + ". For a sweep folder: "
+            + "; ".join(f"{k}: {d}" for k, d in SWEEP_KINDS.items() if k not in ENSEMBLE_KINDS)
+            + ". 'distribution' fits either"
+        ).replace("%", "%%"),
     )
-    plot.add_argument("--series", default=None, help="series column for --kind fan")
+    plot.add_argument(
+        "--series", default=None, help="series column for --kind fan (default: countries_taliban_presence)"
+    )
     plot.add_argument("--outcome", default="recognized", help="sweep plots: run outcome (default 'recognized')")
     plot.add_argument("--x", default=None, help="sweep plots: parameter on the x axis (default: the first)")
     plot.add_argument("--y", default=None, help="heatmap: parameter on the y axis (default: the second)")
-    plot.add_argument("--method", choices=("sobol", "morris"), default=None, help="sensitivity plots")
+    plot.add_argument(
+        "--method",
+        choices=("sobol", "morris"),
+        default=None,
+        help="sensitivity plots: indices to show (default: the design's own)",
+    )
     plot.add_argument("-o", "--output", type=Path, default=None, help="PNG file (default: <kind>.png here)")
 
     calibration.add_parser(sub)
     scoring.add_parser(sub)
 
     val = sub.add_parser("validate", help="check scenario, experiment and observation files")
-    val.add_argument("files", nargs="+", metavar="FILE")
+    val.add_argument("files", nargs="+", metavar="FILE", help="scenario, experiment or observation (record) files")
 
     show = sub.add_parser("show", help="print a scenario as resolved after extends and defaults")
     show.add_argument("scenario", metavar="SCENARIO")
@@ -109,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         commands = {
-            "run": cmd_run,
+            "run": run.cmd_run,
             "sweep": cmd_sweep,
             "analyze": cmd_analyze,
             "plot": cmd_plot,
@@ -125,70 +139,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("recogsim: interrupted; results already written are kept", file=sys.stderr)
         return 130
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    scenarios = [load_scenario(path) for path in args.scenarios]  # validate all before running any
-    names = [s.name for s in scenarios]
-    dupes = {n for n in names if names.count(n) > 1}
-    if dupes:
-        raise InputError(
-            None,
-            None,
-            f"two scenarios share the name {sorted(dupes)[0]!r}; "
-            "results folders are named after scenarios, so names must differ",
-        )
-    for scen in scenarios:  # fail before hours of work, not after
-        _writable_folder(args.out, "--out")
-        _free_folder(args.out / scen.name, args.resume)
-    results: dict[str, EnsembleResult] = {}
-    for scen in scenarios:
-        out = run_ensemble_to(
-            scen, args.replications, args.out / scen.name, seed=args.seed, workers=args.workers, resume=args.resume
-        )
-        results[scen.name] = load_results(out)
-        # what the folder holds: one reused from an older version has no missions table
-        held = [n for n in ("runs", "series", "states", "missions", "parameters") if (out / f"{n}.parquet").exists()]
-        print(f"wrote {out}/ ({', '.join([*held, 'manifest'])})", file=sys.stderr)
-    print(summary_table(results))
-    if not args.no_plots:
-        for path in save_default_plots(results, args.out):
-            print(f"wrote {path}", file=sys.stderr)
-    return 0
-
-
-def _free_folder(path: Path, resume: bool) -> None:
-    """A results folder that holds other results is refused before any scenario runs."""
-    if (path / "manifest.json").exists() and not resume:
-        raise InputError(
-            str(path),
-            "--out",
-            "already holds results; use --resume to continue or reuse them, or choose another folder",
-        )
-
-
-def _writable_folder(path: Path, flag: str) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            str(path),
-            flag,
-            f"expected a folder that can be created or written, got {exc.strerror.lower() if exc.strerror else exc}",
-        ) from None
-
-
-def save_default_plots(results: dict[str, EnsembleResult], out: Path) -> list[Path]:
-    from .. import plots  # matplotlib only when plotting
-
-    # one scenario: beside its results; several: side by side in a comparison folder
-    target = out / next(iter(results)) / "plots" if len(results) == 1 else out / "comparison"
-    written = []
-    for kind in DEFAULT_PLOTS:
-        for column in FAN_SERIES if kind == "fan" else (None,):
-            name = f"fan_{column}.png" if column else f"{kind}.png"
-            written.append(_save(plots.plot_kind(kind, results, series=column), target / name))
-    return written
 
 
 def cmd_plot(args: argparse.Namespace) -> int:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import NoReturn
+
+from ..errors import InputError
+from ..runs.executors import available_cores
+from ..runs.store import atomic_write
 
 EXIT_INPUT = 2
 
@@ -34,10 +39,49 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _save(fig, path: Path) -> Path:
+def add_workers(parser: argparse.ArgumentParser, what: str = "runs") -> None:
+    """``--workers`` as every command reads it: local processes, 0 = every core, capped at the cores."""
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=0,
+        metavar="N",
+        help=f"local processes for the {what}; 0 = every core of this machine ({available_cores()} here); "
+        "more than the cores is capped with a warning (default 0)",
+    )
+
+
+def _workers(text: str) -> int:
+    n = _non_negative(text)
+    cores = available_cores()
+    if n > cores:
+        print(
+            f"recogsim: warning: --workers {n} is more than this machine's {cores} cores; using {cores}",
+            file=sys.stderr,
+        )
+        return cores
+    return n
+
+
+def add_seed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=_non_negative, default=0, help="root seed of every random draw (default 0)")
+
+
+def _save(fig, path: Path, flag: str = "-o") -> Path:
+    """Save a figure whole or not at all (written aside, then renamed); a place it cannot go is a
+    one-line error naming it."""
     import matplotlib.pyplot as plt
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        if path.is_dir():
+            raise InputError(str(path), flag, "expected a file name, found a folder")
+        fmt = path.suffix.lstrip(".").lower()
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight"))
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(str(path), flag, "cannot write the figure there (a file is in the way on its path)") from None
+    except OSError as exc:
+        reason = exc.strerror.lower() if exc.strerror else exc.__class__.__name__
+        raise InputError(str(path), flag, f"cannot write the figure there ({reason})") from None
+    finally:
+        plt.close(fig)
     return path

@@ -7,11 +7,12 @@ checks so that every input file speaks the same way.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .schema import EVENT_KINDS, UNCERTAIN_FORMS, uncertain_form
+from .schema import EVENT_KINDS, UNCERTAIN_FORMS, shown, uncertain_form
 
 
 def format_loc(loc: tuple) -> str:
@@ -34,16 +35,35 @@ def describe(err: Any) -> str:
         return "required key is missing"
     if kind == "value_error":
         msg = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-        return msg if ", got " in msg else f"{msg}, got {value!r}"
+        return msg if ", got " in msg else f"{msg}, got {shown(value)}"
     if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
-        return f"must be a {'whole ' if 'int' in kind else ''}number, got {value!r}"
+        return f"must be a {'whole ' if 'int' in kind else ''}number, got {shown(value)}{_why_text(value)}"
     if kind == "literal_error":
-        return f"must be one of {err['ctx']['expected']}, got {value!r}"
+        return f"must be one of {err['ctx']['expected']}, got {shown(value)}"
     if kind == "union_tag_invalid":
         return f"unknown event kind {err['ctx']['tag']!r}; expected one of {err['ctx']['expected_tags']}"
     if kind == "union_tag_not_found":
         return f"missing 'kind' (one of {', '.join(EVENT_KINDS)})"
-    return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {value!r}"
+    return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {shown(value)}"
+
+
+_YAML11_EXPONENT = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
+
+
+def _why_text(value: Any) -> str:
+    """Why a number the user wrote arrived as text or a truth value: the two YAML 1.1 surprises."""
+    if isinstance(value, bool):
+        return " (true/false, yes/no and on/off are truth values in YAML, not numbers)"
+    if not isinstance(value, str):
+        return ""
+    if _YAML11_EXPONENT.fullmatch(value.strip()):
+        mantissa, exponent = re.split("[eE]", value.strip())
+        return f" (YAML 1.1 reads an exponent without a dot as text: write {mantissa}.0e{exponent})"
+    try:
+        float(value)
+    except ValueError:
+        return ""
+    return " (quoted, so text: write the number without quotes)"
 
 
 def first_error(exc: ValidationError, model: type[BaseModel], data: Any) -> tuple[tuple, str]:

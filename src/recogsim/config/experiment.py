@@ -27,7 +27,7 @@ from .joint import JointTable
 from .loading import load as load_scenario
 from .loading import read_yaml, validate
 from .references import check_references, coerce, concrete_paths, fixed_reason, joint_table, set_values
-from .schema import JointUncertain, Scenario, Uncertain
+from .schema import Identifier, JointUncertain, Scenario, Uncertain
 
 
 class ExperimentError(InputError):
@@ -75,7 +75,7 @@ class Design(_Strict):
 
 
 class Experiment(_Strict):
-    name: str = Field(min_length=1)
+    name: Identifier = Field(description="names the results folder: letters, digits, '_', '-', '.'")
     question: str = ""
     scenario: str
     replications: int = Field(ge=1, strict=True)

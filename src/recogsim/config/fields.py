@@ -7,6 +7,8 @@ that each stays small; :mod:`.schema` re-exports every name here.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -76,7 +78,7 @@ FIXED: JsonDict = {"settable": False}
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, strict=True)
 
 
 def level_index(level: str) -> int:
@@ -84,5 +86,47 @@ def level_index(level: str) -> int:
 
 
 def slug(name: str) -> str:
-    """A name as it appears in column names (``strength_<group>``, ``max_level_<state>``)."""
-    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")
+    """A name as it appears in column names (``strength_<group>``, ``max_level_<state>``): ASCII
+    letters and digits, lower case, accents dropped, every other run of characters one ``_``. Two
+    names with one slug would share a column, so :mod:`.references` refuses them."""
+    folded = unicodedata.normalize("NFKD", name.casefold()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
+
+
+MAX_NAME = 80
+"""Longest name a scenario, experiment, state, group or post may have: names become folder names,
+column names and plot labels, and a label longer than this reads as an accident."""
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _identifier(v: str) -> str:
+    """Scenario and experiment names name results folders: plain file names, nothing that climbs
+    out of ``--out``, hides, or reads as a flag."""
+    if not _IDENTIFIER.fullmatch(v) or len(v) > MAX_NAME:
+        raise ValueError(
+            "expected a name of letters, digits, '_', '-' and '.', starting with a letter, digit or '_', "
+            f"at most {MAX_NAME} characters (it names the results folder), got {shown(v)}"
+        )
+    return v
+
+
+def _entity_name(v: str) -> str:
+    """States, groups and posts are named as people write them (``Côte d'Ivoire``), but without
+    control characters or padding, and with a letter or digit to make a column name from."""
+    if v != v.strip() or any(unicodedata.category(ch).startswith("C") for ch in v) or len(v) > MAX_NAME or not slug(v):
+        raise ValueError(
+            f"expected a name with a letter or digit, no leading or trailing spaces, no control characters, "
+            f"at most {MAX_NAME} characters, got {shown(v)}"
+        )
+    return v
+
+
+Identifier = Annotated[str, Field(strict=True), AfterValidator(_identifier)]
+EntityName = Annotated[str, Field(strict=True), AfterValidator(_entity_name)]
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: an error message is one readable line
+    even when the value is a 5,000-character string."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 12]}...{text[-8:]} ({len(str(value))} characters)"

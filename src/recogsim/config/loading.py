@@ -26,6 +26,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate mapping keys instead of silently keeping the last."""
 
 
+class _FastUniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same on libyaml's parser (PyYAML's wheels have it): four times faster. Its composer
+    recurses in C, so deeply nested text, which would crash it, goes to the Python one (see
+    :func:`_parse`)."""
+
+
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
@@ -41,19 +47,40 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_FastUniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_FAST_DEPTH = 100
+"""Bracket nesting up to which libyaml's parser is used; scenarios nest five or six deep."""
+
+
+MAX_BYTES = 1024 * 1024
+"""Largest input file read: the shipped scenarios and record are 10-25 kB, and a file of this size
+is parsed in about two seconds; anything larger is a mistake, not a scenario."""
+MAX_NODES = 250_000
+"""Most values a file may hold once its aliases (``*name``) are expanded: a few hundred bytes of
+nested aliases otherwise expand to billions of values (the "billion laughs"). The baseline holds
+about 4,000."""
 
 
 def read_yaml(path: Path) -> dict:
-    """Parse one file with the safe loader; every failure becomes a one-line ScenarioError."""
+    """Parse one file with the safe loader; every failure becomes a one-line ScenarioError. Files
+    larger than :data:`MAX_BYTES` or holding more than :data:`MAX_NODES` values after alias
+    expansion are refused before they are built."""
     name = str(path)
     try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise ScenarioError(name, None, "expected a YAML file, got a folder")
+        if size > MAX_BYTES:
+            raise ScenarioError(
+                name, None, f"file too large: expected at most {MAX_BYTES // 1024**2} MiB of YAML, got {size:,} bytes"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(name, None, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(name, None, f"cannot read file ({exc.__class__.__name__}: {exc})") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        data = _parse(text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}" if mark else None
@@ -63,11 +90,68 @@ def read_yaml(path: Path) -> dict:
         raise ScenarioError(name, line, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(name, None, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(name, None, "invalid YAML: nested too deeply to read") from None
     if data is None:
         raise ScenarioError(name, None, "empty file: expected a mapping with at least 'name', 'start' and 'states'")
     if not isinstance(data, dict):
         raise ScenarioError(name, None, f"expected a mapping at the top level, got {type(data).__name__}")
     return data
+
+
+def _parse(text: str, name: str) -> Any:
+    """Compose the node graph, count its values as aliases would expand them, then build it."""
+    loader = (_FastUniqueKeyLoader if _bracket_depth(text) <= _FAST_DEPTH else _UniqueKeyLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        expanded = _expanded_size(node, {}, set())
+        if expanded > MAX_NODES:
+            raise ScenarioError(
+                name,
+                None,
+                f"too many values: expected at most {MAX_NODES:,} once aliases (*name) are expanded, "
+                f"got {f'more than {MAX_NODES:,}' if expanded == _OVER else f'{expanded:,}'}",
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+_OVER = MAX_NODES + 1
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of ``[``/``{`` in ``text``, counting brackets inside strings too (an
+    overestimate only sends a file to the slower parser)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], open_: set[int]) -> int:
+    """Values under ``node`` with every alias expanded, capped just above :data:`MAX_NODES` (an alias
+    bomb's true size does not fit in memory); an anchor inside itself is refused."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in open_:
+        raise yaml.YAMLError("an alias refers to a value that contains it (a recursive anchor)")
+    size = 1
+    if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+        open_.add(key)
+        children = node.value if isinstance(node, yaml.SequenceNode) else [c for pair in node.value for c in pair]
+        for child in children:
+            size = min(size + _expanded_size(child, memo, open_), _OVER)
+        open_.discard(key)
+    memo[key] = size
+    return size
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from .schema import (
     Uncertain,
     World,
     level_index,
+    slug,
 )
 
 Blame = Callable[[tuple], str]
@@ -47,15 +48,34 @@ NAMED_LISTS = ("states", "militants", "resistance", "missions")
 
 
 def _duplicates(items: list, loc: str, blame: Blame) -> None:
+    """Names are unique as they name columns (:func:`.fields.slug`): not only ``Pakistan`` twice
+    but ``Pakistan``/``pakistan`` or ``Côte d'Ivoire``/``Cote d Ivoire``, which selectors and
+    column names could not tell apart."""
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
-        if item.name in seen:
+        key = slug(item.name)
+        if key in seen:
+            first = items[seen[key]].name
+            same = (
+                f"duplicate name {item.name!r}"
+                if first == item.name
+                else f"name {item.name!r} is the same as {first!r}"
+            )
             raise ScenarioError(
                 blame((loc, i, "name")),
                 f"{loc}[{i}].name",
-                f"duplicate name {item.name!r} (first used at {loc}[{seen[item.name]}])",
+                f"{same} (first used at {loc}[{seen[key]}]); names must differ in more than case, accents, "
+                f"spaces and punctuation, {_WHY[loc]}{key})",
             )
-        seen[item.name] = i
+        seen[key] = i
+
+
+_WHY = {
+    "states": "as they name columns (max_level_",
+    "militants": "as they name columns (strength_",
+    "resistance": "as selectors match them without regard to case (",
+    "missions": "as selectors match them without regard to case (",
+}
 
 
 def check_references(s: Scenario, blame: Blame, uncertain: bool = True, joint: bool = True) -> None:

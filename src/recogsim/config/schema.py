@@ -36,6 +36,8 @@ from .fields import (  # noqa: F401
     UN_TOP,
     Bloc,
     Controller,
+    EntityName,
+    Identifier,
     Level,
     NonNeg,
     Range,
@@ -43,6 +45,7 @@ from .fields import (  # noqa: F401
     Unit,
     bounded,
     level_index,
+    shown,
     slug,
 )
 
@@ -218,7 +221,7 @@ class StateDefaults(Strict):
 
 
 class StateSpec(Strict):
-    name: str = Field(min_length=1, json_schema_extra=FIXED)
+    name: EntityName = Field(json_schema_extra=FIXED)
     bloc: Bloc = Field(json_schema_extra=FIXED)
     level: Level = Field("none", json_schema_extra=FIXED)
     exposure: dict[str, Unit] = Field(default_factory=dict, description="terrorism exposure to each militant group")
@@ -230,7 +233,7 @@ class StateSpec(Strict):
 
 
 class MilitantSpec(Strict):
-    name: str = Field(min_length=1, json_schema_extra=FIXED)
+    name: EntityName = Field(json_schema_extra=FIXED)
     stance: Literal["allied", "hostile"] = Field(json_schema_extra=FIXED)
     strength: float = bounded(0, 1, 0.1, "strength inside Afghanistan (0-1 index)", settable=False)
     visibility: float | None = bounded(
@@ -284,7 +287,7 @@ class MilitantSpec(Strict):
 
 
 class ResistanceSpec(Strict):
-    name: str = Field(min_length=1, json_schema_extra=FIXED)
+    name: EntityName = Field(json_schema_extra=FIXED)
     strength: float = bounded(0, 1, 0.1, "armed strength (0-1 index)", settable=False)
     sanctuary: str | None = Field(None, description="state hosting its leaders, or null", json_schema_extra=FIXED)
     outside_help: float = bounded(0, 1, 0.0, "monthly growth from outside help")
@@ -294,7 +297,7 @@ class ResistanceSpec(Strict):
 
 
 class MissionSpec(Strict):
-    name: str = Field(min_length=1, json_schema_extra=FIXED)
+    name: EntityName = Field(json_schema_extra=FIXED)
     host: str = Field(json_schema_extra=FIXED)
     city: str = Field(json_schema_extra=FIXED)
     kind: Literal["embassy", "consulate", "un_mission"] = Field(json_schema_extra=FIXED)
@@ -343,7 +346,7 @@ UncertainEntry = Annotated[
 
 
 class Scenario(Strict):
-    name: str
+    name: Identifier = Field(description="names the results folder: letters, digits, '_', '-', '.'")
     description: str = ""
     start: Month = Field(description="first month, YYYY-MM")
     horizon_months: int = Field(120, ge=1, le=1200, strict=True)

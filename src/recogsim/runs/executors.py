@@ -80,11 +80,21 @@ def pool_context():
     return get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers and ``taskset`` set)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def resolve_workers(workers: int) -> int:
-    """0 means every core; anything else is taken as given (1 runs in this process)."""
+    """0 means every core; more than the cores is capped at them (a process per run beyond the
+    cores only adds memory and switching); 1 runs in this process."""
     if workers < 0:
         raise ValueError(f"workers must be 0 (all cores) or more, got {workers}")
-    return os.cpu_count() or 1 if workers == 0 else workers
+    cores = available_cores()
+    return cores if workers == 0 else min(workers, cores)
 
 
 @contextlib.contextmanager

@@ -98,17 +98,14 @@ class Plan:
     # ------------------------------------------------------------ tables
     def columns(self) -> dict[record.Table, list[str]]:
         """The columns of each table the runs fill, keys first (``point`` in sweeps only)."""
-        point = ["point"] if self.kind == "sweep" else []
-        out: dict[record.Table, list[str]] = {"runs": [*point, "replication", "seed", *self.outcomes]}
-        if self.keep_series:
-            out["series"] = [*point, "replication", "month", "date", *record.series_columns(self.scenario)]
-        if self.keep_states:  # an ensemble's tables per entity: states, and posts beside them
-            for table in ("states", "missions"):
-                names = record.expand(table, self.scenario)
-                out[table] = [*point, *(n for n in names if n != "point")]
-        if self.uncertain:
-            out["parameters"] = [*point, "replication", "draw", *self.uncertain]
-        return out
+        return table_columns(
+            self.scenario,
+            sweep=self.kind == "sweep",
+            outcomes=self.outcomes,
+            keep_series=self.keep_series,
+            keep_states=self.keep_states,
+            uncertain=self.uncertain,
+        )
 
     def schemas(self) -> dict[str, pa.Schema]:
         return {t: record.schema(t, cols, self.scenario, self.uncertain) for t, cols in self.columns().items()}
@@ -174,6 +171,29 @@ class Plan:
                 experiment=self.experiment.canonical(),
             )
         return meta
+
+
+def table_columns(
+    scenario: Scenario,
+    *,
+    sweep: bool,
+    outcomes: list[str],
+    keep_series: bool,
+    keep_states: bool,
+    uncertain: list[str],
+) -> dict[record.Table, list[str]]:
+    """The columns of each table a plan's runs fill (and a results folder must hold), keys first."""
+    point = ["point"] if sweep else []
+    out: dict[record.Table, list[str]] = {"runs": [*point, "replication", "seed", *outcomes]}
+    if keep_series:
+        out["series"] = [*point, "replication", "month", "date", *record.series_columns(scenario)]
+    if keep_states:  # an ensemble's tables per entity: states, and posts beside them
+        for table in ("states", "missions"):
+            names = record.expand(table, scenario)
+            out[table] = [*point, *(n for n in names if n != "point")]
+    if uncertain:
+        out["parameters"] = [*point, "replication", "draw", *uncertain]
+    return out
 
 
 IDENTITY = {

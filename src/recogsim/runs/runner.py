@@ -28,9 +28,10 @@ from ..errors import ScenarioError
 from ..model.model import RecognitionModel
 from . import plan as plans
 from .executors import Pool, open_pool
+from .folders import check_folder, check_writable, finish_folder, locked, start_folder
 from .plan import IDENTITY, Plan, Task
 from .seeds import draw_uniforms
-from .store import ChunkStore, EnsembleResult, MemorySink, check_folder, finish_folder, frame, start_folder
+from .store import ChunkStore, EnsembleResult, MemorySink, frame
 
 
 # ---------------------------------------------------------------- the work a worker does
@@ -233,13 +234,15 @@ def _run_into_folder(
     **where: Any,
 ) -> Path:
     meta = plan.manifest()
-    if check_folder(out, meta, IDENTITY, resume, flag) == "complete":
-        return out  # resuming finished runs: nothing to run, nothing to rewrite
-    with open_pool(**where) as pool:
-        start_folder(out, meta, plan.points_table())  # written only once the workers are there
-        store = ChunkStore(out, plan.schemas())
-        run_plan(plan, store, pool, progress=progress, chunk_runs=chunk_runs, on_result=on_result)
-    finish_folder(store, meta)
+    with locked(out, flag):  # one writer per folder: a second process gets a one-line error
+        if check_folder(out, meta, IDENTITY, resume, flag) == "complete":
+            return out  # resuming finished runs: nothing to run, nothing to rewrite
+        check_writable(out, flag)  # before any run, not after all of them
+        with open_pool(**where) as pool:
+            start_folder(out, meta, plan.points_table())  # written only once the workers are there
+            store = ChunkStore(out, plan.schemas())
+            run_plan(plan, store, pool, progress=progress, chunk_runs=chunk_runs, on_result=on_result)
+        finish_folder(store, meta)
     return out
 
 

@@ -79,11 +79,16 @@ def frame(table: pa.Table) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- atomic files
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
     """Call ``write(tmp_path)`` then rename over ``path``; the temp file is removed on failure."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # as open() would make it: mkstemp's files are private
     try:
         write(Path(tmp))
         os.replace(tmp, path)
@@ -212,55 +217,6 @@ def remove_chunks(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------- folders
-def check_folder(out: Path, meta: dict[str, Any], identity: dict[str, str], resume: bool, flag: str) -> str:
-    """Refuse a folder that cannot take these runs; returns its state: "new", "running" or "complete"."""
-    if (out / "manifest.json").exists():
-        old = read_manifest(out)
-        if not resume:
-            raise StoreError(
-                str(out),
-                flag,
-                "already holds results; use --resume to continue or reuse them, or choose another folder",
-            )
-        for key, what in identity.items():
-            if old.get(key) != meta.get(key):
-                raise StoreError(
-                    str(out),
-                    "--resume",
-                    f"the {what} changed since these results were started "
-                    f"({key} {str(old.get(key))[:12]} there, "
-                    f"{str(meta.get(key))[:12]} now); choose another folder",
-                )
-        _same_files(out, old, meta)
-        if old.get("status") == "complete" and (out / "runs.parquet").exists():
-            remove_chunks(out / "chunks")  # a kill between marking complete and tidying up
-            return "complete"
-        return "running"
-    if out.exists() and not out.is_dir():
-        raise StoreError(str(out), flag, "expected a folder, found a file")
-    if out.exists() and any(f.name != "chunks" for f in out.iterdir()):
-        raise StoreError(str(out), flag, "folder is not empty and holds no results manifest; choose another folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(str(out), flag, f"cannot create folder ({exc.strerror})") from None
-    return "new"
-
-
-def _same_files(out: Path, old: dict[str, Any], meta: dict[str, Any]) -> None:
-    """The files behind ``from:`` blocks must hold what they held: the scenario names a file, and
-    its hash in the manifest says what was in it."""
-    was = {f.get("entry"): f.get("sha256") for f in old.get("uncertain_files", [])}
-    for f in meta.get("uncertain_files", []):
-        if was.get(f["entry"]) != f["sha256"]:
-            raise StoreError(
-                str(out),
-                "--resume",
-                f"the file {f['file']} that {f['entry']}.from draws from changed since these results were started "
-                f"(sha256 {str(was.get(f['entry']))[:12]} there, {f['sha256'][:12]} now); choose another folder",
-            )
-
-
 def drawn_parameters(manifest: dict[str, Any]) -> list[str]:
     """The parameters a folder's runs drew, in order (the columns of ``parameters.parquet`` after
     its keys): each ``uncertain:`` path, and the columns of each ``from:`` file."""
@@ -270,20 +226,6 @@ def drawn_parameters(manifest: dict[str, Any]) -> list[str]:
         for i, u in enumerate(manifest.get("scenario", {}).get("uncertain", []))
         for path in ([u["path"]] if "path" in u else files.get(f"uncertain[{i}]", []))
     ]
-
-
-def start_folder(out: Path, meta: dict[str, Any], points: pa.Table | None) -> None:
-    write_json({**meta, "status": "running"}, out / "manifest.json")
-    if points is not None:
-        write_table(points, out / "points.parquet")
-
-
-def finish_folder(store: ChunkStore, meta: dict[str, Any]) -> None:
-    """Consolidate, mark complete, then drop the chunks: in this order a kill in between loses nothing."""
-    for name, table in store.tables().items():
-        write_table(table, store.out / f"{name}.parquet")
-    write_json({**meta, "status": "complete"}, store.out / "manifest.json")
-    store.remove_chunks()
 
 
 def write_results(result: EnsembleResult, out: str | Path) -> Path:
@@ -326,22 +268,18 @@ def _complete(d: Path, what: str) -> dict[str, Any]:
 
 
 def load_results(directory: str | Path) -> EnsembleResult:
-    """Read an ensemble's folder back; a missing or unreadable file is a one-line error."""
+    """Read an ensemble's folder back; a missing, unreadable or damaged file is a one-line error."""
     d = Path(directory)
     manifest = _complete(d, "runs.parquet, series.parquet, states.parquet")
-    tables = {name: frame(_read_table(d / f"{name}.parquet")) for name in TABLES}
+    tables = _checked_tables(d, manifest, sweep=False)
     return EnsembleResult(
         tables["runs"],
         tables["series"],
         tables["states"],
         manifest,
-        _optional(d, "parameters"),
-        _optional(d, "missions"),
+        tables.get("parameters"),
+        tables.get("missions"),
     )
-
-
-def _optional(d: Path, name: str) -> pd.DataFrame | None:
-    return frame(_read_table(d / f"{name}.parquet")) if (d / f"{name}.parquet").exists() else None
 
 
 def load_sweep(directory: str | Path) -> SweepResult:
@@ -351,10 +289,84 @@ def load_sweep(directory: str | Path) -> SweepResult:
             str(d), None, "not a sweep results folder (expected points.parquet, runs.parquet, manifest.json)"
         )
     manifest = _complete(d, "points.parquet, runs.parquet")
-    return SweepResult(
-        frame(_read_table(d / "points.parquet")),
-        frame(_read_table(d / "runs.parquet")),
-        _optional(d, "series"),
-        manifest,
-        _optional(d, "parameters"),
+    tables = _checked_tables(d, manifest, sweep=True)
+    return SweepResult(tables["points"], tables["runs"], tables.get("series"), manifest, tables.get("parameters"))
+
+
+OPTIONAL = ("missions",)
+"""Tables a folder may lack: written by a version before they existed."""
+
+
+def _checked_tables(d: Path, manifest: dict[str, Any], sweep: bool) -> dict[str, pd.DataFrame]:
+    """Every table the manifest implies, read and checked against the output record: each holds
+    the record's columns for these runs, with the record's types, or the folder is refused with a
+    one-line error (plots and analyses then never meet a column they cannot read)."""
+    from .plan import table_columns  # the plan says which columns runs fill; it sits beside the store
+
+    scenario = manifest_scenario(d, manifest)
+    outcomes = manifest.get("outcomes")
+    if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
+        raise StoreError(str(d / "manifest.json"), "outcomes", f"expected a list of column names, got {outcomes!r}")
+    uncertain = drawn_parameters(manifest)
+    record_columns = table_columns(
+        scenario,
+        sweep=sweep,
+        outcomes=outcomes,
+        keep_series=(d / "series.parquet").exists() or not sweep,
+        keep_states=not sweep,
+        uncertain=uncertain,
     )
+    expected: dict[str, list[str]] = {str(name): cols for name, cols in record_columns.items()}
+    if sweep:
+        parameters = (
+            manifest.get("experiment", {}).get("parameters") if isinstance(manifest.get("experiment"), dict) else None
+        )
+        if not isinstance(parameters, list) or not all(isinstance(p, dict) and "path" in p for p in parameters):
+            raise StoreError(
+                str(d / "manifest.json"), "experiment.parameters", "missing or damaged: cannot tell what was swept"
+            )
+        expected["points"] = ["point", *(str(p["path"]) for p in parameters)]
+    out = {}
+    for name, columns in expected.items():
+        path = d / f"{name}.parquet"
+        if name in OPTIONAL and not path.exists():
+            continue
+        table = _read_table(path)
+        missing = [c for c in columns if c not in table.column_names]
+        if missing:
+            raise StoreError(
+                str(path),
+                None,
+                f"expected the output record's columns for these runs; missing {_some(missing)} "
+                f"(found {_some(table.column_names) or 'none'})",
+            )
+        table = table.select(columns)
+        if name != "points":  # a swept parameter's values may be text or numbers
+            try:
+                table = table.cast(record.schema(cast("record.Table", name), columns, scenario, uncertain))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+                raise StoreError(
+                    str(path),
+                    None,
+                    f"a column does not hold the output record's type ({str(exc).splitlines()[0][:120]})",
+                ) from None
+        out[name] = frame(table)
+    return out
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def manifest_scenario(d: Path, manifest: dict[str, Any]) -> Scenario:
+    """The scenario a folder's runs simulated, from its manifest (a one-line error if damaged)."""
+    from pydantic import ValidationError
+
+    try:
+        return Scenario.model_validate(manifest.get("scenario"))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in ("scenario", *err["loc"]))
+        raise StoreError(
+            str(d / "manifest.json"), where, f"damaged, or written by another version of recogsim: {err['msg']}"
+        ) from None

@@ -1,0 +1,176 @@
+"""``recogsim run``: scenarios as ensembles, each into its own results folder, replaced whole.
+
+A scenario's folder is built beside its place (``--out/.NAME.partial``), runs, tables and plots
+together, and swapped in when complete: a second ``run`` replaces the first's folder in one step,
+and an interrupted one leaves the old folder as it was and its own runs for ``--resume``. A lock
+per scenario (``--out/.NAME.lock``, there while it runs) keeps two processes from building one
+folder at once. Every
+folder is checked before the first run starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import sys
+from pathlib import Path
+
+from ..analysis.summary import summary_table
+from ..config.loading import load as load_scenario
+from ..config.schema import Scenario
+from ..errors import InputError
+from ..plots.kinds import ENSEMBLE_KINDS
+from ..runs import plan as plans
+from ..runs.folders import check_folder, check_writable, locked, replace_folder
+from ..runs.runner import run_ensemble_to
+from ..runs.store import EnsembleResult, load_results, read_manifest
+from .common import _positive, _save, add_seed, add_workers
+
+DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
+FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
+COMPARISON = "comparison"
+"""The folder of plots comparing several scenarios, beside theirs."""
+TABLES = ("runs", "series", "states", "missions", "parameters")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="run scenarios as ensembles and write results, a summary and plots")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    run.add_argument(
+        "-n", "--replications", type=_positive, default=100, metavar="REPS", help="runs per scenario (default 100)"
+    )
+    add_seed(run)
+    add_workers(run)
+    run.add_argument(
+        "--out", type=Path, default=Path("results"), help="results root, one folder per scenario (default results)"
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish or reuse the same runs in --out/NAME instead of replacing the folder (default: replace)",
+    )
+    run.add_argument("--no-plots", action="store_true", help="write results and summary only (default: plots too)")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenarios = [load_scenario(path) for path in args.scenarios]  # validate all before running any
+    names = [s.name for s in scenarios]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise InputError(
+            None,
+            None,
+            f"two scenarios share the name {sorted(dupes)[0]!r}; "
+            "results folders are named after scenarios, so names must differ",
+        )
+    if len(scenarios) > 1 and COMPARISON in names:
+        raise InputError(
+            None, None, f"a scenario named {COMPARISON!r} would share its folder with the plots comparing scenarios"
+        )
+    root: Path = args.out
+    with locked(root, "--out"):  # created if need be; the lock on the root is held only for these checks
+        check_writable(root, "--out")
+        for scen in scenarios:  # fail before hours of work, not after
+            _replaceable(root / scen.name)
+    with contextlib.ExitStack() as stack:
+        for name in [*names, *([COMPARISON] if len(names) > 1 else [])]:
+            stack.enter_context(_name_lock(root, name))
+        built: dict[str, tuple[Path, bool]] = {}
+        results: dict[str, EnsembleResult] = {}
+        for scen in scenarios:
+            folder, fresh = _build(scen, args)
+            built[scen.name] = (folder, fresh)
+            results[scen.name] = load_results(folder)
+        print(summary_table(results))
+        plots: list[Path] = []
+        if not args.no_plots:
+            plots = _plots(results, root, built)
+        for name, (folder, fresh) in built.items():
+            if fresh:
+                replace_folder(folder, root / name)
+            held = [t for t in TABLES if (root / name / f"{t}.parquet").exists()]
+            print(
+                f"{'wrote' if fresh else 'reused'} {root / name}/ ({', '.join([*held, 'manifest'])})", file=sys.stderr
+            )
+        for path in plots:
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _stage(root: Path, name: str) -> Path:
+    return root / f".{name}.partial"
+
+
+@contextlib.contextmanager
+def _name_lock(root: Path, name: str):
+    """The lock of one scenario's folder: on a small file beside it that is never moved (the folder
+    itself is swapped, so a lock on it would not exclude a process that came after the swap): an
+    empty folder, as :func:`.folders.locked` locks folders, removed when the run ends."""
+    with locked(root / f".{name}.lock", "--out", remove=True) as held:
+        yield held
+
+
+def _replaceable(final: Path) -> None:
+    """A folder ``run`` may replace: absent, or an ensemble's results. A sweep's folder, or one that
+    holds files of the user's own, is never touched."""
+    if final.exists() and not final.is_dir():
+        raise InputError(str(final), "--out", "expected a results folder, found a file")
+    if not final.is_dir() or not any(final.iterdir()):
+        return
+    if not (final / "manifest.json").exists():
+        raise InputError(
+            str(final), "--out", "folder holds files but no results manifest; it is not replaced: choose another --out"
+        )
+    kind = read_manifest(final).get("kind")
+    if kind != "ensemble":
+        raise InputError(
+            str(final), "--out", f"holds the results of a {kind}, which run never replaces; choose another --out"
+        )
+
+
+def _build(scen: Scenario, args: argparse.Namespace) -> tuple[Path, bool]:
+    """The folder holding this scenario's runs, and whether it is new (to be swapped in): with
+    ``--resume`` the finished folder of the same runs is reused and an unfinished one finished;
+    without, the runs are made afresh beside the old folder."""
+    final, stage = args.out / scen.name, _stage(args.out, scen.name)
+    if args.resume and (final / "manifest.json").exists():
+        meta = plans.ensemble(scen, args.replications, args.seed).manifest()
+        if check_folder(final, meta, plans.IDENTITY, True, "--resume") == "complete":
+            return final, False
+        if not stage.exists():  # unfinished in place (written by an older recogsim): finish it aside
+            final.rename(stage)
+    elif not args.resume and stage.exists():
+        shutil.rmtree(stage)  # an unfinished run the user chose not to resume
+    run_ensemble_to(scen, args.replications, stage, seed=args.seed, workers=args.workers, resume=args.resume)
+    return stage, True
+
+
+def _plots(results: dict[str, EnsembleResult], root: Path, built: dict[str, tuple[Path, bool]]) -> list[Path]:
+    """One scenario: plots inside its folder (built with it, or replaced whole beside reused
+    results); several: the folder ``comparison``, replaced whole."""
+    if len(results) == 1:
+        name = next(iter(results))
+        folder, fresh = built[name]
+        if fresh:  # the folder is not in place yet: its plots go in with it
+            return [root / name / "plots" / p.name for p in save_default_plots(results, folder / "plots")]
+        target, final = folder / ".plots.partial", folder / "plots"
+    else:
+        target, final = _stage(root, COMPARISON), root / COMPARISON
+    if target.exists():
+        shutil.rmtree(target)
+    written = save_default_plots(results, target)
+    replace_folder(target, final)
+    return [final / p.name for p in written]
+
+
+def save_default_plots(results: dict[str, EnsembleResult], target: Path) -> list[Path]:
+    """Every default plot of ``results`` into the folder ``target``."""
+    from .. import plots  # matplotlib only when plotting
+
+    written = []
+    for kind in DEFAULT_PLOTS:
+        for column in FAN_SERIES if kind == "fan" else (None,):
+            name = f"fan_{column}.png" if column else f"{kind}.png"
+            written.append(_save(plots.plot_kind(kind, results, series=column), target / name))
+    return written
