@@ -20,9 +20,10 @@ from ..errors import InputError
 from ..runs import calibrate as abc
 from ..runs import facts
 from ..runs.executors import version_info
+from ..runs.folders import locked
 from ..runs.runner import run_ensemble
 from ..runs.store import write_json
-from .common import _non_negative, _positive, _save
+from .common import _non_negative, _positive, _save, add_seed, add_workers
 
 OUTPUTS = (
     "posterior.parquet",
@@ -63,7 +64,10 @@ def add_parser(sub) -> None:
         "--min-epsilon", type=_fraction, default=d.min_epsilon, help=f"stop at this tolerance (default {d.min_epsilon})"
     )
     cal.add_argument(
-        "--max-generations", type=_positive, default=d.max_generations, help=f"default {d.max_generations}"
+        "--max-generations",
+        type=_positive,
+        default=d.max_generations,
+        help=f"stop after this many generations (default {d.max_generations})",
     )
     cal.add_argument(
         "--integrate",
@@ -73,14 +77,14 @@ def add_parser(sub) -> None:
         help="per-path uncertain: entries drawn from their prior in every simulation and integrated out, "
         "not calibrated (default: calibrate every per-path entry)",
     )
-    cal.add_argument("--seed", type=_non_negative, default=0, help="root seed (default 0)")
-    cal.add_argument("--workers", type=_non_negative, default=1, help="processes; 0 = every core (default 1)")
+    add_seed(cal)
+    add_workers(cal)
     cal.add_argument("--engine", choices=ENGINES, default="auto", help="simulation engine (default auto: mesa)")
     cal.add_argument(
         "--check-runs", type=_non_negative, default=200, help="posterior-predictive runs; 0 = none (default 200)"
     )
     cal.add_argument("--out", type=Path, default=None, help="output folder (default results/calibration/NAME)")
-    cal.add_argument("--no-plots", action="store_true", help="write tables only")
+    cal.add_argument("--no-plots", action="store_true", help="write tables only (default: plots too)")
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -104,54 +108,57 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
     )
-    work = out / ".partial"  # written here, moved into place when everything is done
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    try:
-        started = time.perf_counter()
-        print(
-            f"calibrating {len(problem.paths)} parameters of {scenario.name} against {record.name} "
-            f"({len(bound.states) + len(bound.posts) + len(bound.counts)} facts, {bound.horizon} months)",
-            file=sys.stderr,
-        )
-        posterior = abc.calibrate(problem, settings, work, progress=True)
-        seconds = time.perf_counter() - started
-        posterior_file = abc.write_posterior(posterior, work)
-        posterior.generations.to_csv(work / "generations.csv", index=False, float_format="%.6g")
-        ident = abc.identification(problem, posterior)
-        ident.to_csv(work / "parameters.csv", index=False, float_format="%.6g")
-        series = None
-        if args.check_runs:
-            check = set_values(
-                scenario,
-                {
-                    "uncertain": [
-                        JointUncertain.model_validate(
-                            {"from": str(posterior_file.resolve()), "weight": abc.WEIGHT, "reason": "ABC posterior"}
-                        )
-                    ],
-                    "horizon_months": bound.horizon,
-                },
-            )
-            series = run_ensemble(check, args.check_runs, seed=args.seed, workers=args.workers, progress=False).series
-            series.to_parquet(work / "predictive.parquet", index=False)
-        write_json(_manifest(args, scenario, record, problem, settings, posterior, seconds), work / "manifest.json")
-        if not args.no_plots:
-            from .. import plots  # noqa: F401  (matplotlib only when plotting)
-            from ..plots import calibration as cplots
-
-            priors = (*problem.priors, *problem.integrated)
-            joint = [c for t in problem.tables for c in t.columns]
-            integrated = [p for p, _ in problem.integrated]
-            _save(cplots.marginals(posterior.particles, priors, joint, integrated), work / "prior_posterior.png")
-            if series is not None:
-                _save(cplots.predictive_figure(series, bound, args.check_runs, args.seed), work / "predictive.png")
-        for old in OUTPUTS:
-            (out / old).unlink(missing_ok=True)
-        for new in work.iterdir():
-            new.replace(out / new.name)
-    finally:
+    with locked(out, "--out"):  # one calibration per folder: another would remove this one's work
+        work = out / ".partial"  # written here, moved into place when everything is done
         shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        try:
+            started = time.perf_counter()
+            print(
+                f"calibrating {len(problem.paths)} parameters of {scenario.name} against {record.name} "
+                f"({len(bound.states) + len(bound.posts) + len(bound.counts)} facts, {bound.horizon} months)",
+                file=sys.stderr,
+            )
+            posterior = abc.calibrate(problem, settings, work, progress=True)
+            seconds = time.perf_counter() - started
+            posterior_file = abc.write_posterior(posterior, work)
+            posterior.generations.to_csv(work / "generations.csv", index=False, float_format="%.6g")
+            ident = abc.identification(problem, posterior)
+            ident.to_csv(work / "parameters.csv", index=False, float_format="%.6g")
+            series = None
+            if args.check_runs:
+                check = set_values(
+                    scenario,
+                    {
+                        "uncertain": [
+                            JointUncertain.model_validate(
+                                {"from": str(posterior_file.resolve()), "weight": abc.WEIGHT, "reason": "ABC posterior"}
+                            )
+                        ],
+                        "horizon_months": bound.horizon,
+                    },
+                )
+                series = run_ensemble(
+                    check, args.check_runs, seed=args.seed, workers=args.workers, progress=False
+                ).series
+                series.to_parquet(work / "predictive.parquet", index=False)
+            write_json(_manifest(args, scenario, record, problem, settings, posterior, seconds), work / "manifest.json")
+            if not args.no_plots:
+                from .. import plots  # noqa: F401  (matplotlib only when plotting)
+                from ..plots import calibration as cplots
+
+                priors = (*problem.priors, *problem.integrated)
+                joint = [c for t in problem.tables for c in t.columns]
+                integrated = [p for p, _ in problem.integrated]
+                _save(cplots.marginals(posterior.particles, priors, joint, integrated), work / "prior_posterior.png")
+                if series is not None:
+                    _save(cplots.predictive_figure(series, bound, args.check_runs, args.seed), work / "predictive.png")
+            for old in OUTPUTS:
+                (out / old).unlink(missing_ok=True)
+            for new in work.iterdir():
+                new.replace(out / new.name)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     print(posterior.generations.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(
         ident[["path", "prior", "posterior_q05", "posterior_median", "posterior_q95", "width_ratio"]].to_string(

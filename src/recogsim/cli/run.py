@@ -130,16 +130,16 @@ def _replaceable(final: Path) -> None:
 
 
 def _build(scen: Scenario, args: argparse.Namespace) -> tuple[Path, bool]:
-    """The folder holding this scenario's runs, and whether it is new (to be swapped in): with
-    ``--resume`` the finished folder of the same runs is reused and an unfinished one finished;
-    without, the runs are made afresh beside the old folder."""
+    """The folder holding this scenario's runs, and whether it is new (to be swapped in). With
+    ``--resume``: an unfinished run of the same runs is finished, else a finished folder of the
+    same runs is reused (other runs are refused); without, the runs are made afresh beside the old
+    folder."""
     final, stage = args.out / scen.name, _stage(args.out, scen.name)
-    if args.resume and (final / "manifest.json").exists():
+    if args.resume and not (stage / "manifest.json").exists() and (final / "manifest.json").exists():
         meta = plans.ensemble(scen, args.replications, args.seed).manifest()
         if check_folder(final, meta, plans.IDENTITY, True, "--resume") == "complete":
             return final, False
-        if not stage.exists():  # unfinished in place (written by an older recogsim): finish it aside
-            final.rename(stage)
+        final.rename(stage)  # unfinished in place (written by an older recogsim): finish it aside
     elif not args.resume and stage.exists():
         shutil.rmtree(stage)  # an unfinished run the user chose not to resume
     run_ensemble_to(scen, args.replications, stage, seed=args.seed, workers=args.workers, resume=args.resume)

@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
     sc.add_argument("results", type=Path, metavar="RESULTS", help="an ensemble's results folder (recogsim run)")
     sc.add_argument("--observed", required=True, metavar="FILE", help="observation file (the dated record)")
     sc.add_argument("--out", type=Path, default=None, help="folder for scores_<record>.csv/.png (default: RESULTS)")
-    sc.add_argument("--no-plots", action="store_true", help="write the table only")
+    sc.add_argument("--no-plots", action="store_true", help="write the table only (default: plots too)")
 
 
 def cmd_score(args: argparse.Namespace) -> int:

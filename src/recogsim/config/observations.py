@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 from ..errors import InputError
 from .calendar import Month, months_between
 from .diagnostics import describe, first_error, format_loc
-from .fields import LEVELS
+from .fields import LEVELS, Identifier
 from .loading import read_yaml
 
 UNBOUNDED = 10**6
@@ -163,7 +163,7 @@ Fact = Annotated[
 class Observations(_Strict):
     """A dated record: the window it covers and its facts."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: Identifier = Field(description="names the files scored against it (scores_<name>.csv)")
     description: str = ""
     start: Month = Field(description="first month of the record")
     end: Month = Field(description="last month of the record: no fact is dated after it")

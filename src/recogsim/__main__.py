@@ -1,0 +1,7 @@
+"""``python -m recogsim``: the same as the ``recogsim`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
