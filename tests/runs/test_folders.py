@@ -138,3 +138,19 @@ def test_an_ensemble_folder_is_not_a_sweep(finished):
     with pytest.raises(InputError) as info:
         load_sweep(finished)
     one_line(info.value, "not a sweep results folder")
+
+
+def test_folders_made_for_a_writer_that_fails_before_writing_are_removed(tmp_path):
+    with pytest.raises(RuntimeError), locked(tmp_path / "a" / "b"):
+        raise RuntimeError("the cluster could not be reached")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_whose_cluster_cannot_be_reached_leaves_nothing(tmp_path, run_cli):
+    (tmp_path / "e.yaml").write_text(
+        f"name: e\nscenario: {DATA / 'tiny.yaml'}\nreplications: 1\ndesign: {{kind: grid}}\n"
+        "parameters: [{path: taliban.lobbying, values: [0.2]}]\n"
+    )
+    rc, err = run_cli(["sweep", tmp_path / "e.yaml", "--scheduler", "notaurl", "--out", tmp_path / "a" / "sw"])
+    assert rc == 2 and err.count("\n") == 1 and "--scheduler" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["e.yaml"]

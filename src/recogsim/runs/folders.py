@@ -102,7 +102,9 @@ def locked(folder: Path, flag: str = "--out", remove: bool = False) -> Iterator[
     """Create ``folder`` if needed and hold an exclusive lock on it until the block ends; another
     process holding it is a one-line error, not a wait (a second sweep into one folder is a mistake).
     ``remove``: the folder is only a lock (empty), removed when released; a process that locked it
-    as it was removed finds it gone and tries again on the new one."""
+    as it was removed finds it gone and tries again on the new one. Folders made here are removed
+    again if the block fails before writing in them (nothing is left behind by an error)."""
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
     for _ in range(5):
         fd = _open_folder(folder, flag)
         try:
@@ -121,6 +123,11 @@ def locked(folder: Path, flag: str = "--out", remove: bool = False) -> Iterator[
         raise FolderError(str(folder), flag, "another recogsim process keeps replacing this folder")
     try:
         yield folder
+    except BaseException:
+        for p in made:  # deepest first; a folder something was written in stays
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
     finally:
         if remove:
             with contextlib.suppress(OSError):
