@@ -141,3 +141,15 @@ def test_workers_above_the_cores_are_capped_with_a_warning(tmp_path, run_cli):
     rc, err = run_cli(["run", TINY, "-n", 2, "--out", tmp_path, "--no-plots", "--workers", 10_000])
     assert rc == 0
     assert f"--workers 10000 is more than this machine's {available_cores()} cores; using {available_cores()}" in err
+
+
+def test_runs_that_would_not_fit_in_memory_are_refused_before_any_runs(tmp_path, run_cli, monkeypatch):
+    import psutil
+
+    real = psutil.virtual_memory()
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: real._replace(available=50 * 2**20))  # 50 MiB
+    rc, err = run_cli(["run", TINY, "-n", 100_000, "--out", tmp_path / "out"])
+    assert rc == 2 and err.count("\n") == 1
+    assert "--replications: 100,000 runs would need about" in err and "50 MiB available" in err
+    assert not (tmp_path / "out").exists()
+    assert run_cli(["run", TINY, "-n", 2, "--out", tmp_path / "out", "--no-plots"])[0] == 0  # a small run fits

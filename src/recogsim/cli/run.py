@@ -73,6 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_writable(root, "--out")
         for scen in scenarios:  # fail before hours of work, not after
             _replaceable(root / scen.name)
+            plans.check_fits(plans.ensemble(scen, args.replications, args.seed), None, "--replications")
     with contextlib.ExitStack() as stack:
         for name in [*names, *([COMPARISON] if len(names) > 1 else [])]:
             stack.enter_context(_name_lock(root, name))

@@ -268,3 +268,42 @@ def sweep(loaded: LoadedExperiment) -> Plan:
         experiment=exp,
         X=np.asarray(X, dtype=object),
     )
+
+
+COPIES = 3
+"""Copies of a folder's tables held at once while its chunks are consolidated (read, joined, sorted)."""
+
+
+def table_bytes(plan: Plan) -> int:
+    """About how many bytes a plan's tables take in memory (8 bytes a value), from its columns and
+    the rows each run adds to each table."""
+    rows = {
+        "runs": 1,
+        "parameters": 1,
+        "series": plan.scenario.horizon_months + 1,
+        "states": len(plan.scenario.states),
+        "missions": len(plan.scenario.missions),
+    }
+    per_run = sum(rows[table] * len(columns) for table, columns in plan.columns().items())
+    return 8 * per_run * plan.n_points * plan.replications
+
+
+def check_fits(plan: Plan, file: str | None, flag: str) -> None:
+    """Refuse, before anything runs, a plan whose tables could not be consolidated in this
+    machine's available memory (a mistyped ``-n 100000000000`` would otherwise run for days, or
+    hang building its job list, and then fail)."""
+    import psutil
+
+    need, have = COPIES * table_bytes(plan), psutil.virtual_memory().available
+    if need > have:
+        raise ExperimentError(
+            file,
+            flag,
+            f"{plan.n_points * plan.replications:,} runs would need about {_size(need)} of memory to "
+            f"write their tables, and this machine has {_size(have)} available; run fewer "
+            "(or, in a sweep, keep fewer outcomes and no series)",
+        )
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.0f} MiB"

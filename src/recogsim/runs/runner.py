@@ -233,6 +233,7 @@ def _run_into_folder(
     on_result: Callable[[int], None] | None,
     **where: Any,
 ) -> Path:
+    plans.check_fits(plan, None, "replications")
     meta = plan.manifest()
     with locked(out, flag):  # one writer per folder: a second process gets a one-line error
         if check_folder(out, meta, IDENTITY, resume, flag) == "complete":
@@ -251,6 +252,7 @@ def run_ensemble(
 ) -> EnsembleResult:
     """``replications`` independent runs of ``scenario``, in memory; identical for any ``workers``."""
     plan = plans.ensemble(scenario, replications, seed)
+    plans.check_fits(plan, None, "replications")
     sink = MemorySink(plan.schemas())
     with open_pool(workers) as pool:
         run_plan(plan, sink, pool, progress=progress)
