@@ -161,7 +161,7 @@ def test_shipped_experiments_validate(path):
                 ]
             },
             "parameters[1].path",
-            "which parameters[0] already varies",
+            "'taliban.crackdown' is also the path of parameters[0]",
         ),
         (
             {
