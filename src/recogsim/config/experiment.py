@@ -15,6 +15,7 @@ expectation and value.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 from collections.abc import Callable
@@ -231,7 +232,7 @@ def check(
             design_matrix = lambda: np.asarray(  # noqa: E731
                 DESIGNS[exp.design.kind].sample(exp.design, exp.parameters, exp.seed), dtype=object
             )
-        _check_points(exp, scenario, data, coupled, design_matrix(), tables, file)
+        _check_points(exp, data, coupled, design_matrix(), file)
 
 
 def _check_size(exp: Experiment, file: str) -> None:
@@ -321,26 +322,16 @@ def _unwrap(tp: Any) -> tuple[Any, list[Any]]:
             return tp, meta
 
 
-def _check_points(
-    exp: Experiment,
-    scenario: Scenario,
-    data: dict,
-    coupled: list[int],
-    X: np.ndarray,
-    tables: dict[int, JointTable],
-    file: str,
-) -> None:
+def _check_points(exp: Experiment, data: dict, coupled: list[int], X: np.ndarray, file: str) -> None:
     """Every distinct combination of the coupled parameters' values the design reaches makes a
-    valid scenario, alone and with the rows of each ``from:`` block that hold its columns'
-    extremes. The other parameters are bounded numbers standing alone, already checked at their
-    bounds: a combination is checked once, however many points share it."""
+    valid scenario, as the runner builds a design point (:func:`point_scenario`: per-path draws
+    of ``uncertain:`` included). The other parameters are bounded numbers standing alone, already
+    checked at their bounds, so a combination is checked once however many points share it.
+    ``from:`` rows are paired with each parameter's values in :func:`_check_parameter`: as in
+    :func:`~.references.check_uncertain`, every constraint between fields involves two of them."""
     names = [exp.parameters[i].path for i in coupled]
     likes = [paths.get(data, name)[0] for name in names]
-    rows: list[tuple[str, dict[str, float]]] = [("", {})] + [
-        (f" with row {r} of {table.name} (uncertain[{j}])", table.row(r))
-        for j, table in tables.items()
-        for r in table.extreme_rows()
-    ]
+    loc = f"parameters[{coupled[0]}]" if len(coupled) == 1 else "parameters"
     seen: set[tuple[Any, ...]] = set()
     for point, row in enumerate(X[:, coupled]):
         combo = tuple(coerce(_plain(v), like) for v, like in zip(row, likes, strict=True))
@@ -348,34 +339,20 @@ def _check_points(
             continue
         seen.add(combo)
         values = dict(zip(names, combo, strict=True))
-        for with_row, drawn in rows:
-            found = _invalid(scenario, values, drawn, file)
-            if found:
-                shown = ", ".join(f"{k}={v!r}" for k, v in values.items())
-                loc = f"parameters[{coupled[0]}]" if len(coupled) == 1 else "parameters"
-                raise ExperimentError(
-                    file, loc, f"design point {point} ({shown}){with_row} makes an invalid scenario: {found}"
-                )
+        try:
+            validate(_with(data, values), file, joint=False)
+        except ScenarioError as err:
+            shown = ", ".join(f"{k}={v!r}" for k, v in values.items())
+            raise ExperimentError(
+                file, loc, f"design point {point} ({shown}) makes an invalid scenario: {err.path}: {err.message}"
+            ) from None
 
 
-def _invalid(scenario: Scenario, values: dict[str, Any], row: dict[str, float], file: str) -> str | None:
-    """What is wrong with ``scenario`` with ``values`` set, or None: without ``row``, all of it as
-    the runner checks a design point (:func:`point_scenario`, per-path draws included); with a
-    ``from:`` block's ``row``, as the runner checks a drawn row."""
-    data = scenario.canonical()
-    try:
-        for path, value in values.items():
-            paths.set_value(data, path, value)
-        if not row:
-            validate(data, file, joint=False)
-        else:
-            check_references(set_values(validate(data, file, joint=False), row), lambda _: file, uncertain=False)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        return f"{format_loc(tuple(err['loc']))} {describe(err)}"
-    except ScenarioError as err:
-        return f"{err.path}: {err.message}"
-    return None
+def _with(data: dict, values: dict[str, Any]) -> dict:
+    out = copy.deepcopy(data)
+    for path, value in values.items():
+        paths.set_value(out, path, value)
+    return out
 
 
 def _plain(v: Any) -> Any:

@@ -312,10 +312,40 @@ def outcomes_of(loaded: LoadedExperiment) -> list[str]:
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read an experiment file and check all of it, its outcomes included (``recogsim.load_experiment``)."""
+    """Read an experiment file and check all of it, its outcomes included, and the rows its
+    replications will draw (``recogsim.load_experiment``)."""
     loaded = experiment.load(path)
     outcomes_of(loaded)
+    check_draws(loaded.scenario, loaded.experiment.replications, loaded.experiment.seed)
     return loaded
+
+
+MAX_DRAWS_CHECKED = 100_000
+"""Draws of ``uncertain:`` checked before a sweep's first run (a few seconds): a sweep with more
+has the draws beyond checked by the runner as it draws them."""
+
+
+def check_draws(scenario: Scenario, replications: int, seed: int) -> None:
+    """The rows of ``from:`` files that the replications will draw, checked before any run.
+
+    Loading a scenario checks every distinct row of a file of up to
+    :data:`~recogsim.config.joint.ROW_CHECK_LIMIT` of them, but only the rows holding each
+    column's extremes of a larger one. A sweep draws the same rows at every design point (the
+    draws are keyed by the replication alone), so which rows it will take is known now: checked
+    here, as the runner checks them, a bad row is a one-line error before the folder is started
+    rather than after some of its runs."""
+    from .runner import _draw, _with_draws  # the runner's own draw and check, not a copy of them
+
+    tables = {i: joint_table(u, i) for i, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)}
+    if all(t.rows_to_check()[1] for t in tables.values()):
+        return  # every row was checked with the scenario (or there are no rows)
+    seen: set[tuple[tuple[int, int], ...]] = set()
+    for draw in range(min(-(-replications // scenario.runs_per_draw), MAX_DRAWS_CHECKED)):
+        rep = draw * scenario.runs_per_draw
+        values, rows = _draw(scenario, seed, rep, tables)
+        if tuple(rows.items()) not in seen:
+            seen.add(tuple(rows.items()))
+            _with_draws(scenario, values, rows, tables, f" by replication {rep}")
 
 
 def sweep(loaded: LoadedExperiment) -> Plan:
