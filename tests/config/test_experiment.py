@@ -161,7 +161,7 @@ def test_shipped_experiments_validate(path):
                 ]
             },
             "parameters[1].path",
-            "which parameters[0] already varies",
+            "'taliban.crackdown' is also the path of parameters[0]",
         ),
         (
             {
@@ -237,3 +237,155 @@ def test_input_errors_survive_the_trip_from_a_worker_process():
 
     err = pickle.loads(pickle.dumps(ExperimentError("f.yaml", "parameters[0]", "bad")))
     assert isinstance(err, ExperimentError) and str(err) == "f.yaml: parameters[0]: bad"
+
+
+# ---------------------------------------------------------------- checked whole, before the first run
+COMBINATION = {  # each value valid alone; horizon 8 with the event at month 10 is not
+    "parameters": [
+        {"path": "horizon_months", "values": [8, 12]},
+        {"path": "events[kind=set].month", "values": [3, 10]},
+    ]
+}
+CROSSING = {  # the ladder's thresholds must not decrease: de facto 9 above de jure 8 does
+    "parameters": [
+        {"path": "rules.thresholds.de_facto", "values": [5.0, 9.0]},
+        {"path": "rules.thresholds.de_jure", "values": [8.0, 12.0]},
+    ]
+}
+SAMPLED = {  # an lhs over a horizon and an event month: some point puts the event beyond the horizon
+    "design": {"kind": "lhs", "samples": 40},
+    "parameters": [
+        {"path": "horizon_months", "range": [6, 12]},
+        {"path": "events[kind=set].month", "range": [1, 12]},
+    ],
+}
+BAD = {  # every bad input below: one line naming the file and key, exit 2, nothing written
+    "combination": (COMBINATION, "parameters", "design point 1 (horizon_months=8, events[kind=set].month=10)"),
+    "crossing": (CROSSING, "parameters", "must not decrease up the ladder"),
+    "sampled": (SAMPLED, "parameters", "must be within the horizon"),
+    "horizon_alone": (
+        {"parameters": [{"path": "horizon_months", "values": [4, 12]}]},
+        "parameters[0].values",
+        "4 cannot be used for horizon_months: events[0].month: must be within the horizon (0..4), got 6",
+    ),
+    "no_outcomes": ({"outcomes": []}, "outcomes", "expected at least one run outcome"),
+    "duplicate_outcome": (
+        {"outcomes": ["de_jure_count", "months", "de_jure_count"]},
+        "outcomes[2]",
+        "duplicate outcome 'de_jure_count' (first at outcomes[0])",
+    ),
+    "spaced_path": (
+        {
+            "parameters": [
+                {"path": "taliban.crackdown", "values": [0.1]},
+                {"path": "taliban . crackdown ", "values": [0.2]},
+            ]
+        },
+        "parameters[1].path",
+        "'taliban.crackdown' is also the path of parameters[0] (spaces around",
+    ),
+    "overlapping_selectors": (
+        {
+            "parameters": [
+                {"path": "states[name=Pakistan].economic_interest", "values": [0.1]},
+                {"path": "states[bloc = neighbour].economic_interest", "values": [0.2]},
+            ]
+        },
+        "parameters[1].path",
+        "reaches states[0].economic_interest, which parameters[0] already varies",
+    ),
+    "matrix_too_large": (
+        {"design": {"kind": "lhs", "samples": 10**8}, "parameters": [{"path": "taliban.crackdown", "range": [0, 1]}]},
+        "design",
+        "expected a design of at most 10,000,000 values (points x parameters), got 100,000,000 points",
+    ),
+    "grid_too_large": (
+        {
+            "parameters": [
+                {"path": "taliban.crackdown", "range": [0, 1], "steps": 10**6},
+                {"path": "taliban.lobbying", "range": [0, 1], "steps": 10**6},
+            ]
+        },
+        "design",
+        "got 1,000,000,000,000 points x 2 parameters",
+    ),
+    "too_many_runs": (
+        {"replications": 10**9},
+        "replications",
+        "expected at most 1,000,000,000 runs (points x replications), got 2 points x 1,000,000,000 replications",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_an_experiment_is_checked_whole_before_anything_runs(tmp_path, name):
+    changes, loc, words = BAD[name]
+    err = error_for(tmp_path, base(**changes))
+    assert err.path == loc, str(err)
+    assert words in err.message, str(err)
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_sweep_and_validate_report_a_bad_experiment_in_the_same_line(tmp_path, run_cli, name):
+    changes, loc, words = BAD[name]
+    f = tmp_path / "exp.yaml"
+    f.write_text(yaml.safe_dump(base(**changes), sort_keys=False))
+    rc, err = run_cli(["sweep", f, "--out", tmp_path / "out"])
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"recogsim: error: {f}: {loc}: ") and words in err, err
+    assert not (tmp_path / "out").exists()  # nothing ran, nothing written
+    assert run_cli(["validate", f]) == (2, err)
+
+
+def test_a_path_is_spelled_one_way(tmp_path):
+    f = tmp_path / "exp.yaml"
+    spaced = [{"path": " states [ name = Pakistan ] . economic_interest ", "values": [0.1, 0.2]}]
+    f.write_text(yaml.safe_dump(base(parameters=spaced)))
+    loaded = load_experiment(f)
+    assert [p.path for p in loaded.experiment.parameters] == ["states[name=Pakistan].economic_interest"]
+    # a key that holds spaces keeps them
+    assert ex.Parameter(path="states[0].exposure. Jamaat Ansarullah", values=[0.1]).path == (
+        "states[0].exposure.Jamaat Ansarullah"
+    )
+
+
+def test_a_design_over_bounded_numbers_is_not_checked_point_by_point(tmp_path, monkeypatch):
+    """Bounded numbers are valid or not alone, so their bounds are checked and no point is built:
+    a 10^5-point design starts in seconds."""
+    import time
+
+    def refuse(*args):
+        raise AssertionError("a design over bounded numbers was checked point by point")
+
+    monkeypatch.setattr(ex, "_check_points", refuse)
+    f = tmp_path / "exp.yaml"
+    params = [
+        {"path": "taliban.crackdown", "range": [0, 1]},
+        {"path": "states[bloc=neighbour].economic_interest", "range": [0, 1]},
+        {"path": "states[name=Pakistan].exposure.ISK", "range": [0, 1]},
+        {"path": "events[kind=set].value", "range": [0, 1]},  # sets taliban.crackdown, a bounded number
+    ]
+    f.write_text(yaml.safe_dump(base(design={"kind": "lhs", "samples": 100_000}, parameters=params)))
+    started = time.perf_counter()
+    loaded = load_experiment(f)
+    assert loaded.design_matrix().shape == (100_000, 4)
+    assert time.perf_counter() - started < 30
+
+
+def test_a_design_over_coupled_fields_checks_each_combination_once(tmp_path, monkeypatch):
+    checked = []
+    real = ex.validate
+
+    def validate(data, *args, **kwargs):
+        checked.append(data["horizon_months"])
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(ex, "validate", validate)
+    f = tmp_path / "exp.yaml"
+    params = [
+        {"path": "horizon_months", "values": [12, 24, 36]},
+        {"path": "taliban.crackdown", "range": [0, 1], "steps": 50},
+    ]
+    f.write_text(yaml.safe_dump(base(parameters=params)))
+    load_experiment(f)
+    assert sorted(checked) == [12, 24, 36]  # 150 points, 3 distinct horizons: 3 scenarios built

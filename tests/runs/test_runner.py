@@ -110,3 +110,74 @@ def test_sobol_indices_repeat_exactly_with_the_default_seed(tmp_path):
     again = sensitivity(result, "sobol", "missions_taliban")
     pd.testing.assert_frame_equal(first, again)
     assert first["S1_conf"].notna().all()
+
+
+# ---------------------------------------------------------------- plans stream
+def _tasks_as_lists(plan, todo, per_task):
+    """The grouping run_plan used when it listed every run: a point's runs in parts of
+    ``per_task``, parts gathered until a task holds ``per_task`` runs."""
+    by_point: dict = {}
+    for pt, rep, seed in todo:
+        by_point.setdefault(pt, []).append((rep, seed))
+    tasks, current, size = [], [], 0
+    for pt, reps in by_point.items():
+        for i in range(0, len(reps), per_task):
+            current.append((pt, plan.values(pt), reps[i : i + per_task]))
+            size += len(reps[i : i + per_task])
+            if size >= per_task:
+                tasks.append(current)
+                current, size = [], 0
+    return tasks + ([current] if current else [])
+
+
+@pytest.mark.parametrize("per_task", [1, 3, 4, 7, 100])
+def test_streamed_tasks_group_runs_as_listed_tasks_did(tmp_path, per_task):
+    import numpy as np
+
+    from recogsim.runs.plan import Done, sweep
+
+    exp = tmp_path / "exp.yaml"
+    params = [{"path": "taliban.crackdown", "values": [0.1, 0.3, 0.5, 0.7, 0.9]}]
+    design = {"name": "g", "scenario": str(DATA / "tiny.yaml"), "replications": 6, "design": {"kind": "grid"}}
+    exp.write_text(yaml.safe_dump({**design, "parameters": params}))
+    plan = sweep(load_experiment(exp))
+    rng = np.random.default_rng(per_task)
+    for done_pairs in (set(), {(p, r) for p in range(5) for r in range(6) if rng.random() < 0.4}):
+        done = Done.of(done_pairs, plan.replications)
+        assert len(done) == len(done_pairs)
+        todo = list(plan.jobs(done))
+        assert [(p, r) for p, r, _ in todo] == [(p, r) for p in range(5) for r in range(6) if (p, r) not in done_pairs]
+        assert list(plan.tasks(iter(todo), per_task)) == _tasks_as_lists(plan, todo, per_task)
+
+
+def test_a_plan_of_a_billion_runs_yields_its_first_task_at_once(tiny):
+    """No list of runs: the first task of 10^9 runs comes as fast as that of ten, and done runs
+    are held as a few ranges however many they are."""
+    import time
+
+    import numpy as np
+
+    from recogsim.runs.plan import Done, ensemble
+
+    plan = ensemble(tiny, 10**9)
+    half = np.arange(5 * 10**6)
+    done = Done.from_arrays(np.zeros_like(half), half, plan.replications)  # 5 million runs, one range
+    assert len(done) == 5 * 10**6 and len(done.starts) == 1
+    assert (0, 4_999_999) in done and (0, 5 * 10**6) not in done
+    started = time.perf_counter()
+    first = next(plan.tasks(plan.jobs(done), 100))
+    assert time.perf_counter() - started < 1
+    assert [rep for rep, _ in first[0][2]] == list(range(5 * 10**6, 5 * 10**6 + 100))
+
+
+def test_done_ranges_leave_the_gaps_to_run():
+    import numpy as np
+
+    from recogsim.runs.plan import Done
+
+    done = Done.from_arrays(np.array([0, 0, 0, 1, 1, 2]), np.array([0, 1, 3, 0, 1, 3]), 4)
+    assert list(done.gaps(12)) == [(2, 3), (6, 11)]  # run numbers point * 4 + replication
+    assert list(Done.of(set(), 4).gaps(3)) == [(0, 3)]
+    assert [(p, r) for p in range(3) for r in range(4) if (p, r) in done] == [
+        (0, 0), (0, 1), (0, 3), (1, 0), (1, 1), (2, 3)
+    ]  # fmt: skip

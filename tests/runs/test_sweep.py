@@ -294,3 +294,56 @@ def test_plot_and_analyze_refuse_the_wrong_kind_of_folder(reference, tmp_path, c
     assert (
         f"not finished; finish them with `recogsim sweep EXPERIMENT --out {half} --resume`" in capsys.readouterr().err
     )
+
+
+# ---------------------------------------------------------------- bad draws: refused up front, or by --resume
+def _bad_row_sweep(folder: Path, crossing: bool = True) -> Path:
+    """A sweep over a scenario whose from: file has a row (2) whose thresholds cross and which
+    holds no column's extreme, so loading the scenario (beyond ROW_CHECK_LIMIT) passes it."""
+    import pandas as pd
+
+    rows = {
+        "rules.thresholds.de_facto": [4.0, 6.0, 5.5],
+        "rules.thresholds.de_jure": [4.5, 8.0, 5.4 if crossing else 5.6],
+    }
+    pd.DataFrame(rows).to_parquet(folder / "post.parquet")
+    scen = folder / "joint.yaml"
+    uncertain = [{"from": "post.parquet", "reason": "x"}]
+    scen.write_text(yaml.safe_dump({"extends": str(DATA / "tiny.yaml"), "name": "joint", "uncertain": uncertain}))
+    return write_experiment(folder, scenario=str(scen), replications=12, keep_series=False)
+
+
+def test_a_bad_row_the_replications_will_draw_is_refused_before_the_folder_starts(tmp_path, monkeypatch, run_cli):
+    from recogsim.config import joint
+
+    monkeypatch.setattr(joint, "ROW_CHECK_LIMIT", 1)
+    path = _bad_row_sweep(tmp_path)
+    rc, err = run_cli(["sweep", path, "--out", tmp_path / "out"])
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "uncertain[0].from: row 2 of post.parquet (uncertain[0]) cannot be drawn by replication" in err
+    assert "must not decrease up the ladder" in err
+    assert not (tmp_path / "out").exists()
+    assert run_cli(["validate", path]) == (2, err)
+
+
+def test_a_sweep_stopped_by_a_bad_draw_leaves_a_folder_resume_refuses_in_one_line(tmp_path, monkeypatch, run_cli):
+    """Draws beyond those checked up front (MAX_DRAWS_CHECKED) are checked as drawn: a bad one
+    stops the sweep in one line, with the runs before it kept; --resume with the same input stops
+    again in one line, and with the file corrected refuses the folder in one line (its runs drew
+    from the old file); the corrected sweep runs into another folder."""
+    from recogsim.config import joint
+    from recogsim.runs import plan
+
+    monkeypatch.setattr(joint, "ROW_CHECK_LIMIT", 1)
+    monkeypatch.setattr(plan, "MAX_DRAWS_CHECKED", 0)
+    path, out = _bad_row_sweep(tmp_path), tmp_path / "out"
+    rc, err = run_cli(["sweep", path, "--out", out, "--chunk", 1, "--workers", 1])  # one worker: one first error
+    assert rc == 2 and err.count("\n") == 1 and "cannot be drawn at design point 0" in err, err
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    rc, again = run_cli(["sweep", path, "--out", out, "--resume", "--workers", 1])
+    assert rc == 2 and again == err
+    _bad_row_sweep(tmp_path, crossing=False)
+    rc, err = run_cli(["sweep", path, "--out", out, "--resume"])
+    assert rc == 2 and err.count("\n") == 1 and "--resume: the file " in err and "changed since" in err, err
+    assert run_cli(["sweep", path, "--out", tmp_path / "fixed"])[0] == 0
+    assert json.loads((tmp_path / "fixed" / "manifest.json").read_text())["status"] == "complete"

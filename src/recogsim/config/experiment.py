@@ -1,8 +1,12 @@
 """Experiment files: a scenario, a sampling design over parameter paths, replications, outcomes.
 
 Parse -> validate the schema -> load the scenario -> check every parameter against the scenario
-(the path matches, the values lie within the parameter's own bounds) and the design against its
-parameters. Outcome names are checked against the output record when the run plan is built
+(the path matches, the values lie within the parameter's own bounds), the design against its
+parameters and its size against :data:`MAX_RUNS` and :data:`MAX_DESIGN_CELLS`, and, when the
+design varies a field whose validity depends on others (a horizon, an event's month, a name, a
+threshold on a ladder), every distinct combination of those fields the design reaches. A design
+over bounded numbers alone needs no more than the bounds: a 10^5-point design starts in seconds.
+Outcome names are checked against the output record when the run plan is built
 (:func:`recogsim.runs.plan.plan`), which is below the record in the layers; both happen before a
 single run starts. Problems are one-line :class:`ExperimentError`s naming the file, key path,
 expectation and value.
@@ -11,18 +15,23 @@ expectation and value.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, cast
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError, ScenarioError
 from . import paths
 from .designs import DESIGNS
 from .diagnostics import describe, first_error, format_loc
 from .distributions import Distribution
+from .fields import Range
 from .joint import JointTable
 from .loading import load as load_scenario
 from .loading import read_yaml, validate
@@ -32,6 +41,14 @@ from .schema import Identifier, JointUncertain, Scenario, Uncertain
 
 class ExperimentError(InputError):
     """An experiment file that cannot be parsed or does not fit its scenario or design."""
+
+
+MAX_RUNS = 10**9
+"""Most runs (points x replications) one experiment may ask for: beyond, even a results folder's
+run keys outgrow a disk, and a typo (``samples: 1e9``) is far likelier than the intent."""
+MAX_DESIGN_CELLS = 10**7
+"""Most values (points x parameters) a design matrix may hold: it is built in memory before the
+first run, as Python objects (about 32 bytes each, so at most some 320 MB)."""
 
 
 class _Strict(BaseModel):
@@ -46,6 +63,17 @@ class Parameter(_Strict):
     range: tuple[float, float] | None = None
     steps: int | None = Field(None, ge=2, description="grid only: evenly spaced values over range")
     distribution: Distribution | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _tidy(cls, path: str) -> str:
+        """One spelling per path: spaces around dots, brackets and ``=`` dropped, so that
+        ``rules . w_security`` is ``rules.w_security`` (and found to overlap with it) and names a
+        results column without stray spaces. A path that does not parse is left for :func:`check`."""
+        try:
+            return _spelled(paths.parse(path))
+        except paths.PathError:
+            return path
 
     @model_validator(mode="after")
     def _one_kind(self) -> Parameter:
@@ -85,6 +113,13 @@ class Experiment(_Strict):
     outcomes: list[str] | None = Field(None, description="run outcomes to keep; default: the record's default outcomes")
     keep_series: bool = False
 
+    @field_validator("outcomes")
+    @classmethod
+    def _some_outcomes(cls, v: list[str] | None) -> list[str] | None:
+        if v == []:
+            raise ValueError("expected at least one run outcome, or no outcomes key for the defaults")
+        return v
+
     def canonical(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
@@ -93,11 +128,30 @@ class Experiment(_Strict):
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _spelled(segments: list[paths.Segment]) -> str:
+    def one(seg: paths.Segment) -> str:
+        key = seg.key.strip()
+        if seg.index is not None:
+            return f"{key}[{seg.index}]"
+        return f"{key}[{seg.field}={seg.value}]" if seg.field is not None else key
+
+    return ".".join(one(seg) for seg in segments)
+
+
 class LoadedExperiment:
     """A validated experiment with its resolved scenario and where it was read from."""
 
     def __init__(self, experiment: Experiment, scenario: Scenario, file: str):
         self.experiment, self.scenario, self.file = experiment, scenario, file
+        self._X: np.ndarray | None = None
+
+    def design_matrix(self) -> np.ndarray:
+        """The design's points, one row each, one column per parameter (sampled once: the checks
+        up front and the run plan share it)."""
+        if self._X is None:
+            exp = self.experiment
+            self._X = np.asarray(DESIGNS[exp.design.kind].sample(exp.design, exp.parameters, exp.seed), dtype=object)
+        return self._X
 
 
 def load(path: str | Path) -> LoadedExperiment:
@@ -115,8 +169,9 @@ def load(path: str | Path) -> LoadedExperiment:
     if not scen_path.exists():
         raise ExperimentError(str(path), "scenario", f"file {exp.scenario!r} not found (looked in {path.parent})")
     scenario = load_scenario(scen_path)
-    check(exp, scenario, str(path))
-    return LoadedExperiment(exp, scenario, str(path))
+    loaded = LoadedExperiment(exp, scenario, str(path))
+    check(exp, scenario, str(path), loaded.design_matrix)
+    return loaded
 
 
 def _refuse_drawn(path: str, targets: list[str], drawn: dict[str, str], file: str, i: int) -> None:
@@ -130,8 +185,12 @@ def _refuse_drawn(path: str, targets: list[str], drawn: dict[str, str], file: st
             )
 
 
-def check(exp: Experiment, scenario: Scenario, file: str) -> None:
-    """Paths, bounds and design fit, each a one-line error before anything runs."""
+def check(
+    exp: Experiment, scenario: Scenario, file: str, design_matrix: Callable[[], np.ndarray] | None = None
+) -> None:
+    """Paths, bounds, design fit and size, and (for designs over fields that depend on others)
+    every combination of them the design reaches: each a one-line error before anything runs.
+    ``design_matrix``: the design's points, when already sampled (else sampled here if needed)."""
     data = scenario.canonical()
     tables = {j: joint_table(u, j) for j, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)}
     drawn = {
@@ -148,6 +207,13 @@ def check(exp: Experiment, scenario: Scenario, file: str) -> None:
     seen: dict[str, int] = {}
     for i, p in enumerate(exp.parameters):
         for target in sorted(concrete_paths(data, p.path)):
+            if target in seen and exp.parameters[seen[target]].path == p.path:
+                raise ExperimentError(
+                    file,
+                    f"parameters[{i}].path",
+                    f"{p.path!r} is also the path of parameters[{seen[target]}] (spaces around '.', '[', ']' "
+                    "and '=' do not count); vary each field once",
+                )
             if target in seen:
                 raise ExperimentError(
                     file,
@@ -159,6 +225,138 @@ def check(exp: Experiment, scenario: Scenario, file: str) -> None:
     problem = DESIGNS[exp.design.kind].fit(exp.design, exp.parameters)
     if problem:
         raise ExperimentError(file, problem[0], problem[1])
+    _check_size(exp, file)
+    coupled = _coupled(exp, data)
+    if coupled:
+        if design_matrix is None:
+            design_matrix = lambda: np.asarray(  # noqa: E731
+                DESIGNS[exp.design.kind].sample(exp.design, exp.parameters, exp.seed), dtype=object
+            )
+        _check_points(exp, data, coupled, design_matrix(), file)
+
+
+def _check_size(exp: Experiment, file: str) -> None:
+    """Refuse a design whose matrix would not fit in memory, or whose runs no folder could hold,
+    before building either."""
+    points = DESIGNS[exp.design.kind].size(exp.design, exp.parameters)
+    cells = points * len(exp.parameters)
+    if cells > MAX_DESIGN_CELLS:
+        raise ExperimentError(
+            file,
+            "design",
+            f"expected a design of at most {MAX_DESIGN_CELLS:,} values (points x parameters), got {points:,} "
+            f"points x {len(exp.parameters)} parameters = {cells:,}; split it into several experiments",
+        )
+    runs = points * exp.replications
+    if runs > MAX_RUNS:
+        raise ExperimentError(
+            file,
+            "replications",
+            f"expected at most {MAX_RUNS:,} runs (points x replications), got {points:,} points x "
+            f"{exp.replications:,} replications = {runs:,}; use fewer, or split the experiment",
+        )
+
+
+def _coupled(exp: Experiment, data: dict) -> list[int]:
+    """The parameters whose values are valid or not only together with others': every one that
+    is not a bounded number standing alone (:func:`_alone`). ``set`` events' values join them when
+    there are any, since a coupled parameter may change what such an event sets. Empty for the
+    common design over bounded numbers, whose per-parameter check of its bounds is complete."""
+    alone = [all(_alone(data, t) for t in concrete_paths(data, p.path)) for p in exp.parameters]
+    if all(alone):
+        return []
+    return [i for i, p in enumerate(exp.parameters) if not alone[i] or _event_value(p.path, data)]
+
+
+def _event_value(path: str, data: dict) -> bool:
+    return any(t.startswith("events[") and t.endswith("].value") for t in concrete_paths(data, path))
+
+
+def _alone(data: dict, target: str) -> bool:
+    """Whether the concrete slot ``target`` is a bounded number whose validity is its bounds alone:
+    a float field or mapping entry carrying a :class:`~.fields.Range` (``rules.w_security``,
+    ``states[2].exposure.ISK``), or a ``set`` event's value for such a field. Not: whole numbers
+    (a horizon, an event's month), names, levels, flags, or numbers tied to others (the ladder's
+    thresholds, which must not decrease)."""
+    segments = paths.parse(target)
+    if segments[0].key == "events":
+        event = data["events"][segments[0].index]
+        if [s.key for s in segments[1:]] != ["value"] or event.get("kind") != "set":
+            return False
+        return all(_alone(data, t) for t in concrete_paths(data, event["path"]))
+    tp: Any = Scenario
+    meta: list[Any] = []
+    for seg in segments:
+        tp, more = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(seg.key)
+            if field is None:
+                return False
+            tp, meta = field.annotation, list(field.metadata)
+        elif get_origin(tp) is dict:
+            tp, meta = get_args(tp)[1], []
+        else:
+            return False
+        if seg.index is not None or seg.field is not None:
+            tp, _ = _unwrap(tp)
+            if get_origin(tp) is not list:
+                return False
+            tp, meta = get_args(tp)[0], []
+    tp, more = _unwrap(tp)
+    return tp is float and any(isinstance(m, Range) for m in [*meta, *more])
+
+
+def _unwrap(tp: Any) -> tuple[Any, list[Any]]:
+    """A type without ``Annotated`` (its metadata returned) and without ``| None``."""
+    meta: list[Any] = []
+    while True:
+        if get_origin(tp) is Annotated:
+            tp, *extra = get_args(tp)
+            meta += extra
+        elif get_origin(tp) in (Union, UnionType) and type(None) in get_args(tp):
+            rest = [a for a in get_args(tp) if a is not type(None)]
+            if len(rest) != 1:
+                return tp, meta
+            tp = rest[0]
+        else:
+            return tp, meta
+
+
+def _check_points(exp: Experiment, data: dict, coupled: list[int], X: np.ndarray, file: str) -> None:
+    """Every distinct combination of the coupled parameters' values the design reaches makes a
+    valid scenario, as the runner builds a design point (:func:`point_scenario`: per-path draws
+    of ``uncertain:`` included). The other parameters are bounded numbers standing alone, already
+    checked at their bounds, so a combination is checked once however many points share it.
+    ``from:`` rows are paired with each parameter's values in :func:`_check_parameter`: as in
+    :func:`~.references.check_uncertain`, every constraint between fields involves two of them."""
+    names = [exp.parameters[i].path for i in coupled]
+    likes = [paths.get(data, name)[0] for name in names]
+    loc = f"parameters[{coupled[0]}]" if len(coupled) == 1 else "parameters"
+    seen: set[tuple[Any, ...]] = set()
+    for point, row in enumerate(X[:, coupled]):
+        combo = tuple(coerce(_plain(v), like) for v, like in zip(row, likes, strict=True))
+        if combo in seen:
+            continue
+        seen.add(combo)
+        values = dict(zip(names, combo, strict=True))
+        try:
+            validate(_with(data, values), file, joint=False)
+        except ScenarioError as err:
+            shown = ", ".join(f"{k}={v!r}" for k, v in values.items())
+            raise ExperimentError(
+                file, loc, f"design point {point} ({shown}) makes an invalid scenario: {err.path}: {err.message}"
+            ) from None
+
+
+def _with(data: dict, values: dict[str, Any]) -> dict:
+    out = copy.deepcopy(data)
+    for path, value in values.items():
+        paths.set_value(out, path, value)
+    return out
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _check_parameter(

@@ -4,19 +4,24 @@ An ensemble is a one-point design without parameters; a sweep is an experiment's
 a :class:`Plan`, run by the one runner (:mod:`.runner`) into the one store (:mod:`.store`), with
 the one manifest below. Building a plan is the last check before a run: outcome names are checked
 here against the output record (the config layer, where experiment files are read, sits below it).
+
+A plan never lists its runs: :meth:`Plan.jobs` and :meth:`Plan.tasks` yield them in order, and
+the runs already done are held as ranges (:class:`Done`), so a sweep of 10^9 runs (the most an
+experiment may ask for: :data:`~recogsim.config.experiment.MAX_RUNS`) needs no memory per run to
+start or to resume.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
 
 from ..config import experiment
-from ..config.designs import DESIGNS
 from ..config.experiment import Experiment, ExperimentError, LoadedExperiment
 from ..config.joint import JointTable
 from ..config.references import joint_table
@@ -27,6 +32,55 @@ from .seeds import replication_seed, run_key
 
 Task = list[tuple[int, dict[str, Any], list[tuple[int, int]]]]
 """A unit of work for one worker: [(point, parameter values, [(replication, seed), ...]), ...]."""
+
+
+class Done:
+    """The runs a sink already holds, as sorted half-open ranges of run numbers
+    (``point * replications + replication``, the order :meth:`Plan.jobs` yields them in): a
+    resumed folder's finished runs lie in a few long stretches, one per task or so, whatever
+    their number."""
+
+    def __init__(self, replications: int, starts: np.ndarray, ends: np.ndarray):
+        self.replications, self.starts, self.ends = replications, starts, ends
+
+    @classmethod
+    def of(cls, runs: Done | Iterable[tuple[int, int]], replications: int) -> Done:
+        """From a sink's ``done()``: (point, replication) pairs, or already ranges."""
+        if isinstance(runs, Done):
+            return runs
+        pairs = np.fromiter((v for pair in runs for v in pair), dtype=np.int64).reshape(-1, 2)
+        return cls.from_arrays(pairs[:, 0], pairs[:, 1], replications)
+
+    @classmethod
+    def from_arrays(cls, points: np.ndarray, replications_done: np.ndarray, replications: int) -> Done:
+        """From the point and replication columns of runs tables (what a store can read without
+        building a Python object per run)."""
+        keys = np.unique(np.asarray(points, dtype=np.int64) * replications + np.asarray(replications_done, np.int64))
+        if not len(keys):
+            return cls(replications, keys, keys)
+        breaks = np.flatnonzero(np.diff(keys) != 1) + 1
+        return cls(replications, keys[np.r_[0, breaks]], keys[np.r_[breaks - 1, len(keys) - 1]] + 1)
+
+    def __len__(self) -> int:
+        return int((self.ends - self.starts).sum())
+
+    def __contains__(self, run: object) -> bool:
+        point, rep = cast("tuple[int, int]", run)
+        key = point * self.replications + rep
+        i = int(np.searchsorted(self.ends, key, side="right"))
+        return i < len(self.starts) and self.starts[i] <= key
+
+    def gaps(self, total: int) -> Iterator[tuple[int, int]]:
+        """The half-open ranges of run numbers below ``total`` not yet done, in order."""
+        at = 0
+        for start, end in zip(self.starts.tolist(), self.ends.tolist(), strict=True):
+            if start > at:
+                yield at, min(start, total)
+            at = max(at, end)
+            if at >= total:
+                return
+        if at < total:
+            yield at, total
 
 
 @dataclass
@@ -67,33 +121,45 @@ class Plan:
     def values(self, point: int) -> dict[str, Any]:
         return {name: _plain(v) for name, v in zip(self.parameters, self.X[point], strict=True)}
 
-    def jobs(self) -> list[tuple[int, int, int]]:
-        """(point, replication, seed) of every run, in order."""
-        return [
-            (pt, rep, replication_seed(self.seed, *run_key(pt, rep, self.n_points)))
-            for pt in range(self.n_points)
-            for rep in range(self.replications)
-        ]
+    @property
+    def n_runs(self) -> int:
+        return self.n_points * self.replications
 
-    def tasks(self, todo: list[tuple[int, int, int]], per_task: int) -> list[Task]:
-        """Group pending runs into tasks of about ``per_task`` runs, a point's runs together."""
-        by_point: dict[int, list[tuple[int, int]]] = {}
-        for pt, rep, seed in todo:
-            by_point.setdefault(pt, []).append((rep, seed))
-        tasks: list[Task] = []
+    def jobs(self, done: Done | None = None) -> Iterator[tuple[int, int, int]]:
+        """(point, replication, seed) of every run not in ``done``, in order, one at a time."""
+        for start, end in (done or Done.of((), self.replications)).gaps(self.n_runs):
+            for key in range(start, end):
+                pt, rep = divmod(key, self.replications)
+                yield pt, rep, replication_seed(self.seed, *run_key(pt, rep, self.n_points))
+
+    def tasks(self, todo: Iterable[tuple[int, int, int]], per_task: int) -> Iterator[Task]:
+        """Group pending runs (in :meth:`jobs`' order) into tasks of about ``per_task`` runs, a
+        point's runs together: a point's runs in parts of ``per_task``, parts gathered into a
+        task until it holds ``per_task`` runs. Yields each task as it fills."""
         current: Task = []
         size = 0
-        for pt, reps in by_point.items():
-            for i in range(0, len(reps), per_task):
-                part = reps[i : i + per_task]
-                current.append((pt, self.values(pt), part))
-                size += len(part)
-                if size >= per_task:
-                    tasks.append(current)
+        part: list[tuple[int, int]] = []
+        point = -1
+
+        def close() -> bool:  # the point's part joins the task; whether the task is full
+            nonlocal size
+            current.append((point, self.values(point), part))
+            size += len(part)
+            return size >= per_task
+
+        for pt, rep, seed in todo:
+            if part and (pt != point or len(part) == per_task):
+                if close():
+                    yield current
                     current, size = [], 0
+                part = []
+            point = pt
+            part.append((rep, seed))
+        if part and close():
+            yield current
+            current = []
         if current:
-            tasks.append(current)
-        return tasks
+            yield current
 
     # ------------------------------------------------------------ tables
     def columns(self) -> dict[record.Table, list[str]]:
@@ -246,17 +312,47 @@ def outcomes_of(loaded: LoadedExperiment) -> list[str]:
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read an experiment file and check all of it, its outcomes included (``recogsim.load_experiment``)."""
+    """Read an experiment file and check all of it, its outcomes included, and the rows its
+    replications will draw (``recogsim.load_experiment``)."""
     loaded = experiment.load(path)
     outcomes_of(loaded)
+    check_draws(loaded.scenario, loaded.experiment.replications, loaded.experiment.seed)
     return loaded
+
+
+MAX_DRAWS_CHECKED = 100_000
+"""Draws of ``uncertain:`` checked before a sweep's first run (a few seconds): a sweep with more
+has the draws beyond checked by the runner as it draws them."""
+
+
+def check_draws(scenario: Scenario, replications: int, seed: int) -> None:
+    """The rows of ``from:`` files that the replications will draw, checked before any run.
+
+    Loading a scenario checks every distinct row of a file of up to
+    :data:`~recogsim.config.joint.ROW_CHECK_LIMIT` of them, but only the rows holding each
+    column's extremes of a larger one. A sweep draws the same rows at every design point (the
+    draws are keyed by the replication alone), so which rows it will take is known now: checked
+    here, as the runner checks them, a bad row is a one-line error before the folder is started
+    rather than after some of its runs."""
+    from .runner import _draw, _with_draws  # the runner's own draw and check, not a copy of them
+
+    tables = {i: joint_table(u, i) for i, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)}
+    if all(t.rows_to_check()[1] for t in tables.values()):
+        return  # every row was checked with the scenario (or there are no rows)
+    seen: set[tuple[tuple[int, int], ...]] = set()
+    for draw in range(min(-(-replications // scenario.runs_per_draw), MAX_DRAWS_CHECKED)):
+        rep = draw * scenario.runs_per_draw
+        values, rows = _draw(scenario, seed, rep, tables)
+        if tuple(rows.items()) not in seen:
+            seen.add(tuple(rows.items()))
+            _with_draws(scenario, values, rows, tables, f" by replication {rep}")
 
 
 def sweep(loaded: LoadedExperiment) -> Plan:
     """An experiment's design, its outcomes checked against the output record."""
     exp = loaded.experiment
     outcomes = outcomes_of(loaded)
-    X = DESIGNS[exp.design.kind].sample(exp.design, exp.parameters, exp.seed)
+    X = loaded.design_matrix()
     return Plan(
         exp.name,
         loaded.scenario,
@@ -266,7 +362,7 @@ def sweep(loaded: LoadedExperiment) -> Plan:
         keep_series=exp.keep_series,
         keep_states=False,
         experiment=exp,
-        X=np.asarray(X, dtype=object),
+        X=X,
     )
 
 

@@ -174,17 +174,15 @@ def run_plan(
     """Run every run of ``plan`` that ``sink`` does not hold yet. Finished runs reach the sink
     every ``chunk_runs`` runs and whenever the run stops, for whatever reason.
     ``on_result(n_done)`` is called after each finished task (for progress hooks and tests)."""
-    done = sink.done()
-    jobs = plan.jobs()
-    todo = [j for j in jobs if (j[0], j[1]) not in done]
-    tasks = plan.tasks(todo, pool.task_size(len(todo)))
+    done = plans.Done.of(sink.done(), plan.replications)  # as ranges, and the runs to do streamed
+    tasks = plan.tasks(plan.jobs(done), pool.task_size(plan.n_runs - len(done)))
     scenario = pool.share(plan.scenario)
     experiment = None if plan.experiment is None else pool.share(plan.experiment)
     tables = pool.share(plan.joint) if plan.joint else {}
     schemas = plan.schemas()
     # progress=None: a bar only when stderr is a terminal (tqdm's own rule)
     bar = tqdm(
-        total=len(jobs),
+        total=plan.n_runs,
         initial=len(done),
         desc=plan.name,
         unit="run",
@@ -192,7 +190,7 @@ def run_plan(
     )
     pending: list[dict[str, pa.Table]] = []
     running: set[cf.Future] = set()
-    finished, queue = len(done), iter(tasks)
+    finished, queue = len(done), tasks
     try:
         while True:
             while len(running) < pool.in_flight:

@@ -21,6 +21,10 @@ class DesignModule(Protocol):
     def fit(self, design: Any, parameters: Sequence[Any]) -> tuple[str, str] | None:
         """``None`` if the design can be built from these parameters, else ``(key path, message)``."""
 
+    def size(self, design: Any, parameters: Sequence[Any]) -> int:
+        """The number of points :meth:`sample` would give, without sampling (to refuse a design too
+        large to hold or to run before building it)."""
+
     def sample(self, design: Any, parameters: Sequence[Any], seed: int) -> np.ndarray:
         """The design matrix: one row per point, one column per parameter, in the parameters' units."""
 

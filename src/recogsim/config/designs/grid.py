@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -21,6 +22,10 @@ def fit(design, parameters):
         if getattr(design, key) is not None:
             return f"design.{key}", f"does not apply to a grid design, got {getattr(design, key)}"
     return None
+
+
+def size(design, parameters) -> int:
+    return math.prod(len(p.values) if p.values is not None else p.steps for p in parameters)
 
 
 def sample(design, parameters, seed: int) -> np.ndarray:

@@ -16,6 +16,10 @@ def fit(design, parameters):
     return needs_support(parameters, "lhs")
 
 
+def size(design, parameters) -> int:
+    return design.samples
+
+
 def sample(design, parameters, seed: int) -> np.ndarray:
     return latin.sample(problem(parameters), design.samples, seed=seed)
 

@@ -27,6 +27,11 @@ def fit(design, parameters):
     return needs_support(parameters, "morris")
 
 
+def size(design, parameters) -> int:
+    """A trajectory moves one parameter at a time: k + 1 points each."""
+    return design.trajectories * (len(parameters) + 1)
+
+
 def sample(design, parameters, seed: int) -> np.ndarray:
     return morris_sample.sample(problem(parameters), design.trajectories, num_levels=design.levels, seed=seed)
 

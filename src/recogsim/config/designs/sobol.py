@@ -24,6 +24,12 @@ def fit(design, parameters):
     return needs_support(parameters, "sobol")
 
 
+def size(design, parameters) -> int:
+    """Saltelli's scheme: N (2k + 2) points with second-order indices, N (k + 2) without."""
+    k = len(parameters)
+    return design.samples * (2 * k + 2 if design.second_order else k + 2)
+
+
 def sample(design, parameters, seed: int) -> np.ndarray:
     return sobol_sample.sample(problem(parameters), design.samples, calc_second_order=design.second_order, seed=seed)
 
