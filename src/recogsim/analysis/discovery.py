@@ -35,7 +35,7 @@ import pandas as pd
 from ..config.fields import LEVELS, MAX_NAME, slug
 from ..errors import InputError
 from ..model import record
-from ..runs.store import drawn_parameters, is_sweep, load_results, load_sweep, manifest_scenario
+from ..runs.store import drawn_parameters, is_sweep, load_results, load_sweep
 
 MASS_MIN = 0.05
 """Smallest share of all runs a box (PRIM) or leaf (CART) may hold: EMA Workbench's default."""
@@ -419,12 +419,12 @@ def prim(
         ]
         picked = _choose(boxes, box, where, "boxes of the peeling trajectory")
         chosen, dropped = _drop_insignificant(found, picked, xf, boxes)
-        state = np.random.get_state()
-        np.random.seed(seed)
+        state = np.random.get_state()  # noqa: NPY002  (EMA resample reads the global generator)
+        np.random.seed(seed)  # noqa: NPY002  (EMA resample reads the global generator)
         try:
             stability = found.resample(i=chosen, iterations=RESAMPLES, p=0.5)
         finally:
-            np.random.set_state(state)
+            np.random.set_state(state)  # noqa: NPY002  (EMA resample reads the global generator)
     limits = boxes[chosen].limits
     limits["reproduced"] = limits["parameter"].map((stability["reproduce coverage"] / 100).round(6)).astype("float64")
     notes = [f"box {picked} of the peeling trajectory"]
