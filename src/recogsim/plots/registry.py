@@ -40,11 +40,12 @@ def _build_states(results: dict[str, EnsembleResult], _series: str | None) -> np
     """One heat map per scenario, all with the row order of the pooled ranking so rows line up."""
     pooled = pd.concat([r.states for r in results.values()], ignore_index=True)
     order = list(level_probabilities(pooled).index)
-    height = 1.0 + 0.24 * len(order)
-    axes = new_axes(len(results), None, len(results), (4.6 if len(results) > 1 else 5.5, height))
+    height = 1.6 + 0.24 * (len(order) + 1)
+    axes = new_axes(len(results), None, len(results), (4.8 if len(results) > 1 else 6.0, height))
     for i, (a, (label, r)) in enumerate(zip(axes, results.items(), strict=True)):
         state_levels(r.states, ax=a, order=order)
-        a.set_title(f"{label}: P(reached level by horizon)" if label else a.get_title(), fontsize="medium")
+        if label:
+            a.set_title(f"{label}\n{a.get_title()}", fontsize="small")
         if i:
             a.tick_params(labelleft=False)
     return axes
@@ -90,9 +91,26 @@ def plot_kind(kind: str, results: Mapping[str, EnsembleResult], series: str | No
 
 
 def _caption(fig: Figure, manifests: Mapping[str, dict]) -> None:
-    caption = uncertainty_caption(manifests)
-    if caption:
-        fig.supxlabel(caption, fontsize="small", color="0.3")
+    lines = [runs_caption(manifests), uncertainty_caption(manifests)]
+    fig.supxlabel("\n".join(line for line in lines if line), fontsize="small", color="0.3")
+
+
+def runs_caption(manifests: Mapping[str, dict]) -> str:
+    """How many runs a figure draws and from which root seed, per scenario where they differ (what
+    a reader needs to judge the noise and to re-make the figure)."""
+
+    def one(m: dict) -> str:
+        runs, seed = m.get("runs"), m.get("root_seed")
+        points, reps = m.get("points"), m.get("replications")
+        size = f"{runs:,} runs" if isinstance(runs, int) else "runs"
+        if m.get("kind") == "sweep" and isinstance(points, int) and isinstance(reps, int):
+            size = f"{points:,} design points x {reps:,} replications = {size}"
+        return size + (f", root seed {seed}" if seed is not None else "")
+
+    texts = {label: one(m) for label, m in manifests.items()}
+    if len(set(texts.values())) == 1:
+        return ("each scenario: " if len(texts) > 1 else "") + next(iter(texts.values()))
+    return "; ".join(f"{label}: {text}" if label else text for label, text in texts.items())
 
 
 def uncertainty_caption(manifests: Mapping[str, dict]) -> str | None:
