@@ -273,7 +273,7 @@ def test_sobol_bars_of_tight_intervals_carry_no_warning():
     ax = plots.sensitivity_bars(indices)
     assert "warning" not in ax.get_title() and ax.get_title() == "Sobol' indices"
     wide = plots.sensitivity_bars(indices.assign(ST_conf=[0.3, 0.25]))
-    assert "intervals are wide (mean ST ±0.28)" in wide.get_title()
+    assert "intervals are wide (mean ±0.28)" in wide.get_title()
 
 
 def test_morris_bars_are_mu_star_with_sigma_markers(sweeps):

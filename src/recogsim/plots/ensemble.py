@@ -35,6 +35,7 @@ from .common import (
     share,
     shorten,
     time_axis,
+    unit,
 )
 from .fan import fan_chart
 
@@ -55,6 +56,11 @@ CONTROLLER_COLUMNS: dict[str, str] = {
     "missions_closed": "closed",
 }
 _CONTROLLER_COLOURS = ("tab:orange", "tab:blue", "0.65")
+LADDER_TITLE = (
+    "P(ever reached the level by the horizon)\n"
+    "share of runs in which it reached at least this rung in some month (it may have stepped back since)"
+)
+"""What the states figure shows: the chance of having *ever* reached a rung, not of holding it."""
 
 
 def _horizon_of(horizon: int | Mapping[str, int], label: str) -> int:
@@ -161,6 +167,7 @@ def outcome_distribution(runs: Frames, columns: Sequence[str] | None = None, ax:
             ha="right" if len(labels) > 2 else "center",
         )
         a.set_title(pretty(column), fontsize="medium")
+        a.set_ylabel(f"{unit(column)} at the horizon" if unit(column) else "at the horizon")
         if all(np.array_equal(v, np.round(v)) for v in values):  # counts: no 0.5 ticks
             a.yaxis.set_major_locator(MaxNLocator(integer=True))
             lo, hi = a.get_ylim()
@@ -213,11 +220,7 @@ def state_levels(
     )
     ax.set_yticks(range(len(rows)), labels, fontsize=8 if len(rows) > 25 else 9)
     ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
-    ax.set_title(
-        "P(ever reached the level by the horizon)\n"
-        "share of runs in which it reached at least this rung in some month (it may have stepped back since)",
-        fontsize="small",
-    )
+    ax.set_title(LADDER_TITLE, fontsize="small")
     image.set_label("probability")
     return ax
 

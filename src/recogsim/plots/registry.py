@@ -17,7 +17,14 @@ from ..analysis.statistics import level_probabilities
 from ..analysis.sweeps import RECOGNIZED
 from ..runs.store import EnsembleResult, SweepResult, drawn_parameters
 from .common import new_axes
-from .ensemble import fan_chart, missions_by_controller, outcome_distribution, state_levels, survival_curve
+from .ensemble import (
+    LADDER_TITLE,
+    fan_chart,
+    missions_by_controller,
+    outcome_distribution,
+    state_levels,
+    survival_curve,
+)
 from .kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from .sweep import SweepPlotError, point_distributions, sensitivity_bars, sweep_heatmap, sweep_response, swept
 
@@ -44,10 +51,14 @@ def _build_states(results: dict[str, EnsembleResult], _series: str | None) -> np
     axes = new_axes(len(results), None, len(results), (4.8 if len(results) > 1 else 6.0, height))
     for i, (a, (label, r)) in enumerate(zip(axes, results.items(), strict=True)):
         state_levels(r.states, ax=a, order=order)
-        if label:
-            a.set_title(f"{label}\n{a.get_title()}", fontsize="small")
+        if len(results) > 1:  # the panels share one explanation, above them
+            a.set_title(label, fontsize="medium")
+        elif label:
+            a.set_title(f"{label}: {a.get_title()}", fontsize="small")
         if i:
             a.tick_params(labelleft=False)
+    if len(results) > 1:
+        axes[0].figure.suptitle(LADDER_TITLE, fontsize="medium")
     return axes
 
 

@@ -270,19 +270,20 @@ def _clipped_bars(ax: Axes, pos: np.ndarray, value: pd.Series, conf: pd.Series, 
 
 
 SEPARATING_WIDTH = 0.1
-"""Largest mean half-width of the ST intervals at which a ranking of parameters can be read."""
+"""Largest mean half-width of the S1 or the ST intervals at which a ranking of parameters can be
+read: beyond it, parameters a tenth of the variance apart cannot be told apart."""
 
 
 def _sobol_note(table: pd.DataFrame) -> str:
     """A warning in the title when the design's base sample size is too small for the indices'
     intervals to separate the parameters (wide intervals, or estimates outside [0, 1])."""
     values = table[["S1", "ST"]].to_numpy(dtype=float)
-    width = float(np.nanmean(table["ST_conf"].to_numpy(dtype=float)))
+    width = max(float(np.nanmean(table[f"{index}_conf"].to_numpy(dtype=float))) for index in ("S1", "ST"))
     notes = []
     if np.any((values < -0.05) | (values > 1.05)):
         notes.append("some estimates fall outside [0, 1]")
     if width > SEPARATING_WIDTH:
-        notes.append(f"intervals are wide (mean ST ±{width:.2f})")
+        notes.append(f"intervals are wide (mean ±{width:.2f})")
     if not notes:
         return ""
     return "\nwarning: " + " and ".join(notes) + ": N too small to rank parameters; use more base samples"
