@@ -237,7 +237,7 @@ def missions_by_controller(series: Frames, ax: AxesArg = None) -> Axes | np.ndar
     frames = frames_of(series, "series")
     columns = list(CONTROLLER_COLUMNS)
     require(frames, ["month", *columns], "series")
-    axes = new_axes(len(frames), ax, 3, (4.8, 3.6), sharey=True)
+    axes = new_axes(len(frames), ax, 3, (4.8, 3.6) if len(frames) > 1 else (7.0, 4.2), sharey=True)
     for a, (label, df) in zip(axes, frames.items(), strict=True):
         layers = df.groupby("month")[columns].mean().astype(float)
         a.stackplot(

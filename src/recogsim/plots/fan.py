@@ -80,7 +80,7 @@ def fan_chart(
     as_share = show == "share" or (show == "auto" and is_rare(frames, column))
     panels = layout != "overlay"
     axes = (
-        new_axes(len(frames), ax, min(3, len(frames)), (5.0, 3.8), sharey=True)
+        new_axes(len(frames), ax, min(3, len(frames)), (5.0, 3.8) if len(frames) > 1 else (7.0, 4.2), sharey=True)
         if panels
         else new_axes(1, ax, 1, (7.0, 4.2))
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import cast
@@ -103,7 +104,9 @@ def plot_kind(kind: str, results: Mapping[str, EnsembleResult], series: str | No
 
 def _caption(fig: Figure, manifests: Mapping[str, dict]) -> None:
     lines = [runs_caption(manifests), uncertainty_caption(manifests)]
-    fig.supxlabel("\n".join(line for line in lines if line), fontsize="small", color="0.3")
+    width = max(40, int(fig.get_figwidth() * 16))  # characters of small type that fit the figure's width
+    wrapped = [part for line in lines if line for part in textwrap.wrap(line, width)]
+    fig.supxlabel("\n".join(wrapped), fontsize="small", color="0.3")
 
 
 def runs_caption(manifests: Mapping[str, dict]) -> str:
