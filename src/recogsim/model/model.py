@@ -28,6 +28,42 @@ N_RUNGS = len(LEVELS)
 TERMS = tuple(rules.UTILITY_TERMS)
 
 
+def scenario_arrays(s: Scenario) -> dict[str, np.ndarray]:
+    """A scenario's parameters of states, groups and posts as arrays (one row per entity), and the
+    ladder's thresholds and the conditions' shares: what every engine reads each month."""
+    index = {st.name: i for i, st in enumerate(s.states)}
+    groups = {g.name: j for j, g in enumerate(s.militants)}
+    n, g = len(s.states), len(s.militants)
+    exposure, ties = np.zeros((n, g)), np.zeros((n, n))
+    for i, st in enumerate(s.states):
+        for name, v in st.exposure.items():
+            exposure[i, groups[name]] = v
+        for name, v in st.ties.items():
+            ties[i, index[name]] = v
+    counted = np.array([st.bloc != sc.UN_BLOC for st in s.states])
+    """States proper: the United Nations is on the ladder but not counted among them."""
+    return {
+        "exposure": exposure,
+        "ties": ties,
+        "migration_concern": np.array([st.migration_concern for st in s.states]),
+        "economic_interest": np.array([st.economic_interest for st in s.states]),
+        "conditions_weight": np.array([st.conditions_weight for st in s.states]),
+        "resistance_support": np.array([st.resistance_support for st in s.states]),
+        "western": np.array([st.bloc == "western" for st in s.states]),
+        "counted": counted,
+        "top": np.where(counted, N_RUNGS - 1, sc.level_index(sc.UN_TOP)),
+        "visibility": np.array([m.visibility or 0.0 for m in s.militants]),
+        "defection_shares": np.array([m.defection_share or 0.0 for m in s.militants]),
+        "growth": np.array([m.growth for m in s.militants]),
+        "crackdown_effect": np.array([m.crackdown_effect for m in s.militants]),
+        "return_rate": np.array([m.return_rate for m in s.militants]),
+        "narrative_rate": np.array([m.recruits_from_narrative or 0.0 for m in s.militants]),
+        "thresholds": np.array([0.0] + [s.rules.thresholds[k] for k in LEVELS[1:]]),
+        "shares": np.array([s.rules.condition_shares.get(c, 0.0) for c in sc.CONDITIONS]),
+        "base_revenue": np.array([m.revenue for m in s.missions], dtype=float),
+    }
+
+
 class RecognitionModel(mesa.Model):
     """States, the Taliban, militant groups, resistance groups and posts abroad, one step a month."""
 
@@ -108,35 +144,12 @@ class RecognitionModel(mesa.Model):
     def _load_parameters(self) -> None:
         """Gather the scenario's parameters into arrays; re-run when a ``set`` event changes one."""
         s = self.scenario
-        groups = {g.name: j for j, g in enumerate(s.militants)}
-        n, g = len(s.states), len(s.militants)
-        self.exposure = np.zeros((n, g))
-        self.ties = np.zeros((n, n))
-        for i, st in enumerate(s.states):
-            for name, v in st.exposure.items():
-                self.exposure[i, groups[name]] = v
-            for name, v in st.ties.items():
-                self.ties[i, self.state_index[name]] = v
-        self.migration_concern = np.array([st.migration_concern for st in s.states])
-        self.economic_interest = np.array([st.economic_interest for st in s.states])
-        self.conditions_weight = np.array([st.conditions_weight for st in s.states])
-        self.resistance_support = np.array([st.resistance_support for st in s.states])
-        self.western = np.array([st.bloc == "western" for st in s.states])
-        self.counted = np.array([st.bloc != sc.UN_BLOC for st in s.states])
-        """States proper: the United Nations is on the ladder but not counted among them."""
-        self.top = np.where(self.counted, N_RUNGS - 1, sc.level_index(sc.UN_TOP))
-        self.visibility = np.array([m.visibility or 0.0 for m in s.militants])
-        self.defection_shares = np.array([m.defection_share or 0.0 for m in s.militants])
-        self.growth = np.array([m.growth for m in s.militants])
-        self.crackdown_effect = np.array([m.crackdown_effect for m in s.militants])
-        self.return_rate = np.array([m.return_rate for m in s.militants])
-        self.narrative_rate = np.array([m.recruits_from_narrative or 0.0 for m in s.militants])
-        self.thresholds = np.array([0.0] + [s.rules.thresholds[k] for k in LEVELS[1:]])
-        self.shares = np.array([s.rules.condition_shares.get(c, 0.0) for c in sc.CONDITIONS])
+        for name, value in scenario_arrays(s).items():
+            setattr(self, name, value)
         self.weights = s.rules.model_dump()
         sd = s.rules.revenue_spread
         spread = np.exp(sd * self.revenue_draw - sd**2 / 2)  # mean 1 across posts
-        self.revenue = np.array([m.revenue for m in s.missions], dtype=float) * spread * s.world.consular_demand
+        self.revenue = self.base_revenue * spread * s.world.consular_demand
 
     def crackdown_levers(self, spec: sc.TalibanSpec) -> np.ndarray:
         """The crackdown on every group as the scenario sets it: ``crackdown_on`` where it names the
@@ -301,26 +314,18 @@ class RecognitionModel(mesa.Model):
         groups' arrays): the groups do not interact within a month except through defectors, who
         reach the hostile groups (ISK) the same month, shared equally among them, with ISK's
         recruits from the "abandoned jihad" narrative (002)."""
-        k = self.taliban.crackdown
-        pressure = rules.group_pressure(k, self.hostile)
-        conducive = rules.conduciveness(pressure, self.scenario.world.minority_violence)
-        strength, self.pool, defectors = rules.militant_step(
+        self.strength, self.pool = rules.militants_month(
             self.strength,
             self.pool,
+            self.taliban.crackdown,
+            self.hostile,
             self.growth,
-            pressure,
             self.crackdown_effect,
             self.return_rate,
-            conducive,
             self.defection_shares,
+            self.narrative_rate,
+            self.scenario.world.minority_violence,
         )
-        if self.hostile.any():
-            narrative = rules.abandoned_jihad_narrative(k, self.strength, self.hostile)
-            gain = defectors.sum() / self.hostile.sum() + rules.narrative_recruits(
-                self.narrative_rate, narrative, self.strength
-            )
-            strength = np.where(self.hostile, strength + gain, strength)
-        self.strength = np.minimum(strength, 1.0)
 
     def pay_the_month(self) -> None:
         """Every open post's reserves after a month's revenue (with its shock) and costs.
@@ -329,13 +334,18 @@ class RecognitionModel(mesa.Model):
         depend on which posts have closed."""
         r, world = self.scenario.rules, self.scenario.world
         shocks = self.rng.normal(0.0, r.revenue_noise, size=len(self.mission_agents))
-        cost = np.where([m.downsized for m in self.mission_agents], r.downsize_factor, 1.0)
-        subsidy = r.taliban_subsidy * self.post_held
-        revenue = rules.post_revenue(
-            self.revenue, r.visa_share * self.visa_post, world.republic_visas_honoured, self.post_held
+        self.funds = rules.month_of_books(
+            self.funds,
+            self.revenue,
+            r.visa_share * self.visa_post,
+            world.republic_visas_honoured,
+            self.post_held,
+            self.post_open,
+            [m.downsized for m in self.mission_agents],
+            shocks,
+            r.downsize_factor,
+            r.taliban_subsidy,
         )
-        nxt = rules.mission_funds(self.funds, revenue, cost, shocks, subsidy)
-        self.funds = np.where(self.post_open > 0, nxt, self.funds)
 
     # ---------------------------------------------------------------- observation
     def observe(self) -> dict[str, Any]:
