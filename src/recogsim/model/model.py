@@ -64,6 +64,50 @@ def scenario_arrays(s: Scenario) -> dict[str, np.ndarray]:
     }
 
 
+def observation(
+    m: Any,
+    *,
+    levels: np.ndarray,
+    closures: np.ndarray,
+    handovers: np.ndarray,
+    downsized: np.ndarray,
+    crackdown: np.ndarray,
+    concessions: np.ndarray,
+    lobbying: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """A month's series columns (``record.series_columns``, which a test holds every engine to),
+    for one run or, with a leading axis, for a block of runs. ``m`` holds the arrays both engines
+    keep alike (``counted``, ``western``, ``post_held``, ``post_open``, ``hostile``, ``strength``,
+    ``resistance_strengths``, the western posts and the column names); ``closures`` has the
+    causes of ``record.CLOSURE_CAUSES`` on its last axis; ``downsized``: open posts that downsized."""
+    lv, west = levels[..., m.counted], m.western[m.counted]  # states, not the UN
+    held = m.post_held.sum(axis=-1).astype(np.int64)
+    n_open = m.post_open.sum(axis=-1).astype(np.int64)
+    allied = ~m.hostile
+    obs: dict[str, np.ndarray] = {
+        "de_jure_count": (lv == DE_JURE).sum(axis=-1),
+        "de_facto_count": (lv == DE_FACTO).sum(axis=-1),
+        "western_de_jure_count": ((lv == DE_JURE) & west).sum(axis=-1),
+        "countries_taliban_presence": (lv >= HOSTS).sum(axis=-1),
+        "missions_taliban": held,
+        "missions_republic": n_open - held,
+        "missions_closed": m.post_open.shape[-1] - n_open,
+        **{f"missions_closed_{c}": closures[..., j] for j, c in enumerate(record.CLOSURE_CAUSES)},
+        "missions_changed_hands": handovers,
+        "missions_downsized": downsized.sum(axis=-1),
+        "western_missions_taliban": (m.post_held * m.western_post).sum(axis=-1).astype(np.int64),
+        "legitimacy": np.asarray(rules.legitimacy(lv, N_RUNGS)),
+        "crackdown": crackdown[..., allied].mean(axis=-1) if allied.any() else np.zeros(np.shape(concessions)),
+        "concessions": concessions,
+        "lobbying": lobbying,
+        "resistance_strength": m.resistance_strengths.sum(axis=-1),
+    }
+    obs.update(zip(m.strength_columns, np.moveaxis(m.strength, -1, 0), strict=True))
+    pressure = rules.group_pressure(crackdown, m.hostile)
+    obs.update(zip(m.pressure_columns, np.moveaxis(pressure, -1, 0), strict=True))
+    return obs
+
+
 class RecognitionModel(mesa.Model):
     """States, the Taliban, militant groups, resistance groups and posts abroad, one step a month."""
 
@@ -80,9 +124,9 @@ class RecognitionModel(mesa.Model):
         self.handovers = 0
         self._events = sorted(enumerate(scenario.events), key=lambda e: (e[1].month, e[0]))
         self._apply_events(0)
-        self._strength_columns = [f"strength_{slug(g.name)}" for g in scenario.militants]
-        self._pressure_columns = [f"pressure_{slug(g.name)}" for g in scenario.militants]
-        self._western_post = self.western[self.post_hosts].astype(float)
+        self.strength_columns = [f"strength_{slug(g.name)}" for g in scenario.militants]
+        self.pressure_columns = [f"pressure_{slug(g.name)}" for g in scenario.militants]
+        self.western_post = self.western[self.post_hosts].astype(float)
         self.observation: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.observation[k]) for k in record.series_columns(scenario)}
@@ -349,33 +393,19 @@ class RecognitionModel(mesa.Model):
 
     # ---------------------------------------------------------------- observation
     def observe(self) -> dict[str, Any]:
-        """This month's series columns, one line each; their names, types and labels are the
-        output record's (``record.series_columns``), which a test holds this method to."""
-        lv, west = self.levels[self.counted], self.western[self.counted]  # states, not the UN
-        held, n_open = int(self.post_held.sum()), int(self.post_open.sum())
+        """This month's series columns (:func:`observation`), as Python numbers."""
         t = self.taliban
-        obs: dict[str, Any] = {
-            "de_jure_count": int((lv == DE_JURE).sum()),
-            "de_facto_count": int((lv == DE_FACTO).sum()),
-            "western_de_jure_count": int(((lv == DE_JURE) & west).sum()),
-            "countries_taliban_presence": int((lv >= HOSTS).sum()),
-            "missions_taliban": held,
-            "missions_republic": n_open - held,
-            "missions_closed": len(self.post_open) - n_open,
-            **{f"missions_closed_{c}": self.closures[c] for c in record.CLOSURE_CAUSES},
-            "missions_changed_hands": self.handovers,
-            "missions_downsized": sum(m.downsized and m.controller != "closed" for m in self.mission_agents),
-            "western_missions_taliban": int(self.post_held @ self._western_post),
-            "legitimacy": float(rules.legitimacy(lv, N_RUNGS)),
-            "crackdown": float(t.crackdown[~self.hostile].mean()) if (~self.hostile).any() else 0.0,
-            "concessions": t.concessions,
-            "lobbying": t.lobbying,
-            "resistance_strength": float(self.resistance_strengths.sum()),
-        }
-        obs.update(zip(self._strength_columns, self.strength.tolist(), strict=True))
-        pressure = rules.group_pressure(t.crackdown, self.hostile).tolist()
-        obs.update(zip(self._pressure_columns, pressure, strict=True))
-        return obs
+        obs = observation(
+            self,
+            levels=self.levels,
+            closures=np.array([self.closures[c] for c in record.CLOSURE_CAUSES]),
+            handovers=np.asarray(self.handovers),
+            downsized=np.array([m.downsized and m.controller != "closed" for m in self.mission_agents], dtype=bool),
+            crackdown=t.crackdown,
+            concessions=np.asarray(t.concessions),
+            lobbying=np.asarray(t.lobbying),
+        )
+        return {k: v.tolist() for k, v in obs.items()}
 
     def run(self) -> None:
         while self.running and self.month < self.horizon:

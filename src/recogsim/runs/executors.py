@@ -23,6 +23,7 @@ from ..errors import InputError
 
 TASKS_PER_WORKER = 8  # enough to balance load and bound what a lost worker costs, few enough to keep messages rare
 MAX_RUNS_PER_TASK = 100
+BLOCKS_PER_WORKER = 2  # blocks are large: two per worker balance the load without shrinking them much
 IN_FLIGHT_PER_WORKER = 4
 """Tasks handed to a pool ahead per worker: enough that no worker waits for the next task (Dask's
 round trips included), few enough that a large design is not handed over all at once."""
@@ -68,6 +69,11 @@ class Pool:
         """Tasks submitted ahead of their results: one in this process, where submitting runs the
         task (so each task's runs reach the sink before the next starts)."""
         return 1 if isinstance(self.executor, InProcessExecutor) else self.workers * IN_FLIGHT_PER_WORKER
+
+    def block_size(self, n_runs: int, largest: int) -> int:
+        """Replications per task on the batch engine: the runs shared out so that every worker
+        has ``BLOCKS_PER_WORKER`` blocks, at most ``largest`` each (which bounds memory)."""
+        return max(1, min(largest, -(-n_runs // (self.workers * BLOCKS_PER_WORKER))))
 
     def task_size(self, n_runs: int) -> int:
         """Runs per task: about ``TASKS_PER_WORKER`` tasks per worker, at most ``MAX_RUNS_PER_TASK``."""

@@ -103,8 +103,23 @@ def peer_pull(ties: ArrayLike, levels: ArrayLike) -> Array:
     """
     ties = np.asarray(ties, dtype=float)
     levels = np.asarray(levels, dtype=float)
+    if levels.ndim > 1 and ties.ndim == 2:  # a block of runs: the same sum over the ties there are
+        return _sparse_pull(ties, levels)
     gap = np.maximum(levels[..., None, :] - levels[..., :, None], 0.0)
     return (ties * gap).sum(axis=-1) / np.maximum(ties.sum(axis=-1), 1.0)
+
+
+def _sparse_pull(ties: Array, levels: Array) -> Array:
+    """:func:`peer_pull` for levels with leading axes (a block of runs) and one ``ties`` matrix:
+    the same terms, summed over the nonzero ties only (a few per state), so equal to the dense sum
+    up to rounding (``tests/model/test_batch.py``)."""
+    i, j = np.nonzero(ties)
+    out = np.zeros(levels.shape)
+    if i.size:
+        terms = ties[i, j] * np.maximum(levels[..., j] - levels[..., i], 0.0)
+        rows, starts = np.unique(i, return_index=True)  # np.nonzero lists each row's ties together
+        out[..., rows] = np.add.reduceat(terms, starts, axis=-1)
+    return out / np.maximum(ties.sum(axis=-1), 1.0)
 
 
 def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
@@ -120,7 +135,12 @@ def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
     r = np.asarray(rungs)
     counted = np.asarray(counted, dtype=bool)
     lv = levels[..., None, :] if r.ndim > levels.ndim else levels  # rungs may add a rung axis
-    at = ((lv[..., None, :] >= r[..., :, None]) & counted).sum(axis=-1)
+    # how many counted entities stand at or above each rung k: an exact count, so taking it at
+    # each entity's rung equals comparing every pair of entities
+    k = np.arange(int(r.max(initial=0)) + 1)
+    at_or_above = ((levels[..., None, :] >= k[:, None]) & counted).sum(axis=-1)
+    at_or_above = at_or_above.reshape(at_or_above.shape[:-1] + (1,) * (r.ndim - levels.ndim) + k.shape)
+    at = np.take_along_axis(at_or_above, r, axis=-1) if r.ndim > 1 else at_or_above[r]
     at_self = counted & (lv >= r)
     others = np.maximum(counted.sum() - counted, 1)
     return (at - at_self) / others
