@@ -74,7 +74,9 @@ def _tables(
     state_names = [s.name for s in scenario.states]
     out = batch.outcomes()
     first = out["first_recognition_month"]
-    out["first_recognition_date"] = np.array([add_month(scenario.start, int(m)) if m >= 0 else None for m in first])
+    out["first_recognition_date"] = np.array(
+        [add_month(scenario.start, int(m)) if m >= 0 else None for m in first], dtype=object
+    )
     columns: dict[str, dict[str, Any]] = {
         "runs": {**keys, **out},
         "parameters": {**keys, **drawn},
@@ -117,8 +119,8 @@ def _array(values: Any, kind: pa.DataType, n: int) -> pa.Array:
     if np.isscalar(values):
         return pa.array(np.full(n, values), kind)
     values = np.asarray(values)
-    if values.dtype == object:
-        return pa.array(values, kind)
+    if values.dtype.kind in "OUS":
+        return pa.array(values.astype(object), kind)
     if pa.types.is_integer(kind):
         return pa.array(values.astype(np.int64), kind, mask=values < 0)
     return pa.array(values.astype(np.float64), kind)
