@@ -38,7 +38,7 @@ CAUSES = tuple(record.CLOSURE_CAUSES)
 SECTIONS = ("rules", "world", "taliban")
 """Where a replication's own drawn parameters may lie: one number per replication for the scalars
 there; per-entity fields (states, groups, posts) and the calendar are shared by a block."""
-RANDOM_MONTHS_BYTES = 32 * 2**20
+RANDOM_MONTHS_BYTES = 8 * 2**20
 """Random numbers are drawn a few months at a time, at most this many bytes for the block."""
 
 
@@ -63,7 +63,8 @@ def _lead(x: np.ndarray, axes: int) -> np.ndarray:
 
 class Batch:
     """R replications of ``scenario``, replication ``i`` seeded by ``seeds[i]`` and drawing the
-    values ``drawn[path][i]`` (paths :func:`unsupported` accepts)."""
+    values ``drawn[path][i]`` (paths :func:`unsupported` accepts); ``keep_series``: keep every
+    month's series columns (else the last month's only)."""
 
     # the scenario's arrays (``model.scenario_arrays``), shared by the block
     exposure: np.ndarray
@@ -85,7 +86,13 @@ class Batch:
     shares: np.ndarray
     base_revenue: np.ndarray
 
-    def __init__(self, scenario: Scenario, seeds: Sequence[int], drawn: Mapping[str, np.ndarray] | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        seeds: Sequence[int],
+        drawn: Mapping[str, np.ndarray] | None = None,
+        keep_series: bool = True,
+    ):
         s = self.scenario = scenario
         self.R = R = len(seeds)
         self.drawn = {p: np.asarray(v, dtype=float) for p, v in (drawn or {}).items()}
@@ -125,7 +132,7 @@ class Batch:
         self.closures = np.zeros((R, len(CAUSES)), dtype=np.int64)
         self.closures[:, CAUSES.index("initial")] = (self.controller == CLOSED).sum(axis=1)
         self.handovers = np.zeros(R, dtype=np.int64)
-        self.term_sums = np.zeros((R, S, len(TERMS)))
+        self.term_sums = np.zeros((len(TERMS), R, S))
         self.first_recognition = np.full(R, -1, dtype=np.int64)
         self.recognizer = np.full(R, -1, dtype=np.int64)
         recognized = (self.levels == DE_JURE).any(axis=1)  # already at the start: month 0
@@ -145,7 +152,9 @@ class Batch:
         self._events = sorted(enumerate(s.events), key=lambda e: (e[1].month, e[0]))
         self._random: dict[str, np.ndarray] = {}
         self._random_from = 1
-        self.series = {c: np.zeros((self.horizon + 1, R)) for c in record.series_columns(s)}
+        self.keep_series = keep_series
+        """Keep every month's series columns; else the last month's only (the run outcomes)."""
+        self.series = {c: np.zeros((self.horizon + 1 if keep_series else 1, R)) for c in record.series_columns(s)}
         self._apply_events(0)
         self._observe()
 
@@ -228,7 +237,8 @@ class Batch:
             )
         comp = self.components()
         p_up, p_down = self.move_probabilities(comp)
-        self.term_sums += np.stack([np.broadcast_to(comp[k][..., 0, :], self.levels.shape) for k in TERMS], axis=-1)
+        for j, k in enumerate(TERMS):  # the next rung's terms
+            self.term_sums[j] += comp[k][..., 0, :]
         u = self._uniforms("states")
         up = u < p_up
         down = ~up & (u < p_up + p_down)
@@ -367,24 +377,33 @@ class Batch:
     def set_levels(self, levels: np.ndarray, moved: np.ndarray, priority: np.ndarray | None = None) -> None:
         """Move the ``moved`` states of every replication to ``levels`` and carry out what a move
         implies (``RecognitionModel.set_level``): rungs first reached, the first recognition (the
-        lowest ``priority`` first among several), posts closed, sanctuary withdrawn."""
-        self.levels = np.where(moved, np.clip(levels, 0, self.top), self.levels)
-        self.max_levels = np.maximum(self.max_levels, self.levels)
-        reach = (self.first_month < 0) & (np.arange(N_RUNGS) <= self.levels[..., None]) & moved[..., None]
-        self.first_month[reach] = self.month
-        recognising = moved & (self.levels == DE_JURE)
-        new = (self.first_recognition < 0) & recognising.any(axis=1)
-        if new.any():
-            order = np.where(recognising, 0.0 if priority is None else priority, np.inf)
-            self.first_recognition[new] = self.month
-            self.recognizer[new] = np.argmin(order, axis=1)[new]
-        below = moved & (self.levels < HOSTS)
+        lowest ``priority`` first among several), posts closed, sanctuary withdrawn. Moves are
+        few in a month, so only the moved (replication, state) pairs are touched."""
+        rows, cols = np.nonzero(moved)
+        if not rows.size:
+            return
+        new = np.clip(levels[rows, cols], 0, self.top[cols])
+        self.levels[rows, cols] = new
+        self.max_levels[rows, cols] = np.maximum(self.max_levels[rows, cols], new)
+        first = self.first_month[rows, cols]
+        first[(first < 0) & (np.arange(N_RUNGS) <= new[:, None])] = self.month
+        self.first_month[rows, cols] = first
+        recognising = (new == DE_JURE) & (self.first_recognition[rows] < 0)
+        if recognising.any():
+            r, c = rows[recognising], cols[recognising]
+            rank = np.zeros(r.size) if priority is None else priority[r, c]
+            order = np.lexsort((rank, r))  # by replication, then priority (then state, as listed)
+            r, c = r[order], c[order]
+            lead = np.r_[True, r[1:] != r[:-1]]
+            self.first_recognition[r[lead]] = self.month
+            self.recognizer[r[lead]] = c[lead]
+        below = new < HOSTS
         if below.any():
-            self.close(below[:, self.post_hosts] & (self.controller == TALIBAN), "host")
-        for q, r in enumerate(self.scenario.resistance):
-            host = self.sanctuary[:, q]
-            rows = np.flatnonzero(host >= 0)
-            hit = moved[rows, host[rows]] & (self.levels[rows, host[rows]] >= sc.level_index(r.withdraw_level))
+            hosts = np.zeros(self.levels.shape, dtype=bool)
+            hosts[rows[below], cols[below]] = True
+            self.close(hosts[:, self.post_hosts] & (self.controller == TALIBAN), "host")
+        for q, res in enumerate(self.scenario.resistance):
+            hit = (self.sanctuary[rows, q] == cols) & (new >= sc.level_index(res.withdraw_level))
             self.sanctuary[rows[hit], q] = -1
 
     def hand_over(self, posts: np.ndarray) -> None:
@@ -456,12 +475,12 @@ class Batch:
             lobbying=self.lobbying,
         )
         for name, values in obs.items():
-            self.series[name][self.month] = values
+            self.series[name][self.month if self.keep_series else 0] = values
 
     def outcomes(self) -> dict[str, Any]:
         """Run-level outcomes, one value per replication: the last month's series columns and the
         ``runs`` columns of the output record (months as integers, -1 where null)."""
-        out: dict[str, Any] = {name: v[self.month] for name, v in self.series.items()}
+        out: dict[str, Any] = {name: v[self.month if self.keep_series else 0] for name, v in self.series.items()}
         recognized = self.first_recognition >= 0
         names = np.array(self.state_names, dtype=object)
         out["first_recognition_month"] = self.first_recognition
@@ -489,7 +508,7 @@ class Batch:
             out[f"month_{name}"] = self.first_month[:, :, rung].ravel()
         means = self.term_sums / max(self.month, 1)
         for j, term in enumerate(TERMS):
-            out[f"u_{term}"] = means[:, :, j].ravel()
+            out[f"u_{term}"] = means[j].ravel()
         return out
 
     def mission_columns(self) -> dict[str, np.ndarray]:

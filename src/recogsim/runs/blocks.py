@@ -53,7 +53,7 @@ def run_block_task(
                     tables,
                     where,
                 )
-        batch = Batch(at_point, seeds.tolist(), drawn)
+        batch = Batch(at_point, seeds.tolist(), drawn, keep_series="series" in schemas)
         batch.run()
         keys = {"point": point, "replication": replications, "seed": seeds}
         keys["draw"] = replications // at_point.runs_per_draw
@@ -81,21 +81,24 @@ def _tables(
         "runs": {**keys, **out},
         "parameters": {**keys, **drawn},
     }
-    per_month = {"replication": np.repeat(keys["replication"], months), "month": np.tile(np.arange(months), R)}
-    per_month["date"] = np.tile(np.array(month_labels(scenario.start, months - 1), dtype=object), R)
-    per_month |= {name: v[:months].T.ravel() for name, v in batch.series.items()}
-    columns["series"] = {"point": keys["point"], **per_month}
-    st: dict[str, Any] = dict(batch.state_columns())
-    st["state"] = _names(st["state"], state_names)
-    st["bloc"] = _names(st["bloc"], [s.bloc for s in scenario.states])
-    st["level"], st["max_level"] = _names(st["level"], LEVELS), _names(st["max_level"], LEVELS)
-    columns["states"] = {"point": keys["point"], "replication": np.repeat(keys["replication"], states), **st}
-    ms: dict[str, Any] = dict(batch.mission_columns())
-    ms["mission"] = _names(ms["mission"], [m.name for m in scenario.missions])
-    ms["host"] = _names(ms["host"], state_names)
-    ms["controller"] = _names(ms["controller"], CONTROLLERS)
-    ms["closed_by"] = _names(ms["closed_by"], CAUSES)
-    columns["missions"] = {"point": keys["point"], "replication": np.repeat(keys["replication"], posts), **ms}
+    if "series" in schemas:
+        per_month = {"replication": np.repeat(keys["replication"], months), "month": np.tile(np.arange(months), R)}
+        per_month["date"] = np.tile(np.array(month_labels(scenario.start, months - 1), dtype=object), R)
+        per_month |= {name: v[:months].T.ravel() for name, v in batch.series.items()}
+        columns["series"] = {"point": keys["point"], **per_month}
+    if "states" in schemas:
+        st: dict[str, Any] = dict(batch.state_columns())
+        st["state"] = _names(st["state"], state_names)
+        st["bloc"] = _names(st["bloc"], [s.bloc for s in scenario.states])
+        st["level"], st["max_level"] = _names(st["level"], LEVELS), _names(st["max_level"], LEVELS)
+        columns["states"] = {"point": keys["point"], "replication": np.repeat(keys["replication"], states), **st}
+    if "missions" in schemas:
+        ms: dict[str, Any] = dict(batch.mission_columns())
+        ms["mission"] = _names(ms["mission"], [m.name for m in scenario.missions])
+        ms["host"] = _names(ms["host"], state_names)
+        ms["controller"] = _names(ms["controller"], CONTROLLERS)
+        ms["closed_by"] = _names(ms["closed_by"], CAUSES)
+        columns["missions"] = {"point": keys["point"], "replication": np.repeat(keys["replication"], posts), **ms}
     rows = {"runs": R, "parameters": R, "series": R * months, "states": R * states, "missions": R * posts}
     return {
         name: pa.table(
