@@ -11,6 +11,7 @@ import pytest
 
 import recogsim as rs
 from recogsim.config.references import set_values
+from recogsim.config.schema import LEVELS
 from recogsim.errors import InputError
 from recogsim.model import incentives as rules
 from recogsim.model.agents import HOSTS
@@ -124,3 +125,24 @@ def test_only_scalars_of_rules_world_and_taliban_are_drawn_per_replication():
     with pytest.raises(InputError, match="batch engine"):
         rs.run_ensemble(s, 2, progress=False, engine="batch")
     assert rs.run_ensemble(s, 2, progress=False, engine="auto").manifest["engine"] == "mesa"
+
+
+def test_a_one_point_sweep_without_series_repeats_the_ensembles_runs(tmp_path):
+    """Without series the block keeps only the last month; the outcomes are the same."""
+    from recogsim.runs.plan import load_experiment
+    from recogsim.runs.runner import run_sweep
+
+    exp = tmp_path / "one.yaml"
+    exp.write_text(
+        f"name: one\nscenario: {ROOT / 'scenarios' / 'from_2021.yaml'}\nreplications: 6\nseed: 2\nengine: batch\n"
+        "design: {kind: grid}\nparameters:\n  - {path: world.consular_demand, values: [1.0]}\n"
+        "outcomes: [first_recognition_month, countries_taliban_presence, missions_taliban, legitimacy,\n"
+        "           max_level_china]\n"
+    )
+    sweep = rs.load_sweep(run_sweep(load_experiment(exp), tmp_path / "out", progress=False))
+    assert sweep.manifest["engine"] == "batch"
+    ens = rs.run_ensemble(rs.load_scenario(ROOT / "scenarios" / "from_2021.yaml"), 6, seed=2, progress=False)
+    for col in ("first_recognition_month", "countries_taliban_presence", "missions_taliban", "legitimacy"):
+        pd.testing.assert_series_equal(sweep.runs[col], ens.runs[col], check_names=False)
+    china = ens.states[ens.states["state"] == "China"]["max_level"].map(LEVELS.index)
+    assert sweep.runs["max_level_china"].tolist() == china.tolist()

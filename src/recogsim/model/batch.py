@@ -252,7 +252,8 @@ class Batch:
         self.record_concessions = rules.track_record(self.record_concessions, self.concessions, credibility)
         if self.scenario.missions:
             self._posts_month()
-        self._observe()
+        if self.keep_series or self.month >= self.horizon:  # else only the last month is kept
+            self._observe()
 
     def _posts_month(self) -> None:
         """The posts' books, then each open post's finances and, if its host allows, a takeover."""
