@@ -34,7 +34,9 @@ def measure(engine: str, runs: int) -> tuple[float, float]:
         argv = [sys.executable, "-m", "recogsim", "run", str(ROOT / "scenarios" / "baseline.yaml")]
         argv += ["-n", str(runs), "--engine", engine, "--workers", "1", "--no-plots", "--out", out, "--seed", "1"]
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, env={**os.environ, **PINNED}, stdout=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen(
+            argv, env={**os.environ, **PINNED}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
+        )
         watch, peak = psutil.Process(proc.pid), 0
         while proc.poll() is None:
             with contextlib.suppress(psutil.Error):
@@ -42,7 +44,8 @@ def measure(engine: str, runs: int) -> tuple[float, float]:
             time.sleep(0.02)
         seconds = time.perf_counter() - start
         if proc.returncode:
-            raise SystemExit(f"{' '.join(argv)} failed with exit status {proc.returncode}")
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise SystemExit(f"{' '.join(argv)} failed with exit status {proc.returncode}: {err[-500:]}")
     return seconds, peak
 
 

@@ -40,7 +40,9 @@ def main() -> None:
         out = Path(tmp) / "out"
         argv = [sys.executable, "-m", "recogsim", "sweep", str(exp), "--workers", str(args.workers), "--out", str(out)]
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, env={**os.environ, **PINNED}, stdout=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen(
+            argv, env={**os.environ, **PINNED}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
+        )
         root, peak = psutil.Process(proc.pid), 0
         while proc.poll() is None:
             try:
@@ -52,7 +54,8 @@ def main() -> None:
             time.sleep(0.1)
         seconds = time.perf_counter() - start
         if proc.returncode:
-            raise SystemExit(f"{' '.join(argv)} failed with exit status {proc.returncode}")
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise SystemExit(f"{' '.join(argv)} failed with exit status {proc.returncode}: {err[-500:]}")
         size = (out / "runs.parquet").stat().st_size
     print(
         f"{args.runs:,} runs of the baseline, batch engine, {args.workers} workers, no series: {seconds:,.0f} s "

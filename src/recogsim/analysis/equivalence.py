@@ -2,7 +2,8 @@
 that holds the batch engine to the Mesa engine (``benchmarks/equivalence.py``, docs/model.md).
 
 Declared in advance, per scenario: a two-sample Kolmogorov–Smirnov test per numeric run outcome; a
-log-rank test for the month of the first recognition (censored at the horizon); chi-square tests
+log-rank test for the month of the first recognition and for the month the UN seats a Taliban
+nominee (censored at the horizon); chi-square tests
 for the first recognizer and, per state, the highest rung reached (rare cells pooled); and a KS
 test per key series at every twelfth month. Bonferroni over the whole family. Each test reports
 the smallest difference it would detect at its level with 80% power; an outcome too rare to test
@@ -67,7 +68,8 @@ def family(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], horizon: int)
         if col in skip or not pd.api.types.is_numeric_dtype(ra[col]):
             continue
         out.append(_ks("runs", col, _values(ra[col]), _values(rb[col])))
-    out.append(_logrank(ra["first_recognition_month"], rb["first_recognition_month"], horizon))
+    for month in ("first_recognition_month", "un_seat_month"):
+        out.append(_logrank(month, ra[month], rb[month], horizon))
     out.append(
         _chi2(
             "runs", "first_recognizer", ra["first_recognizer"].fillna("(none)"), rb["first_recognizer"].fillna("(none)")
@@ -109,7 +111,7 @@ def _ks(fam: str, name: str, x: np.ndarray, y: np.ndarray) -> Test:
     return Test(fam, name, "KS", float(res.statistic), float(res.pvalue), n=len(x) + len(y))
 
 
-def _logrank(x: pd.Series, y: pd.Series, horizon: int) -> Test:
+def _logrank(name: str, x: pd.Series, y: pd.Series, horizon: int) -> Test:
     """Log-rank test of two samples of months (null: no event by the horizon, censored there)."""
     tx, ty = (pd.to_numeric(s).to_numpy(dtype=float, na_value=np.nan) for s in (x, y))
     ex, ey = ~np.isnan(tx), ~np.isnan(ty)
@@ -118,9 +120,7 @@ def _logrank(x: pd.Series, y: pd.Series, horizon: int) -> Test:
         bound = (
             f"P(event) < {_upper(int(ex.sum()), len(tx)):.4f} / {_upper(int(ey.sum()), len(ty)):.4f} (95% upper bounds)"
         )
-        return Test(
-            "runs", "first_recognition_month", "log-rank", np.nan, np.nan, f"too rare: {events} events; {bound}"
-        )
+        return Test("runs", name, "log-rank", np.nan, np.nan, f"too rare: {events} events; {bound}")
     t = np.r_[np.where(ex, tx, horizon + 1), np.where(ey, ty, horizon + 1)]
     e = np.r_[ex, ey]
     g = np.r_[np.zeros(len(tx)), np.ones(len(ty))]
@@ -134,7 +134,7 @@ def _logrank(x: pd.Series, y: pd.Series, horizon: int) -> Test:
         var += d * (n1 / n) * (1 - n1 / n) * (n - d) / max(n - 1, 1)
     chi = o_minus_e**2 / var if var > 0 else 0.0
     p = float(stats.chi2.sf(chi, 1))
-    return Test("runs", "first_recognition_month", "log-rank", float(chi), p, f"{events} events", n=events)
+    return Test("runs", name, "log-rank", float(chi), p, f"{events} events", n=events)
 
 
 def _chi2(fam: str, name: str, x: pd.Series, y: pd.Series) -> Test:
