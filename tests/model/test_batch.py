@@ -48,6 +48,10 @@ def test_results_depend_on_the_replication_not_on_the_block(name, monkeypatch):
     parts = tables(rs.run_ensemble(scenario, 7, seed=3, progress=False, engine="batch"))
     for t in whole:
         pd.testing.assert_frame_equal(whole[t], parts[t], check_exact=True)
+    if name == "baseline":  # and on two worker processes, the blocks shared between them
+        two = tables(rs.run_ensemble(scenario, 7, seed=3, workers=2, progress=False, engine="batch"))
+        for t in whole:
+            pd.testing.assert_frame_equal(whole[t], two[t], check_exact=True)
     # and the first replications of a larger ensemble are these
     more = tables(rs.run_ensemble(scenario, 9, seed=3, progress=False, engine="batch"))
     pd.testing.assert_frame_equal(more["runs"].iloc[:7], whole["runs"], check_exact=True)
