@@ -6,9 +6,9 @@ Usage: python benchmarks/bench_dask.py [--workers W] [--tasks N] [--block R]
 On a LocalCluster of W single-threaded worker processes (as ``recogsim sweep --dask-local W``):
 1. N empty tasks through ``Client.get_executor()`` (the executor the runner uses), W * 4 in flight
    as the runner keeps them: wall time per task is the scheduler's overhead per task;
-2. W * 2 tasks of one block each of the baseline (``runs.blocks.run_block_task``, no series), against
-   the same blocks run in this process: the overhead per block (pickling the scenario and the
-   results, the round trip) as a share of a block's time.
+2. W * 2 tasks of one block each of the baseline (``runs.blocks.run_block_task``, no series), after
+   a small block on each worker (imports and first-call costs), against the same blocks run in this
+   process: the overhead per block (the round trip, shipping the results) as a share of its time.
 The README's cluster section projects these figures onto 64 and 512 workers.
 """
 
@@ -31,11 +31,10 @@ def nothing(i: int) -> int:
 
 
 def main() -> None:
-    from distributed import Client, LocalCluster
-
     from recogsim import load_scenario
     from recogsim.runs import plan as plans
     from recogsim.runs.blocks import run_block_task
+    from recogsim.runs.executors import open_pool
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
@@ -56,10 +55,11 @@ def main() -> None:
     for task in tasks[: args.workers]:
         block(task)
     here = (time.perf_counter() - start) / args.workers
-    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0")
-    with cluster, Client(cluster) as client:
+
+    with open_pool(dask_local=args.workers) as pool:  # the runner's own LocalCluster
+        client = pool.executor._client  # type: ignore[attr-defined]
         ex = client.get_executor(pure=False)
-        client.run(lambda: None)  # workers up
+        client.run(lambda: __import__("recogsim.runs.blocks"))  # workers up, the package imported
         start = time.perf_counter()
         running: set[cf.Future] = set()
         for i in range(args.tasks):
@@ -70,6 +70,8 @@ def main() -> None:
         per_task = (time.perf_counter() - start) / args.tasks
         shared = client.scatter(plan.scenario, broadcast=True)
         tables = client.scatter(plan.joint, broadcast=True)
+        warm = plans.ensemble(scenario, 2 * args.workers, 1, "batch")  # a small block per worker first
+        cf.wait([ex.submit(run_block_task, shared, None, tables, 1, schemas, t) for t in warm.tasks(warm.jobs(), 2)])
         start = time.perf_counter()
         futures = [
             ex.submit(run_block_task, shared, None, tables, plan.seed, schemas, task) for task in tasks[:n_blocks]

@@ -123,6 +123,7 @@ def open_pool(
 
 @contextlib.contextmanager
 def _dask_pool(scheduler: str | None, dask_local: int | None, connect_timeout: float) -> Iterator[Pool]:
+    import dask
     from distributed import Client, LocalCluster
 
     where = scheduler or "LocalCluster"
@@ -131,8 +132,14 @@ def _dask_pool(scheduler: str | None, dask_local: int | None, connect_timeout: f
         if scheduler:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
         else:
-            # dashboard on any free port: two local clusters on one machine must not collide on 8787
-            cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=":0")
+            # dashboard on any free port: two local clusters on one machine must not collide on 8787.
+            # Without Dask's MALLOC_TRIM_THRESHOLD_ (65536) for its workers: setting it switches off
+            # glibc's adaptive mmap threshold, so every large numpy temporary is mapped and unmapped
+            # afresh, which made the batch engine three times slower there (benchmarks/bench_dask.py)
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                cluster = LocalCluster(
+                    n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
             client = Client(cluster)
     except (OSError, ValueError) as exc:  # unreachable, or an address Dask cannot parse
         raise ExecutorError(
