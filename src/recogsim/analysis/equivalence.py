@@ -68,8 +68,8 @@ def family(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], horizon: int)
         if col in skip or not pd.api.types.is_numeric_dtype(ra[col]):
             continue
         out.append(_ks("runs", col, _values(ra[col]), _values(rb[col])))
-    for month in ("first_recognition_month", "un_seat_month"):
-        out.append(_logrank(month, ra[month], rb[month], horizon))
+    for when in ("first_recognition_month", "un_seat_month"):
+        out.append(_logrank(when, ra[when], rb[when], horizon))
     out.append(
         _chi2(
             "runs", "first_recognizer", ra["first_recognizer"].fillna("(none)"), rb["first_recognizer"].fillna("(none)")
