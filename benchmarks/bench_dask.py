@@ -6,7 +6,7 @@ Usage: python benchmarks/bench_dask.py [--workers W] [--tasks N] [--block R]
 On a LocalCluster of W single-threaded worker processes (as ``recogsim sweep --dask-local W``):
 1. N empty tasks through ``Client.get_executor()`` (the executor the runner uses), W * 4 in flight
    as the runner keeps them: wall time per task is the scheduler's overhead per task;
-2. W * 2 tasks of one block each of the baseline (``runs.blocks.run_block_task``, no series), after
+2. W * 2 tasks of one block each of the baseline (``runs.runner.run_task`` on the batch engine, no series), after
    a small block on each worker (imports and first-call costs), against the same blocks run in this
    process: the overhead per block (the round trip, shipping the results) as a share of its time.
 The README's cluster section projects these figures onto 64 and 512 workers.
@@ -33,8 +33,8 @@ def nothing(i: int) -> int:
 def main() -> None:
     from recogsim import load_scenario
     from recogsim.runs import plan as plans
-    from recogsim.runs.blocks import run_block_task
     from recogsim.runs.executors import open_pool
+    from recogsim.runs.runner import run_task
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
@@ -49,7 +49,7 @@ def main() -> None:
     tasks = list(plan.tasks(plan.jobs(), args.block))
 
     def block(task):
-        return run_block_task(plan.scenario, None, plan.joint, plan.seed, schemas, task)
+        return run_task(plan.scenario, None, plan.joint, plan.seed, schemas, task, "batch")
 
     start = time.perf_counter()
     for task in tasks[: args.workers]:
@@ -59,7 +59,7 @@ def main() -> None:
     with open_pool(dask_local=args.workers) as pool:  # the runner's own LocalCluster
         client = pool.executor._client  # type: ignore[attr-defined]
         ex = client.get_executor(pure=False)
-        client.run(lambda: __import__("recogsim.runs.blocks"))  # workers up, the package imported
+        client.run(lambda: __import__("recogsim.runs.runner"))  # workers up, the package imported
         start = time.perf_counter()
         running: set[cf.Future] = set()
         for i in range(args.tasks):
@@ -71,10 +71,10 @@ def main() -> None:
         shared = client.scatter(plan.scenario, broadcast=True)
         tables = client.scatter(plan.joint, broadcast=True)
         warm = plans.ensemble(scenario, 2 * args.workers, 1, "batch")  # a small block per worker first
-        cf.wait([ex.submit(run_block_task, shared, None, tables, 1, schemas, t) for t in warm.tasks(warm.jobs(), 2)])
+        cf.wait([ex.submit(run_task, shared, None, tables, 1, schemas, t, "batch") for t in warm.tasks(warm.jobs(), 2)])
         start = time.perf_counter()
         futures = [
-            ex.submit(run_block_task, shared, None, tables, plan.seed, schemas, task) for task in tasks[:n_blocks]
+            ex.submit(run_task, shared, None, tables, plan.seed, schemas, task, "batch") for task in tasks[:n_blocks]
         ]
         cf.wait(futures)
         on_dask = (time.perf_counter() - start) / (n_blocks / args.workers)

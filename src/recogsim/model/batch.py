@@ -30,7 +30,7 @@ from ..config.schema import LEVELS, Scenario, slug
 from . import incentives as rules
 from . import record
 from .agents import DE_JURE, HOSTS
-from .model import DE_FACTO, N_RUNGS, TERMS, observation, scenario_arrays
+from .model import DE_FACTO, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
 
 REPUBLIC, TALIBAN, CLOSED = 0, 1, 2
 CONTROLLERS = ("republic", "taliban", "closed")
@@ -214,18 +214,7 @@ class Batch:
         self._apply_events(self.month)
         if self.mode == "adaptive":
             self._adapt()
-        self.strength, self.pool = rules.militants_month(
-            self.strength,
-            self.pool,
-            self.crackdown,
-            self.hostile,
-            self.growth,
-            self.crackdown_effect,
-            self.return_rate,
-            self.defection_shares,
-            self.narrative_rate,
-            self.coef["world.minority_violence"],
-        )
+        self.strength, self.pool = militants_month(self, self.crackdown, self.coef["world.minority_violence"])
         if len(self.scenario.resistance):
             res = self.scenario.resistance
             self.resistance_strengths = rules.resistance_step(

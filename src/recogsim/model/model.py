@@ -64,6 +64,24 @@ def scenario_arrays(s: Scenario) -> dict[str, np.ndarray]:
     }
 
 
+def militants_month(m: Any, crackdown: np.ndarray, minority_violence: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~.incentives.militants_month` on an engine's arrays (``strength``, ``pool``,
+    ``hostile``, ``growth``, ``crackdown_effect``, ``return_rate``, ``defection_shares``,
+    ``narrative_rate``), for one run or a block: (strength, pool) after the month."""
+    return rules.militants_month(
+        m.strength,
+        m.pool,
+        crackdown,
+        m.hostile,
+        m.growth,
+        m.crackdown_effect,
+        m.return_rate,
+        m.defection_shares,
+        m.narrative_rate,
+        minority_violence,
+    )
+
+
 def observation(
     m: Any,
     *,
@@ -358,18 +376,7 @@ class RecognitionModel(mesa.Model):
         groups' arrays): the groups do not interact within a month except through defectors, who
         reach the hostile groups (ISK) the same month, shared equally among them, with ISK's
         recruits from the "abandoned jihad" narrative (002)."""
-        self.strength, self.pool = rules.militants_month(
-            self.strength,
-            self.pool,
-            self.taliban.crackdown,
-            self.hostile,
-            self.growth,
-            self.crackdown_effect,
-            self.return_rate,
-            self.defection_shares,
-            self.narrative_rate,
-            self.scenario.world.minority_violence,
-        )
+        self.strength, self.pool = militants_month(self, self.taliban.crackdown, self.scenario.world.minority_violence)
 
     def pay_the_month(self) -> None:
         """Every open post's reserves after a month's revenue (with its shock) and costs.

@@ -13,53 +13,47 @@ import numpy as np
 import pyarrow as pa
 
 from ..config.calendar import add_month, month_labels
-from ..config.experiment import Experiment, point_scenario
 from ..config.joint import JointTable
 from ..config.schema import LEVELS, Scenario
 from ..model.batch import CAUSES, CONTROLLERS, Batch
-from .plan import Task
 
 BLOCK = 1000
 """Replications advanced together at most (a task's part of one point): past about a thousand a
 block runs no faster per run and holds more memory (``benchmarks/bench_engines.py``)."""
 
 
-def run_block_task(
-    scenario: Scenario,
-    experiment: Experiment | None,
-    tables: Mapping[int, JointTable],
+def run_block(
+    at_point: Scenario,
+    where: str,
+    point: int,
+    reps: list[tuple[int, int]],
     root: int,
+    tables: Mapping[int, JointTable],
     schemas: dict[str, pa.Schema],
-    task: Task,
 ) -> dict[str, pa.Table]:
-    """Simulate a task's runs, each point's replications as one block, and return their rows."""
+    """Simulate one point's replications ``reps`` ((replication, seed) pairs) as one block and
+    return their rows of each table (``runner.run_task`` on the batch engine)."""
     from .runner import _with_draws, draw_block  # the runner's own draws and row check
 
-    parts: dict[str, list[pa.Table]] = {name: [] for name in schemas}
-    for point, values, reps in task:
-        at_point = scenario if experiment is None else point_scenario(scenario, experiment, values)
-        where = "" if experiment is None else f" at design point {point}"
-        replications = np.array([r for r, _ in reps], dtype=np.int64)
-        seeds = np.array([s for _, s in reps], dtype=np.int64)
-        drawn, rows = draw_block(at_point, root, replications, tables) if at_point.uncertain else ({}, {})
-        unchecked = [i for i in rows if not tables[i].rows_to_check()[1]]
-        if unchecked:  # rows of large files are checked as they are drawn, as the Mesa engine does
-            combos = np.stack([rows[i] for i in unchecked], axis=1)
-            for k in np.unique(combos, axis=0, return_index=True)[1]:
-                _with_draws(
-                    at_point,
-                    {p: float(v[k]) for p, v in drawn.items()},
-                    {i: int(rows[i][k]) for i in unchecked},
-                    tables,
-                    where,
-                )
-        batch = Batch(at_point, seeds.tolist(), drawn, keep_series="series" in schemas)
-        batch.run()
-        keys = {"point": point, "replication": replications, "seed": seeds}
-        keys["draw"] = replications // at_point.runs_per_draw
-        for name, table in _tables(batch, at_point, keys, drawn, schemas).items():
-            parts[name].append(table)
-    return {name: pa.concat_tables(p) for name, p in parts.items()}
+    replications = np.array([r for r, _ in reps], dtype=np.int64)
+    seeds = np.array([s for _, s in reps], dtype=np.int64)
+    drawn, rows = draw_block(at_point, root, replications, tables) if at_point.uncertain else ({}, {})
+    unchecked = [i for i in rows if not tables[i].rows_to_check()[1]]
+    if unchecked:  # rows of large files are checked as they are drawn, as the Mesa engine does
+        combos = np.stack([rows[i] for i in unchecked], axis=1)
+        for k in np.unique(combos, axis=0, return_index=True)[1]:
+            _with_draws(
+                at_point,
+                {p: float(v[k]) for p, v in drawn.items()},
+                {i: int(rows[i][k]) for i in unchecked},
+                tables,
+                where,
+            )
+    batch = Batch(at_point, seeds.tolist(), drawn, keep_series="series" in schemas)
+    batch.run()
+    keys = {"point": point, "replication": replications, "seed": seeds}
+    keys["draw"] = replications // at_point.runs_per_draw
+    return _tables(batch, at_point, keys, drawn, schemas)
 
 
 def _tables(

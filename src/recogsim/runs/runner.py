@@ -116,12 +116,20 @@ def run_task(
     root: int,
     schemas: dict[str, pa.Schema],
     task: Task,
+    engine: str = "mesa",
 ) -> dict[str, pa.Table]:
-    """Simulate a task's runs and return their rows of each table, typed by the output record."""
+    """Simulate a task's runs and return their rows of each table, typed by the output record. On
+    the batch engine each point's part of the task is one block (``blocks.run_block``)."""
+    from .blocks import run_block
+
     cols: dict[str, dict[str, list]] = {name: {c: [] for c in sch.names} for name, sch in schemas.items()}
+    parts: list[dict[str, pa.Table]] = []
     for point, values, reps in task:
         at_point = scenario if experiment is None else point_scenario(scenario, experiment, values)
         where = "" if experiment is None else f" at design point {point}"
+        if engine == "batch":
+            parts.append(run_block(at_point, where, point, reps, root, tables, schemas))
+            continue
         for rep, seed in reps:
             drawn, rows = _draw(at_point, root, rep, tables) if at_point.uncertain else ({}, {})
             scen = _with_draws(at_point, drawn, rows, tables, where) if drawn else at_point
@@ -151,6 +159,8 @@ def run_task(
                     n = len(next(iter(per_entity.values())))
                     for c in cols[name]:
                         cols[name][c].append(np.full(n, keys[c]) if c in keys else per_entity[c])
+    if engine == "batch":
+        return {name: pa.concat_tables([p[name] for p in parts]) for name in schemas}
     out: dict[str, pa.Table] = {
         name: pa.table(
             {c: pa.array(v, schemas[name].field(c).type) for c, v in cols[name].items()}, schema=schemas[name]
@@ -187,13 +197,12 @@ def run_plan(
     """Run every run of ``plan`` that ``sink`` does not hold yet. Finished runs reach the sink
     every ``chunk_runs`` runs and whenever the run stops, for whatever reason.
     ``on_result(n_done)`` is called after each finished task (for progress hooks and tests)."""
-    from .blocks import BLOCK, run_block_task
+    from .blocks import BLOCK
 
     done = plans.Done.of(sink.done(), plan.replications)  # as ranges, and the runs to do streamed
     todo = plan.n_runs - len(done)
     batch = plan.engine == "batch"  # blocks of replications, else a few runs a task
     tasks = plan.tasks(plan.jobs(done), pool.block_size(todo, BLOCK) if batch else pool.task_size(todo))
-    work = run_block_task if batch else run_task
     scenario = pool.share(plan.scenario)
     experiment = None if plan.experiment is None else pool.share(plan.experiment)
     tables = pool.share(plan.joint) if plan.joint else {}
@@ -215,7 +224,9 @@ def run_plan(
                 task = next(queue, None)
                 if task is None:
                     break
-                running.add(pool.executor.submit(work, scenario, experiment, tables, plan.seed, schemas, task))
+                running.add(
+                    pool.executor.submit(run_task, scenario, experiment, tables, plan.seed, schemas, task, plan.engine)
+                )
             if not running:
                 break
             ready, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
