@@ -70,10 +70,27 @@ def test_every_table_has_the_mesa_engines_columns_and_types():
     pd.testing.assert_frame_equal(batch["parameters"], mesa["parameters"])
 
 
-def test_the_block_evaluates_each_replication_as_the_mesa_model_does():
+EXTRA = [
+    {"path": "world.migration_pressure", "distribution": {"kind": "uniform", "min": 0.2, "max": 1.0}, "reason": "t"},
+    {"path": "taliban.crackdown_on.TTP", "distribution": {"kind": "uniform", "min": 0.0, "max": 1.0}, "reason": "t"},
+    {"path": "taliban.adaptive.step", "distribution": {"kind": "uniform", "min": 0.02, "max": 0.2}, "reason": "t"},
+    {
+        "path": "rules.condition_shares.womens_rights",
+        "distribution": {"kind": "uniform", "min": 0, "max": 1},
+        "reason": "t",
+    },
+]
+"""Parameters of every kind the batch engine draws per replication, beyond the posterior's rules."""
+
+
+@pytest.mark.parametrize("extra", [False, True])
+def test_the_block_evaluates_each_replication_as_the_mesa_model_does(extra):
     """The rules over (R, states) arrays give, row by row, what they give one run at a time."""
     scenario = short("adaptive_taliban", 40)
+    if extra:
+        scenario = set_values(scenario, {"uncertain": [*scenario.canonical()["uncertain"], *EXTRA]})
     drawn, _ = draw_block(scenario, 5, np.arange(4), ensemble(scenario, 4, 5).joint)
+    assert not extra or {e["path"] for e in EXTRA} <= set(drawn)
     batch = Batch(scenario, [11, 12, 13, 14], drawn)
     for _ in range(25):
         batch.step()
