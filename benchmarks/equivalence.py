@@ -39,8 +39,8 @@ class PerturbedBatch(Batch):
 
     FACTOR = 1.2
 
-    def _load_parameters(self) -> None:
-        super()._load_parameters()
+    def load_parameters(self) -> None:
+        super().load_parameters()
         self.w["rate_up"] = self.w["rate_up"] * self.FACTOR
 
 

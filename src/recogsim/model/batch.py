@@ -18,18 +18,17 @@ Per-replication parameters (``uncertain:``) may be any scalar of ``rules``, ``wo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
 from ..config import paths
 from ..config import schema as sc
 from ..config.calendar import TAKEOVER, months_between
-from ..config.references import apply, concrete_paths
 from ..config.schema import LEVELS, Scenario, slug
 from . import incentives as rules
 from . import record
 from .agents import DE_JURE, HOSTS
+from .batch_events import apply_events
 from .model import DE_FACTO, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
 
 REPUBLIC, TALIBAN, CLOSED = 0, 1, 2
@@ -141,25 +140,25 @@ class Batch:
         self.revenue_draw = np.empty((R, P))
         for g, row in zip(self.normal_gens, self.revenue_draw, strict=True):  # each post's demand, drawn first
             g.standard_normal(out=row)
-        self._load_parameters()
+        self.load_parameters()
         t = s.taliban
-        self.crackdown = self._crackdown_levers()
-        self.concessions = self._taliban("concessions").copy()
-        self.lobbying = self._taliban("lobbying").copy()
+        self.crackdown = self.crackdown_levers()
+        self.concessions = self.lever_default("concessions").copy()
+        self.lobbying = self.lever_default("lobbying").copy()
         self.record_crackdown = self.crackdown.copy()
         self.record_concessions = self.concessions.copy()
         self.mode = t.mode
-        self._events = sorted(enumerate(s.events), key=lambda e: (e[1].month, e[0]))
+        self.events = sorted(enumerate(s.events), key=lambda e: (e[1].month, e[0]))
         self._random: dict[str, np.ndarray] = {}
         self._random_from = 1
         self.keep_series = keep_series
         """Keep every month's series columns; else the last month's only (the run outcomes)."""
         self.series = {c: np.zeros((self.horizon + 1 if keep_series else 1, R)) for c in record.series_columns(s)}
-        self._apply_events(0)
+        apply_events(self, 0)
         self._observe()
 
     # ---------------------------------------------------------------- parameters
-    def _load_parameters(self) -> None:
+    def load_parameters(self) -> None:
         """The scenario's arrays (shared by the block) and every scalar coefficient, one per
         replication (``drawn`` overrides the scenario's value); re-run after a ``set`` event."""
         s, R = self.scenario, self.R
@@ -191,10 +190,10 @@ class Batch:
         spread = np.exp(sd * self.revenue_draw - sd**2 / 2)  # mean 1 across posts
         self.revenue = self.base_revenue * spread * _lead(self.coef["world.consular_demand"], 1)
 
-    def _taliban(self, lever: str) -> np.ndarray:
+    def lever_default(self, lever: str) -> np.ndarray:
         return self.coef[f"taliban.{lever}"]
 
-    def _crackdown_levers(self) -> np.ndarray:
+    def crackdown_levers(self) -> np.ndarray:
         """(R, groups): ``crackdown_on`` where it names the group, ``crackdown`` otherwise."""
         spec = self.scenario.taliban
         out = np.empty((self.R, len(self.scenario.militants)))
@@ -211,7 +210,7 @@ class Batch:
 
     def step(self) -> None:
         self.month += 1
-        self._apply_events(self.month)
+        apply_events(self, self.month)
         if self.mode == "adaptive":
             self._adapt()
         self.strength, self.pool = militants_month(self, self.crackdown, self.coef["world.minority_violence"])
@@ -357,7 +356,7 @@ class Batch:
         k[..., allied] = cand[..., : len(allied)]
         c, lob = cand[..., -2], cand[..., -1]
         p_up, p_down = self.move_probabilities(self.components(crackdown=k, concessions=c, lobbying=lob), cand=True)
-        reward = rules.policy_reward(p_up, p_down, a["reward_weight"], self._taliban("legitimacy_need")[:, None])
+        reward = rules.policy_reward(p_up, p_down, a["reward_weight"], self.lever_default("legitimacy_need")[:, None])
         cost = rules.taliban_costs(k, c, lob, self.strength[:, None], self.hostile, self.defection_shares, a)
         best = rules.best_policy(reward, cost)
         rows = np.arange(self.R)
@@ -411,47 +410,6 @@ class Batch:
         self.month_closed[posts] = self.month
         self.closures[:, CAUSES.index(cause)] += posts.sum(axis=1)
 
-    # ---------------------------------------------------------------- events (every replication at once)
-    def _apply_events(self, month: int) -> None:
-        while self._events and self._events[0][1].month == month:
-            _, ev = self._events.pop(0)
-            getattr(self, f"_event_{ev.kind}")(ev)
-
-    def _event_set(self, ev: sc.SetEvent) -> None:
-        data = self.scenario.canonical()
-        hit = concrete_paths(data, ev.path)
-        self.drawn = {p: v for p, v in self.drawn.items() if not concrete_paths(data, p) <= hit}
-        self.scenario = apply(self.scenario, ev.path, ev.value)
-        self._load_parameters()
-        spec, lever = self.scenario.taliban, ev.path.removeprefix("taliban.")
-        if lever in ("concessions", "lobbying"):  # only the lever named; others keep their course
-            setattr(self, lever, self._taliban(lever).copy())
-        elif lever == "crackdown" or lever.startswith("crackdown_on."):
-            names = [g.name for g in self.scenario.militants]
-            moved = [
-                n not in spec.crackdown_on if lever == "crackdown" else lever == f"crackdown_on.{n}" for n in names
-            ]
-            self.crackdown = np.where(moved, self._crackdown_levers(), self.crackdown)
-
-    def _event_relation(self, ev: sc.RelationEvent) -> None:
-        moved = np.zeros(self.levels.shape, dtype=bool)
-        moved[:, self.state_index[ev.state]] = True
-        self.set_levels(np.full(self.levels.shape, sc.level_index(ev.level)), moved)
-
-    def _event_influx(self, ev: sc.InfluxEvent) -> None:
-        j = [g.name for g in self.scenario.militants].index(ev.group)
-        self.strength[:, j] = np.minimum(self.strength[:, j] + ev.amount, 1.0)
-        self.pool[:, j] = np.maximum(self.pool[:, j] - ev.amount, 0.0)
-
-    def _event_withdraw_sanctuary(self, ev: sc.WithdrawSanctuaryEvent) -> None:
-        q = [r.name for r in self.scenario.resistance].index(ev.resistance)
-        self.sanctuary[:, q] = -1
-
-    def _event_close_mission(self, ev: sc.CloseMissionEvent) -> None:
-        posts = np.zeros(self.controller.shape, dtype=bool)
-        posts[:, [m.name for m in self.scenario.missions].index(ev.mission)] = True
-        self.close(posts, "event")
-
     # ---------------------------------------------------------------- observation
     def _observe(self) -> None:
         obs = observation(
@@ -466,50 +424,3 @@ class Batch:
         )
         for name, values in obs.items():
             self.series[name][self.month if self.keep_series else 0] = values
-
-    def outcomes(self) -> dict[str, Any]:
-        """Run-level outcomes, one value per replication: the last month's series columns and the
-        ``runs`` columns of the output record (months as integers, -1 where null)."""
-        out: dict[str, Any] = {name: v[self.month if self.keep_series else 0] for name, v in self.series.items()}
-        recognized = self.first_recognition >= 0
-        names = np.array(self.state_names, dtype=object)
-        out["first_recognition_month"] = self.first_recognition
-        recognizer = names[np.maximum(self.recognizer, 0)]
-        recognizer[~recognized] = None
-        out["first_recognizer"] = recognizer
-        out["months"] = np.full(self.R, self.month, dtype=np.int64)
-        un = np.flatnonzero(~self.counted)
-        out["un_seat_month"] = self.first_month[:, un[0], HOSTS] if un.size else np.full(self.R, -1, dtype=np.int64)
-        for i, name in enumerate(self.state_names):
-            out[f"max_level_{slug(name)}"] = self.max_levels[:, i]
-        return out
-
-    def state_columns(self) -> dict[str, np.ndarray]:
-        """The ``states`` columns, replication by replication (R * states rows); rungs as their
-        index on the ladder, months -1 where null."""
-        S = len(self.state_names)
-        out: dict[str, np.ndarray] = {
-            "state": np.tile(np.arange(S), self.R),
-            "bloc": np.tile(np.arange(S), self.R),
-            "level": self.levels.ravel(),
-            "max_level": self.max_levels.ravel(),
-        }
-        for rung, name in enumerate(LEVELS[1:], start=1):
-            out[f"month_{name}"] = self.first_month[:, :, rung].ravel()
-        means = self.term_sums / max(self.month, 1)
-        for j, term in enumerate(TERMS):
-            out[f"u_{term}"] = means[j].ravel()
-        return out
-
-    def mission_columns(self) -> dict[str, np.ndarray]:
-        """The ``missions`` columns (R * posts rows): posts and hosts as indices, the controller
-        and cause of closure as codes (-1: open), months -1 where null."""
-        P = len(self.scenario.missions)
-        return {
-            "mission": np.tile(np.arange(P), self.R),
-            "host": np.tile(self.post_hosts, self.R),
-            "controller": self.controller.ravel().astype(np.int64),
-            "month_taliban": self.month_taliban.ravel(),
-            "month_closed": self.month_closed.ravel(),
-            "closed_by": self.closed_by.ravel().astype(np.int64),
-        }

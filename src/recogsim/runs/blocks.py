@@ -15,6 +15,7 @@ import pyarrow as pa
 from ..config.calendar import add_month, month_labels
 from ..config.joint import JointTable
 from ..config.schema import LEVELS, Scenario
+from ..model import batch_record
 from ..model.batch import CAUSES, CONTROLLERS, Batch
 
 BLOCK = 1000
@@ -67,7 +68,7 @@ def _tables(
     R, months = batch.R, batch.month + 1
     states, posts = len(scenario.states), len(scenario.missions)
     state_names = [s.name for s in scenario.states]
-    out = batch.outcomes()
+    out = batch_record.outcomes(batch)
     first = out["first_recognition_month"]
     out["first_recognition_date"] = np.array(
         [add_month(scenario.start, int(m)) if m >= 0 else None for m in first], dtype=object
@@ -82,13 +83,13 @@ def _tables(
         per_month |= {name: v[:months].T.ravel() for name, v in batch.series.items()}
         columns["series"] = {"point": keys["point"], **per_month}
     if "states" in schemas:
-        st: dict[str, Any] = dict(batch.state_columns())
+        st: dict[str, Any] = dict(batch_record.state_columns(batch))
         st["state"] = _names(st["state"], state_names)
         st["bloc"] = _names(st["bloc"], [s.bloc for s in scenario.states])
         st["level"], st["max_level"] = _names(st["level"], LEVELS), _names(st["max_level"], LEVELS)
         columns["states"] = {"point": keys["point"], "replication": np.repeat(keys["replication"], states), **st}
     if "missions" in schemas:
-        ms: dict[str, Any] = dict(batch.mission_columns())
+        ms: dict[str, Any] = dict(batch_record.mission_columns(batch))
         ms["mission"] = _names(ms["mission"], [m.name for m in scenario.missions])
         ms["host"] = _names(ms["host"], state_names)
         ms["controller"] = _names(ms["controller"], CONTROLLERS)
