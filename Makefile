@@ -32,19 +32,21 @@ test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -q
 
 bench: install
+	$(BIN)/python benchmarks/bench_engines.py
 	$(BIN)/python benchmarks/bench_ensemble.py 200
 	$(BIN)/python benchmarks/bench_sweep.py 1000
 
-# The README's worked examples: their numbers and the figures in docs/img (about 6 minutes on 2 cores).
+# The README's worked examples: their numbers and the figures in docs/img (about 6 minutes on 2 cores),
+# measured with the Mesa engine (--engine mesa).
 examples: install
 	rm -rf results/example results/sweeps/crackdown_vs_conditions results/sweeps/sobol_baseline
-	$(BIN)/recogsim run scenarios/baseline.yaml scenarios/tajik_deal.yaml -n 300 --seed 1 --workers 0 --out results/example
+	$(BIN)/recogsim run scenarios/baseline.yaml scenarios/tajik_deal.yaml -n 300 --seed 1 --workers 0 --out results/example --engine mesa
 	$(BIN)/recogsim plot results/example/baseline results/example/tajik_deal --kind fan --series countries_taliban_presence -o docs/img/example_fan_presence.png
 	$(BIN)/recogsim plot results/example/baseline results/example/tajik_deal --kind states -o docs/img/example_states.png
-	$(BIN)/recogsim sweep experiments/crackdown_vs_conditions.yaml
+	$(BIN)/recogsim sweep experiments/crackdown_vs_conditions.yaml --engine mesa
 	$(BIN)/recogsim analyze results/sweeps/crackdown_vs_conditions
 	$(BIN)/recogsim plot results/sweeps/crackdown_vs_conditions --kind heatmap --outcome missions_taliban -o docs/img/example_grid_heatmap.png
-	$(BIN)/recogsim sweep experiments/sobol_baseline.yaml
+	$(BIN)/recogsim sweep experiments/sobol_baseline.yaml --engine mesa
 	$(BIN)/recogsim analyze results/sweeps/sobol_baseline --outcome missions_taliban
 	$(BIN)/recogsim analyze results/sweeps/sobol_baseline --outcome recognized
 	$(BIN)/recogsim plot results/sweeps/sobol_baseline --kind sensitivity --outcome missions_taliban -o docs/img/example_sobol_missions.png

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.image
 
 matplotlib.use("Agg")
 
+import dataclasses
 import re
 
 import matplotlib.pyplot as plt
@@ -19,6 +21,8 @@ from matplotlib.figure import Figure
 
 from recogsim import plots
 from recogsim.config import loading
+from recogsim.model import record
+from recogsim.plots.common import percent
 from recogsim.plots.ensemble import CONTROLLER_COLUMNS
 from recogsim.runs.runner import run_ensemble
 from recogsim.runs.store import EnsembleResult
@@ -164,7 +168,8 @@ def test_fan_chart_median_line_is_the_per_month_median(plain):
     ax = plots.fan_chart(plain.series, "legitimacy")
     assert isinstance(ax, Axes)
     assert legend_texts(ax) == ["median", "middle 50% of runs", "middle 90% of runs"]
-    assert ax.get_title() == plots.pretty("legitimacy")
+    # the title names the index and says what it measures (from the output record)
+    assert ax.get_title().splitlines() == [plots.pretty("legitimacy"), record.describe("legitimacy").note]
     by_month = plain.series.groupby("month")["legitimacy"]
     expected = by_month.median()
     assert (expected != by_month.mean()).any() and (expected != by_month.quantile(0.75)).any()  # test has teeth
@@ -187,24 +192,95 @@ def test_fan_chart_bands_are_the_middle_50_and_90_percent_and_bound_the_median(p
     assert legend_texts(plots.fan_chart(plain.series, "legitimacy", ax=plt.subplots()[1], bands=False)) == ["median"]
 
 
-def test_fan_chart_overlays_scenarios_with_distinct_colours_and_dates(plain, recognised):
+def seen(artist) -> np.ndarray:
+    """The RGB a filled artist shows on white: its colour blended by its alpha."""
+    rgba = np.asarray(artist.get_facecolor(), dtype=float).reshape(-1, 4)[0]
+    alpha = artist.get_alpha() if artist.get_alpha() is not None else rgba[3]
+    return 1 - alpha * (1 - rgba[:3])
+
+
+def test_fan_chart_legend_swatches_look_like_the_bands_they_name(plain):
+    ax = plots.fan_chart(plain.series, "legitimacy")
+    patches = {p.get_label(): p for p in ax.get_legend().get_patches()}
+    outer, inner = sorted(filled_areas(ax), key=lambda a: a.get_alpha())  # drawn outer first, fainter
+    # the outer band on white; the inner band drawn over it: both as the reader sees them
+    np.testing.assert_allclose(seen(patches["middle 90% of runs"]), seen(outer))
+    behind = seen(outer)
+    over = 1 - inner.get_alpha()
+    np.testing.assert_allclose(
+        seen(patches["middle 50% of runs"]),
+        over * behind + inner.get_alpha() * np.asarray(inner.get_facecolor()[0][:3]),
+    )
+    assert np.ptp(seen(patches["middle 50% of runs"])) > 0.1  # coloured like the band, not a grey stand-in
+
+
+def test_fan_chart_gives_each_scenario_a_panel_on_a_shared_axis(plain, recognised):
     results = {"plain": plain, "recognised": recognised}
-    ax = plots.fan_chart({k: r.series for k, r in results.items()}, "legitimacy")
-    assert legend_texts(ax) == ["plain (median)", "recognised (median)", "middle 50% of runs", "middle 90% of runs"]
-    lines = {k: line_labelled(ax, f"{k} (median)") for k in results}
-    assert to_rgb(lines["plain"].get_color()) != to_rgb(lines["recognised"].get_color())
-    for k, r in results.items():  # each scenario: its median, and its bands in its own colour
+    axes = plots.fan_chart({k: r.series for k, r in results.items()}, "legitimacy")
+    assert isinstance(axes, np.ndarray) and len(axes) == 2
+    assert [a.get_title() for a in axes] == list(results)
+    assert axes[0].figure._suptitle.get_text().startswith(plots.pretty("legitimacy"))
+    assert axes[0].get_ylim() == axes[1].get_ylim()
+    colours = [to_rgb(line_labelled(a, "median").get_color()) for a in axes]
+    assert colours[0] != colours[1]
+    for a, r, c in zip(axes, results.values(), colours, strict=True):  # each panel: its scenario, in its colour
         by_month = r.series.groupby("month")["legitimacy"]
-        np.testing.assert_allclose(lines[k].get_ydata(), by_month.median().to_numpy(dtype=float))
-        inner, outer = bands_of(ax, by_month.median().index, lines[k].get_color())
+        np.testing.assert_allclose(line_labelled(a, "median").get_ydata(), by_month.median().to_numpy(dtype=float))
+        inner, outer = bands_of(a, by_month.median().index, c)
         np.testing.assert_allclose(inner, by_month.quantile([0.25, 0.75]).unstack().to_numpy())
         np.testing.assert_allclose(outer, by_month.quantile([0.05, 0.95]).unstack().to_numpy())
-    assert not np.allclose(lines["plain"].get_ydata(), lines["recognised"].get_ydata())  # two different curves
+        for patch in a.get_legend().get_patches():  # swatches in the panel's colour, not grey
+            assert np.allclose(patch.get_facecolor()[:3], c)
     dates = plain.series.drop_duplicates("month").sort_values("month")["date"].tolist()
-    labels = [t.get_text() for t in ax.get_xticklabels()]
+    labels = [t.get_text() for t in axes[0].get_xticklabels()]
     assert 2 <= len(labels) <= 7 and set(labels) <= set(dates)
-    assert labels[0] == dates[0] and labels == sorted(labels) and ax.get_xlabel() == "date"
-    assert [dates.index(t) for t in labels] == list(ax.get_xticks())  # each date sits at its own month
+    assert labels[0] == dates[0] and labels == sorted(labels) and axes[0].get_xlabel() == "date"
+    assert [dates.index(t) for t in labels] == list(axes[0].get_xticks())  # each date sits at its own month
+
+
+def test_fan_chart_overlay_fills_inner_bands_and_outlines_outer_ones(plain, recognised):
+    frames = {"plain": plain.series, "recognised": recognised.series}
+    ax = plots.fan_chart(frames, "legitimacy", layout="overlay")
+    assert isinstance(ax, Axes)
+    for i, (k, df) in enumerate(frames.items()):
+        c = f"C{i}"
+        by_month = df.groupby("month")["legitimacy"]
+        (area,) = filled_areas(ax, c)  # one filled band per scenario: its middle 50%
+        np.testing.assert_allclose(
+            vertical_extent(area, by_month.median().index), by_month.quantile([0.25, 0.75]).unstack().to_numpy()
+        )
+        dashed = [x for x in ax.get_lines() if x.get_linestyle() == "--" and to_rgb(x.get_color()) == to_rgb(c)]
+        edges = sorted(x.get_ydata().sum() for x in dashed)
+        expected = sorted(by_month.quantile(q).sum() for q in (0.05, 0.95))
+        np.testing.assert_allclose(edges, expected)
+        assert f"{k} (median)" in legend_texts(ax)
+    with pytest.raises(ValueError, match="layout"):
+        plots.fan_chart(plain.series, "legitimacy", layout="stacked")
+
+
+def test_fan_chart_counts_get_whole_ticks_from_zero_and_indices_their_full_range(plain):
+    ax = plots.fan_chart(plain.series, "countries_taliban_presence")
+    ticks = ax.get_yticks()
+    assert np.array_equal(ticks, np.round(ticks)) and ax.get_ylim()[0] == 0
+    ax = plots.fan_chart(plain.series, "legitimacy")
+    assert ax.get_ylim() == (0.0, 1.0) and plain.series["legitimacy"].max() < 0.9  # the whole range, not the data's
+    zoomed = plots.fan_chart(plain.series, "legitimacy", full_range=False)
+    assert zoomed.get_ylim()[1] < 1.0
+
+
+def test_a_count_whose_median_is_always_zero_is_drawn_as_the_share_of_runs_at_one_or_more(plain):
+    series = plain.series.copy()
+    series["de_jure_count"] = 0
+    series.loc[(series["replication"] == 1) & (series["month"] >= 4), "de_jure_count"] = 2  # 1 run in 5
+    ax = plots.fan_chart(series, "de_jure_count")
+    assert "share of runs with 1 or more" in ax.get_title()
+    line = line_labelled(ax, "share of runs at 1 or more")
+    expected = (series["de_jure_count"] >= 1).groupby(series["month"]).mean()
+    np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
+    assert set(np.round(line.get_ydata(), 6)) == {0.0, 0.2}
+    assert ax.get_ylabel() == "share of runs" and ax.get_ylim()[0] == 0
+    bands = plots.fan_chart(series, "de_jure_count", show="bands")  # asked for: the flat median it would be
+    np.testing.assert_array_equal(line_labelled(bands, "median").get_ydata(), 0)
 
 
 def test_fan_chart_unknown_column_names_it_and_the_choices(plain):
@@ -240,6 +316,33 @@ def test_survival_overlay_drops_at_the_recognition(plain, recognised):
     rec = line_labelled(ax, texts[1])
     np.testing.assert_array_equal(rec.get_xdata(), [0, 3, HORIZON])
     np.testing.assert_array_equal(rec.get_ydata(), [1, 0, 0])
+
+
+def test_percentages_never_round_a_rare_or_near_certain_event_away():
+    assert [percent(p) for p in (0, 1 / 300, 2 / 300, 0.0004, 0.5, 299 / 300, 0.9996, 1)] == [
+        "0%",
+        "0.3%",
+        "0.7%",
+        "<0.1%",
+        "50%",
+        "99.7%",
+        ">99.9%",
+        "100%",
+    ]
+
+
+def test_survival_of_a_rare_recognition_says_so_and_zooms_to_show_it():
+    months = pd.array([30] + [None] * 299, dtype="Int64")  # 1 run in 300 recognises, at month 30
+    ax = plots.survival_curve(pd.DataFrame({"first_recognition_month": months}), 120)
+    assert legend_texts(ax) == ["1/300 runs (0.3%) recognised by month 120"]
+    (line,) = ax.lines
+    np.testing.assert_allclose(line.get_ydata(), [1, 299 / 300, 299 / 300])
+    low, high = ax.get_ylim()
+    assert 0.98 <= low < 299 / 300 and high >= 1  # the step fills a visible part of the axis
+    assert (1 / 300) / (high - low) > 0.2
+    assert "axis starts at 99%" in ax.get_ylabel()
+    labels = ax.yaxis.get_major_formatter().format_ticks(ax.get_yticks())
+    assert len(set(labels)) == len(labels) and all(t.endswith("%") for t in labels)  # ticks tell apart
 
 
 def test_survival_censors_missing_months_at_the_horizon():
@@ -330,17 +433,56 @@ def test_state_levels_real_run_top_and_unknown_level(recognised):
         plots.state_levels(bad)
 
 
+def test_state_levels_set_the_un_apart_and_say_ever_reached():
+    states = pd.DataFrame(
+        {
+            "replication": [0, 0, 0, 1, 1, 1],
+            "state": ["A", "United Nations", "B"] * 2,
+            "bloc": ["neighbour", "un", "western"] * 2,
+            "max_level": ["de_facto", "hosts_diplomats", "engaged", "de_jure", "engaged", "none"],
+        }
+    )
+    ax = plots.state_levels(states)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "", "United Nations (seat)"]
+    values = ax.images[0].get_array()
+    assert np.all(np.ma.getmaskarray(values)[2]) or np.all(np.isnan(np.ma.filled(values, np.nan)[2]))  # a gap row
+    assert "ever reached" in ax.get_title() and "stepped back" in ax.get_title()
+    # the UN's rungs above its seat do not exist: no cell text there
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])) for t in ax.texts}
+    assert (3, 0) in cells and (3, 1) in cells and (3, 2) not in cells and (3, 3) not in cells
+    with_top = plots.state_levels(states, top=1)  # top counts states; the UN stays, apart
+    assert [t.get_text() for t in with_top.get_yticklabels()] == ["A", "", "United Nations (seat)"]
+
+
+def test_state_levels_cut_a_long_name_so_the_figure_keeps_its_width(tmp_path):
+    name = "Republic of " + "x" * 5000
+    states = pd.DataFrame({"replication": [0, 0], "state": [name, "B"], "max_level": ["engaged", "none"]})
+    ax = plots.state_levels(states)
+    label = ax.get_yticklabels()[0].get_text()
+    assert label.startswith("Republic of x") and label.endswith("…") and len(label) <= 30
+    out = tmp_path / "states.png"
+    ax.figure.savefig(out, dpi=100)
+    width = matplotlib.image.imread(out).shape[1]
+    assert width < 1000
+
+
+def test_state_levels_cells_show_one_run_in_three_hundred():
+    states = pd.DataFrame({"replication": range(300), "state": "A", "max_level": ["de_jure"] + ["engaged"] * 299})
+    ax = plots.state_levels(states)
+    assert sorted(t.get_text() for t in ax.texts) == ["0.3%", "0.3%", "0.3%", "100%"]
+
+
 # ------------------------------------------------------------------ missions
 def stacked_layers(ax: Axes, months) -> dict[str, np.ndarray]:
     """Per-month (bottom, top) edges of each stacked layer, by its legend label."""
     return {a.get_label(): vertical_extent(a, months) for a in filled_areas(ax)}
 
 
-def test_missions_by_controller_stacks_three_layers(plain):
-    ax = plots.missions_by_controller(plain.series, stat="mean")
+def test_missions_by_controller_stacks_the_mean_posts_which_add_up_to_every_post(plain):
+    ax = plots.missions_by_controller(plain.series)
     assert isinstance(ax, Axes)
     assert legend_texts(ax) == list(CONTROLLER_COLUMNS.values())
-    assert ax.get_title() == "Posts abroad (mean of runs)" and ax.get_ylabel() == "posts"
+    assert ax.get_title() == f"Posts abroad, mean of {REPS} runs" and ax.get_ylabel() == "posts"
     means = plain.series.groupby("month")[list(CONTROLLER_COLUMNS)].mean()
     tops = means.cumsum(axis=1)
     layers = stacked_layers(ax, means.index)
@@ -350,22 +492,22 @@ def test_missions_by_controller_stacks_three_layers(plain):
         np.testing.assert_allclose(layers[name][:, 0], bottom, atol=1e-12)
         np.testing.assert_allclose(layers[name][:, 1], tops[column])
         bottom = tops[column].to_numpy()
-    np.testing.assert_allclose(bottom, 4)  # means of the parts add up to all four posts every month
+    np.testing.assert_allclose(bottom, 4)  # the top edge is all four posts every month, never a wobble
     assert means["missions_taliban"].nunique() > 1  # the layers move, so the edges are really checked
+    medians = plain.series.groupby("month")[list(CONTROLLER_COLUMNS)].median()
+    assert not np.allclose(medians.cumsum(axis=1)["missions_closed"], 4) or not np.allclose(medians, means)
 
 
 def test_missions_by_controller_one_panel_per_scenario(plain, recognised):
     results = {"plain": plain, "recognised": recognised}
     axes = plots.missions_by_controller({k: r.series for k, r in results.items()})
-    assert [a.get_title() for a in axes] == [f"{k}: posts abroad (median of runs)" for k in results]
+    assert [a.get_title() for a in axes] == [f"{k}: posts abroad, mean of {REPS} runs" for k in results]
     assert axes[0].get_ylim() == axes[1].get_ylim()  # a shared y axis, so the panels compare
     for a, r in zip(axes, results.values(), strict=True):
-        medians = r.series.groupby("month")[list(CONTROLLER_COLUMNS)].median()
-        layers = stacked_layers(a, medians.index)
+        means = r.series.groupby("month")[list(CONTROLLER_COLUMNS)].mean()
+        layers = stacked_layers(a, means.index)
         for column, name in CONTROLLER_COLUMNS.items():
-            np.testing.assert_allclose(layers[name][:, 1] - layers[name][:, 0], medians[column])
-    with pytest.raises(ValueError, match="stat"):
-        plots.missions_by_controller(plain.series, stat="max")
+            np.testing.assert_allclose(layers[name][:, 1] - layers[name][:, 0], means[column])
 
 
 # ------------------------------------------------------------------ registry
@@ -377,6 +519,16 @@ def test_plot_kind_renders_every_kind(kind, plain, recognised, tmp_path):
     out = tmp_path / f"{kind}.png"
     fig.savefig(out)
     assert out.stat().st_size > 1000
+
+
+def test_every_figure_says_how_many_runs_and_which_seed(plain, recognised):
+    fig = plots.plot_kind("survival", {"plain": plain})
+    assert fig._supxlabel.get_text().splitlines()[0] == f"{REPS} runs, root seed 3"
+    fig = plots.plot_kind("fan", {"plain": plain, "recognised": recognised})
+    assert fig._supxlabel.get_text().startswith(f"each scenario: {REPS} runs, root seed 3")
+    other = dataclasses.replace(plain, manifest={**plain.manifest, "root_seed": 9})
+    fig = plots.plot_kind("missions", {"plain": plain, "other": other})
+    assert fig._supxlabel.get_text().startswith(f"plain: {REPS} runs, root seed 3; other: {REPS} runs, root seed 9")
 
 
 def test_plot_kind_states_lines_up_panels_and_fan_takes_a_series(plain, recognised):

@@ -38,6 +38,9 @@ DESIGNS = {
     "one": "design: {kind: grid}\nparameters:\n  - {path: rules.w_economic, values: [0.6, 3.0, 6.0]}\n",
     "lhs": "design: {kind: lhs, samples: 8}\nparameters:" + RANGES,
     "sobol": "design: {kind: sobol, samples: 8, second_order: true}\nparameters:" + RANGES,
+    "lhs4": "design: {kind: lhs, samples: 10}\nparameters:"
+    + RANGES
+    + "  - {path: rules.w_security, range: [0.0, 4.0]}\n",
     "morris": "design: {kind: morris, trajectories: 4, levels: 4}\nparameters:" + RANGES,
 }
 OUTCOME = "missions_taliban"  # a count that varies within and across points
@@ -94,6 +97,11 @@ def wilson90(k: float, n: int) -> tuple[float, float]:
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
     return centre - half, centre + half
+
+
+def errorbar_ends(container) -> np.ndarray:
+    """(left, right) end of each of a bar container's horizontal error bars."""
+    return np.array([(s[0][0], s[1][0]) for s in container.errorbar.lines[2][0].get_segments()])
 
 
 def errorbar_halves(container) -> np.ndarray:
@@ -238,14 +246,34 @@ def test_sobol_bars_are_the_indices_with_their_intervals(sweeps):
     first = indices[indices["S2"].isna()].sort_values("ST")
     assert legend_texts(ax) == ["S1 (first order)", "ST (total)"]
     s1, st = (labelled(ax.containers, name) for name in ("S1 (first order)", "ST (total)"))
-    np.testing.assert_allclose([b.get_width() for b in s1], first["S1"])
-    np.testing.assert_allclose([b.get_width() for b in st], first["ST"])
-    np.testing.assert_allclose(errorbar_halves(s1), first["S1_conf"])
-    np.testing.assert_allclose(errorbar_halves(st), first["ST_conf"])
+    for bars, index in ((s1, "S1"), (st, "ST")):  # shares of variance: bars and intervals clipped to [0, 1]
+        v, c = first[index].to_numpy(), first[f"{index}_conf"].to_numpy()
+        np.testing.assert_allclose([b.get_width() for b in bars], np.clip(v, 0, 1))
+        np.testing.assert_allclose(errorbar_ends(bars), np.c_[np.clip(v - c, 0, 1), np.clip(v + c, 0, 1)])
+    assert ((first["S1"] < 0) | (first["ST"] + first["ST_conf"] > 1)).any()  # the clipping is exercised
+    assert ax.get_xlim() == (0.0, 1.0)
+    # 8 base samples cannot separate these parameters, and the figure says so
+    assert "warning" in ax.get_title() and "N too small" in ax.get_title()
     assert [t.get_text() for t in ax.get_yticklabels()] == list(first["parameter"])  # largest ST on top
     for bar_set in (s1, st):  # each parameter's bars sit at its own label
         centres = [b.get_y() + b.get_height() / 2 for b in bar_set]
         np.testing.assert_allclose(np.round(centres), ax.get_yticks())
+
+
+def test_sobol_bars_of_tight_intervals_carry_no_warning():
+    indices = pd.DataFrame(
+        {
+            "parameter": ["a", "b"],
+            "S1": [0.6, 0.1],
+            "S1_conf": [0.03, 0.02],
+            "ST": [0.7, 0.15],
+            "ST_conf": [0.04, 0.03],
+        }
+    )
+    ax = plots.sensitivity_bars(indices)
+    assert "warning" not in ax.get_title() and ax.get_title() == "Sobol' indices"
+    wide = plots.sensitivity_bars(indices.assign(ST_conf=[0.3, 0.25]))
+    assert "intervals are wide (mean ±0.28)" in wide.get_title()
 
 
 def test_morris_bars_are_mu_star_with_sigma_markers(sweeps):
@@ -291,13 +319,42 @@ def mean_diamonds(ax) -> np.ndarray:
     return np.array(sorted(xy))
 
 
+def points_of(result: store.SweepResult, ax) -> list[int]:
+    """The design point each tick names, read back from its label of parameter values."""
+    table = result.points.set_index("point")
+    names = {c: c.rsplit(".", 1)[-1] for c in table.columns}
+    by_label = {", ".join(f"{names[c]} {v:.3g}" for c, v in row.items()): p for p, row in table.iterrows()}
+    assert len(by_label) == len(table)  # every label names one point
+    return [by_label[t.get_text()] for t in ax.get_xticklabels()]
+
+
+def test_points_are_labelled_by_their_parameter_values(sweeps):
+    result = sweeps["grid"]
+    ax = plots.point_distributions(result, OUTCOME)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert all(re.fullmatch(r"w_economic [\d.]+, w_conditions [\d.]+", t) for t in labels)
+    assert "w_economic, w_conditions" in ax.get_xlabel()
+
+
+def test_a_large_design_names_the_parameters_that_go_with_the_outcome(sweeps):
+    result = sweeps["lhs4"]
+    ax = plots.point_distributions(result, OUTCOME)
+    means = by_point(result).mean()
+    table = result.points.set_index("point")
+    rho = {c: abs(table[c].corr(means, method="spearman")) for c in table.columns}
+    top = [c.rsplit(".", 1)[-1] for c in sorted(rho, key=lambda c: -rho[c])[:2]]
+    assert f"by {top[0]}, {top[1]} (of 4 parameters" in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels and all(re.fullmatch(rf"{top[0]} [-\d.e]+, {top[1]} [-\d.e]+", t) for t in labels)
+
+
 def test_one_box_per_point_ordered_by_median(sweeps):
     result = sweeps["grid"]
     ax = plots.point_distributions(result, OUTCOME)
     values = by_point(result)
     order = pd.DataFrame({"m": values.median(), "a": values.mean()}).sort_values(["m", "a"]).index
     assert len(ax.patches) == len(result.points)
-    shown = [int(t.get_text()) for t in ax.get_xticklabels()]
+    shown = points_of(result, ax)
     assert shown == list(order)
     np.testing.assert_allclose(box_quartiles(ax), values.quantile([0.25, 0.75]).unstack().loc[shown])
     diamonds = mean_diamonds(ax)  # one mean per box, at its position
@@ -314,7 +371,7 @@ def test_many_points_show_an_evenly_spaced_subset_and_say_so(sweeps):
     assert f"7 of {n} points, evenly spaced" in ax.get_title()
     values = by_point(result)
     order = list(pd.DataFrame({"m": values.median(), "a": values.mean()}).sort_values(["m", "a"]).index)
-    shown = [int(t.get_text()) for t in ax.get_xticklabels()]
+    shown = points_of(result, ax)
     assert shown[0] == order[0] and shown[-1] == order[-1]
     assert [order.index(p) for p in shown] == sorted(order.index(p) for p in shown)
     for limit, which in ((n, f"all {n} points"), (n - 1, f"{n - 1} of {n} points")):  # a subset only beyond max

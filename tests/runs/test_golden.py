@@ -56,7 +56,8 @@ def summary(runs: pd.DataFrame, series: pd.DataFrame, states: pd.DataFrame) -> d
 def simulate(name: str) -> dict:
     from recogsim import load_scenario, run_ensemble
 
-    r = run_ensemble(load_scenario(ROOT / "scenarios" / f"{name}.yaml"), REPLICATIONS, seed=SEED, progress=False)
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    r = run_ensemble(scenario, REPLICATIONS, seed=SEED, progress=False, engine="mesa")
     return summary(r.runs, r.series, r.states)
 
 

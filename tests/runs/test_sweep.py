@@ -86,8 +86,8 @@ def test_two_workers_and_dask_give_identical_files(reference, tmp_path):
 def test_sigkill_then_resume_gives_the_same_files(tmp_path):
     # a bigger design so there is time to kill it part-way
     path = write_experiment(tmp_path, replications=40, keep_series=True)
-    full = run_sweep(ex.load(path), tmp_path / "full", workers=1, progress=False)
-    target = tmp_path / "killed"
+    full = run_sweep(ex.load(path), tmp_path / "full", workers=1, progress=False, engine="mesa")
+    target = tmp_path / "killed"  # the Mesa engine, whose small tasks leave time to kill it part-way
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -101,6 +101,8 @@ def test_sigkill_then_resume_gives_the_same_files(tmp_path):
             "1",
             "--chunk",
             "20",
+            "--engine",
+            "mesa",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -114,7 +116,7 @@ def test_sigkill_then_resume_gives_the_same_files(tmp_path):
     assert len(chunks) >= 3, "the sweep should have been killed part-way"
     assert json.loads((target / "manifest.json").read_text())["status"] == "running"
     assert not (target / "runs.parquet").exists()
-    assert main(["sweep", str(path), "--out", str(target), "--resume", "--workers", "1"]) == 0
+    assert main(["sweep", str(path), "--out", str(target), "--resume", "--workers", "1"]) == 0  # auto keeps mesa
     same_files(full, target)
 
 

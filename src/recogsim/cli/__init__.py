@@ -22,7 +22,7 @@ from ..plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from ..runs.plan import load_experiment
 from ..runs.store import drawn_parameters, is_sweep, load_results, load_sweep
 from . import calibration, discover, run, scoring
-from .common import EXIT_INPUT, _Parser, _positive, _save, add_workers
+from .common import EXIT_INPUT, _Parser, _positive, _save, add_engine, add_workers
 from .run import DEFAULT_PLOTS
 
 SWEEP_PLOTS = tuple(SWEEP_KINDS)
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run an experiment's design (resumable; local processes or Dask)")
     sweep.add_argument("experiment", metavar="EXPERIMENT")
     add_workers(sweep)
+    add_engine(sweep, None)
     where = sweep.add_mutually_exclusive_group()
     where.add_argument(
         "--scheduler", metavar="tcp://HOST:8786", help="run on an existing Dask cluster (default: local processes)"
@@ -216,6 +217,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         dask_local=args.dask_local,
         resume=args.resume,
         chunk_runs=args.chunk,
+        engine=args.engine,
     )
     result = load_sweep(out)
     summary = summarize(result)

@@ -23,7 +23,7 @@ from ..runs.executors import version_info
 from ..runs.folders import locked
 from ..runs.runner import run_ensemble
 from ..runs.store import write_json
-from .common import _non_negative, _positive, _save, add_seed, add_workers
+from .common import _non_negative, _positive, _save, add_engine, add_seed, add_workers
 
 OUTPUTS = (
     "posterior.parquet",
@@ -36,8 +36,6 @@ OUTPUTS = (
     "predictive.png",
 )
 """What a calibration writes into its folder (an earlier calibration's are replaced)."""
-ENGINES = ("auto", "mesa")
-"""``auto`` picks the fastest engine that holds the equivalence checks: today the Mesa engine."""
 
 
 def _fraction(text: str) -> float:
@@ -79,7 +77,10 @@ def add_parser(sub) -> None:
     )
     add_seed(cal)
     add_workers(cal)
-    cal.add_argument("--engine", choices=ENGINES, default="auto", help="simulation engine (default auto: mesa)")
+    add_engine(
+        cal,
+        what="; for the posterior-predictive check runs: the ABC simulations, one candidate at a time, run on mesa",
+    )
     cal.add_argument(
         "--check-runs", type=_non_negative, default=200, help="posterior-predictive runs; 0 = none (default 200)"
     )
@@ -125,7 +126,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             posterior.generations.to_csv(work / "generations.csv", index=False, float_format="%.6g")
             ident = abc.identification(problem, posterior)
             ident.to_csv(work / "parameters.csv", index=False, float_format="%.6g")
-            series = None
+            series, check_engine = None, None
             if args.check_runs:
                 check = set_values(
                     scenario,
@@ -138,11 +139,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                         "horizon_months": bound.horizon,
                     },
                 )
-                series = run_ensemble(
-                    check, args.check_runs, seed=args.seed, workers=args.workers, progress=False
-                ).series
+                checked = run_ensemble(
+                    check, args.check_runs, seed=args.seed, workers=args.workers, progress=False, engine=args.engine
+                )
+                series, check_engine = checked.series, checked.manifest["engine"]
                 series.to_parquet(work / "predictive.parquet", index=False)
-            write_json(_manifest(args, scenario, record, problem, settings, posterior, seconds), work / "manifest.json")
+            meta = _manifest(args, scenario, record, problem, settings, posterior, seconds) | {
+                "check_engine": check_engine
+            }
+            write_json(meta, work / "manifest.json")
             if not args.no_plots:
                 from .. import plots  # noqa: F401  (matplotlib only when plotting)
                 from ..plots import calibration as cplots

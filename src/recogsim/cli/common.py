@@ -63,6 +63,21 @@ def _workers(text: str) -> int:
     return n
 
 
+ENGINES = ("auto", "mesa", "batch")
+"""The engines (``runs.plan.ENGINES``, spelled here for the parser and its --help)."""
+
+
+def add_engine(parser: argparse.ArgumentParser, default: str | None = "auto", what: str = "") -> None:
+    """``--engine`` as ``run``, ``sweep`` and ``calibrate`` read it."""
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=default,
+        help="simulation engine: mesa (the reference), batch (many replications at once as arrays), auto "
+        f"(batch where it is supported, else mesa){what} (default {default or 'the experiment key engine, else auto'})",
+    )
+
+
 def add_seed(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_non_negative, default=0, help="root seed of every random draw (default 0)")
 

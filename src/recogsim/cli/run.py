@@ -25,7 +25,7 @@ from ..runs import plan as plans
 from ..runs.folders import check_folder, check_writable, locked, replace_folder
 from ..runs.runner import run_ensemble_to
 from ..runs.store import EnsembleResult, load_results, read_manifest
-from .common import _positive, _save, add_seed, add_workers
+from .common import _positive, _save, add_engine, add_seed, add_workers
 
 DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
 FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
@@ -42,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_seed(run)
     add_workers(run)
+    add_engine(run)
     run.add_argument(
         "--out", type=Path, default=Path("results"), help="results root, one folder per scenario (default results)"
     )
@@ -73,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_writable(root, "--out")
         for scen in scenarios:  # fail before hours of work, not after
             _replaceable(root / scen.name)
-            plans.check_fits(plans.ensemble(scen, args.replications, args.seed), None, "--replications")
+            plans.check_fits(plans.ensemble(scen, args.replications, args.seed, args.engine), None, "--replications")
     with contextlib.ExitStack() as stack:
         for name in [*names, *([COMPARISON] if len(names) > 1 else [])]:
             stack.enter_context(_name_lock(root, name))
@@ -137,13 +138,17 @@ def _build(scen: Scenario, args: argparse.Namespace) -> tuple[Path, bool]:
     folder."""
     final, stage = args.out / scen.name, _stage(args.out, scen.name)
     if args.resume and not (stage / "manifest.json").exists() and (final / "manifest.json").exists():
-        meta = plans.ensemble(scen, args.replications, args.seed).manifest()
-        if check_folder(final, meta, plans.IDENTITY, True, "--resume") == "complete":
+        plan = plans.ensemble(scen, args.replications, args.seed, args.engine)
+        plan.adopt_engine(read_manifest(final))
+        meta = plan.manifest()
+        if check_folder(final, meta, plans.IDENTITY, True, "--resume", plans.IDENTITY_DEFAULTS) == "complete":
             return final, False
         final.rename(stage)  # unfinished in place (written by an older recogsim): finish it aside
     elif not args.resume and stage.exists():
         shutil.rmtree(stage)  # an unfinished run the user chose not to resume
-    run_ensemble_to(scen, args.replications, stage, seed=args.seed, workers=args.workers, resume=args.resume)
+    run_ensemble_to(
+        scen, args.replications, stage, seed=args.seed, workers=args.workers, resume=args.resume, engine=args.engine
+    )
     return stage, True
 
 

@@ -112,6 +112,9 @@ class Experiment(_Strict):
     parameters: list[Parameter] = Field(min_length=1)
     outcomes: list[str] | None = Field(None, description="run outcomes to keep; default: the record's default outcomes")
     keep_series: bool = False
+    engine: Literal["auto", "mesa", "batch"] = Field(
+        "auto", description="simulation engine (auto: batch where it is supported, else mesa)"
+    )
 
     @field_validator("outcomes")
     @classmethod
@@ -124,7 +127,9 @@ class Experiment(_Strict):
         return self.model_dump(mode="json")
 
     def digest(self) -> str:
-        blob = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        """The design's hash; the engine is left out (the manifest records it beside the hash)."""
+        design = {k: v for k, v in self.canonical().items() if k != "engine"}
+        blob = json.dumps(design, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 

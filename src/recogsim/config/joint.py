@@ -59,13 +59,18 @@ class JointTable:
     def pick(self, u: float) -> int:
         """The row a draw takes for the uniform number ``u`` in [0, 1): inverse transform of the
         weights' distribution, so a row of weight 0 is never taken."""
+        return int(self.picks(np.array([u]))[0])
+
+    def picks(self, u: np.ndarray) -> np.ndarray:
+        """:meth:`pick` for an array of uniform numbers at once."""
+        u = np.asarray(u, dtype=float)
         if self.cumulative is None:
-            return min(int(u * self.rows), self.rows - 1)
+            return np.minimum((u * self.rows).astype(np.int64), self.rows - 1)
         total = float(self.cumulative[-1])
-        row = int(np.searchsorted(self.cumulative, u * total, side="right"))
-        if row >= self.rows:  # u * total rounded up to the total: the last row that has weight
-            row = int(np.flatnonzero(self.cumulative < total).max(initial=-1)) + 1
-        return row
+        rows = np.searchsorted(self.cumulative, u * total, side="right")
+        # u * total rounded up to the total: the last row that has weight
+        last = int(np.flatnonzero(self.cumulative < total).max(initial=-1)) + 1
+        return np.where(rows >= self.rows, last, rows).astype(np.int64)
 
     def drawable(self) -> np.ndarray:
         """Indices of the rows a draw can take (weight above 0)."""

@@ -76,7 +76,7 @@ class Taliban(mesa.Agent):
         p_up, p_down = m.move_probabilities(m.components(crackdown=k, concessions=c, lobbying=lob))
         reward = rules.policy_reward(p_up, p_down, a.reward_weight, spec.legitimacy_need)
         cost = rules.taliban_costs(k, c, lob, m.strength, m.hostile, m.defection_shares, a.model_dump())
-        best = rules.best_policy(reward, cost)
+        best = int(rules.best_policy(reward, cost))
         self.crackdown, self.concessions, self.lobbying = k[best], float(c[best]), float(lob[best])
 
 
@@ -149,10 +149,10 @@ class Mission(mesa.Agent):
         if self.controller == "closed":
             return
         m, r = self.model, self.model.scenario.rules
-        funds = m.funds[self.idx]
-        if funds < 0 and not self.downsized:
+        downsize, close = rules.post_finances(m.funds[self.idx], self.downsized, r.closure_debt)
+        if downsize:
             self.downsized = True
-        elif funds < -r.closure_debt:
+        elif close:
             m.close(self, "funds")
             return
         if self.controller == "republic":

@@ -28,6 +28,104 @@ N_RUNGS = len(LEVELS)
 TERMS = tuple(rules.UTILITY_TERMS)
 
 
+def scenario_arrays(s: Scenario) -> dict[str, np.ndarray]:
+    """A scenario's parameters of states, groups and posts as arrays (one row per entity), and the
+    ladder's thresholds and the conditions' shares: what every engine reads each month."""
+    index = {st.name: i for i, st in enumerate(s.states)}
+    groups = {g.name: j for j, g in enumerate(s.militants)}
+    n, g = len(s.states), len(s.militants)
+    exposure, ties = np.zeros((n, g)), np.zeros((n, n))
+    for i, st in enumerate(s.states):
+        for name, v in st.exposure.items():
+            exposure[i, groups[name]] = v
+        for name, v in st.ties.items():
+            ties[i, index[name]] = v
+    counted = np.array([st.bloc != sc.UN_BLOC for st in s.states])
+    """States proper: the United Nations is on the ladder but not counted among them."""
+    return {
+        "exposure": exposure,
+        "ties": ties,
+        "migration_concern": np.array([st.migration_concern for st in s.states]),
+        "economic_interest": np.array([st.economic_interest for st in s.states]),
+        "conditions_weight": np.array([st.conditions_weight for st in s.states]),
+        "resistance_support": np.array([st.resistance_support for st in s.states]),
+        "western": np.array([st.bloc == "western" for st in s.states]),
+        "counted": counted,
+        "top": np.where(counted, N_RUNGS - 1, sc.level_index(sc.UN_TOP)),
+        "visibility": np.array([m.visibility or 0.0 for m in s.militants]),
+        "defection_shares": np.array([m.defection_share or 0.0 for m in s.militants]),
+        "growth": np.array([m.growth for m in s.militants]),
+        "crackdown_effect": np.array([m.crackdown_effect for m in s.militants]),
+        "return_rate": np.array([m.return_rate for m in s.militants]),
+        "narrative_rate": np.array([m.recruits_from_narrative or 0.0 for m in s.militants]),
+        "thresholds": np.array([0.0] + [s.rules.thresholds[k] for k in LEVELS[1:]]),
+        "shares": np.array([s.rules.condition_shares.get(c, 0.0) for c in sc.CONDITIONS]),
+        "base_revenue": np.array([m.revenue for m in s.missions], dtype=float),
+    }
+
+
+def militants_month(m: Any, crackdown: np.ndarray, minority_violence: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~.incentives.militants_month` on an engine's arrays (``strength``, ``pool``,
+    ``hostile``, ``growth``, ``crackdown_effect``, ``return_rate``, ``defection_shares``,
+    ``narrative_rate``), for one run or a block: (strength, pool) after the month."""
+    return rules.militants_month(
+        m.strength,
+        m.pool,
+        crackdown,
+        m.hostile,
+        m.growth,
+        m.crackdown_effect,
+        m.return_rate,
+        m.defection_shares,
+        m.narrative_rate,
+        minority_violence,
+    )
+
+
+def observation(
+    m: Any,
+    *,
+    levels: np.ndarray,
+    closures: np.ndarray,
+    handovers: np.ndarray,
+    downsized: np.ndarray,
+    crackdown: np.ndarray,
+    concessions: np.ndarray,
+    lobbying: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """A month's series columns (``record.series_columns``, which a test holds every engine to),
+    for one run or, with a leading axis, for a block of runs. ``m`` holds the arrays both engines
+    keep alike (``counted``, ``western``, ``post_held``, ``post_open``, ``hostile``, ``strength``,
+    ``resistance_strengths``, the western posts and the column names); ``closures`` has the
+    causes of ``record.CLOSURE_CAUSES`` on its last axis; ``downsized``: open posts that downsized."""
+    lv, west = levels[..., m.counted], m.western[m.counted]  # states, not the UN
+    held = m.post_held.sum(axis=-1).astype(np.int64)
+    n_open = m.post_open.sum(axis=-1).astype(np.int64)
+    allied = ~m.hostile
+    obs: dict[str, np.ndarray] = {
+        "de_jure_count": (lv == DE_JURE).sum(axis=-1),
+        "de_facto_count": (lv == DE_FACTO).sum(axis=-1),
+        "western_de_jure_count": ((lv == DE_JURE) & west).sum(axis=-1),
+        "countries_taliban_presence": (lv >= HOSTS).sum(axis=-1),
+        "missions_taliban": held,
+        "missions_republic": n_open - held,
+        "missions_closed": m.post_open.shape[-1] - n_open,
+        **{f"missions_closed_{c}": closures[..., j] for j, c in enumerate(record.CLOSURE_CAUSES)},
+        "missions_changed_hands": handovers,
+        "missions_downsized": downsized.sum(axis=-1),
+        "western_missions_taliban": (m.post_held * m.western_post).sum(axis=-1).astype(np.int64),
+        "legitimacy": np.asarray(rules.legitimacy(lv, N_RUNGS)),
+        "crackdown": crackdown[..., allied].mean(axis=-1) if allied.any() else np.zeros(np.shape(concessions)),
+        "concessions": concessions,
+        "lobbying": lobbying,
+        "resistance_strength": m.resistance_strengths.sum(axis=-1),
+    }
+    obs.update(zip(m.strength_columns, np.moveaxis(m.strength, -1, 0), strict=True))
+    pressure = rules.group_pressure(crackdown, m.hostile)
+    obs.update(zip(m.pressure_columns, np.moveaxis(pressure, -1, 0), strict=True))
+    return obs
+
+
 class RecognitionModel(mesa.Model):
     """States, the Taliban, militant groups, resistance groups and posts abroad, one step a month."""
 
@@ -44,9 +142,9 @@ class RecognitionModel(mesa.Model):
         self.handovers = 0
         self._events = sorted(enumerate(scenario.events), key=lambda e: (e[1].month, e[0]))
         self._apply_events(0)
-        self._strength_columns = [f"strength_{slug(g.name)}" for g in scenario.militants]
-        self._pressure_columns = [f"pressure_{slug(g.name)}" for g in scenario.militants]
-        self._western_post = self.western[self.post_hosts].astype(float)
+        self.strength_columns = [f"strength_{slug(g.name)}" for g in scenario.militants]
+        self.pressure_columns = [f"pressure_{slug(g.name)}" for g in scenario.militants]
+        self.western_post = self.western[self.post_hosts].astype(float)
         self.observation: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.observation[k]) for k in record.series_columns(scenario)}
@@ -108,35 +206,12 @@ class RecognitionModel(mesa.Model):
     def _load_parameters(self) -> None:
         """Gather the scenario's parameters into arrays; re-run when a ``set`` event changes one."""
         s = self.scenario
-        groups = {g.name: j for j, g in enumerate(s.militants)}
-        n, g = len(s.states), len(s.militants)
-        self.exposure = np.zeros((n, g))
-        self.ties = np.zeros((n, n))
-        for i, st in enumerate(s.states):
-            for name, v in st.exposure.items():
-                self.exposure[i, groups[name]] = v
-            for name, v in st.ties.items():
-                self.ties[i, self.state_index[name]] = v
-        self.migration_concern = np.array([st.migration_concern for st in s.states])
-        self.economic_interest = np.array([st.economic_interest for st in s.states])
-        self.conditions_weight = np.array([st.conditions_weight for st in s.states])
-        self.resistance_support = np.array([st.resistance_support for st in s.states])
-        self.western = np.array([st.bloc == "western" for st in s.states])
-        self.counted = np.array([st.bloc != sc.UN_BLOC for st in s.states])
-        """States proper: the United Nations is on the ladder but not counted among them."""
-        self.top = np.where(self.counted, N_RUNGS - 1, sc.level_index(sc.UN_TOP))
-        self.visibility = np.array([m.visibility or 0.0 for m in s.militants])
-        self.defection_shares = np.array([m.defection_share or 0.0 for m in s.militants])
-        self.growth = np.array([m.growth for m in s.militants])
-        self.crackdown_effect = np.array([m.crackdown_effect for m in s.militants])
-        self.return_rate = np.array([m.return_rate for m in s.militants])
-        self.narrative_rate = np.array([m.recruits_from_narrative or 0.0 for m in s.militants])
-        self.thresholds = np.array([0.0] + [s.rules.thresholds[k] for k in LEVELS[1:]])
-        self.shares = np.array([s.rules.condition_shares.get(c, 0.0) for c in sc.CONDITIONS])
+        for name, value in scenario_arrays(s).items():
+            setattr(self, name, value)
         self.weights = s.rules.model_dump()
         sd = s.rules.revenue_spread
         spread = np.exp(sd * self.revenue_draw - sd**2 / 2)  # mean 1 across posts
-        self.revenue = np.array([m.revenue for m in s.missions], dtype=float) * spread * s.world.consular_demand
+        self.revenue = self.base_revenue * spread * s.world.consular_demand
 
     def crackdown_levers(self, spec: sc.TalibanSpec) -> np.ndarray:
         """The crackdown on every group as the scenario sets it: ``crackdown_on`` where it names the
@@ -301,26 +376,7 @@ class RecognitionModel(mesa.Model):
         groups' arrays): the groups do not interact within a month except through defectors, who
         reach the hostile groups (ISK) the same month, shared equally among them, with ISK's
         recruits from the "abandoned jihad" narrative (002)."""
-        k = self.taliban.crackdown
-        pressure = rules.group_pressure(k, self.hostile)
-        conducive = rules.conduciveness(pressure, self.scenario.world.minority_violence)
-        strength, self.pool, defectors = rules.militant_step(
-            self.strength,
-            self.pool,
-            self.growth,
-            pressure,
-            self.crackdown_effect,
-            self.return_rate,
-            conducive,
-            self.defection_shares,
-        )
-        if self.hostile.any():
-            narrative = rules.abandoned_jihad_narrative(k, self.strength, self.hostile)
-            gain = defectors.sum() / self.hostile.sum() + rules.narrative_recruits(
-                self.narrative_rate, narrative, self.strength
-            )
-            strength = np.where(self.hostile, strength + gain, strength)
-        self.strength = np.minimum(strength, 1.0)
+        self.strength, self.pool = militants_month(self, self.taliban.crackdown, self.scenario.world.minority_violence)
 
     def pay_the_month(self) -> None:
         """Every open post's reserves after a month's revenue (with its shock) and costs.
@@ -329,43 +385,34 @@ class RecognitionModel(mesa.Model):
         depend on which posts have closed."""
         r, world = self.scenario.rules, self.scenario.world
         shocks = self.rng.normal(0.0, r.revenue_noise, size=len(self.mission_agents))
-        cost = np.where([m.downsized for m in self.mission_agents], r.downsize_factor, 1.0)
-        subsidy = r.taliban_subsidy * self.post_held
-        revenue = rules.post_revenue(
-            self.revenue, r.visa_share * self.visa_post, world.republic_visas_honoured, self.post_held
+        self.funds = rules.month_of_books(
+            self.funds,
+            self.revenue,
+            r.visa_share * self.visa_post,
+            world.republic_visas_honoured,
+            self.post_held,
+            self.post_open,
+            [m.downsized for m in self.mission_agents],
+            shocks,
+            r.downsize_factor,
+            r.taliban_subsidy,
         )
-        nxt = rules.mission_funds(self.funds, revenue, cost, shocks, subsidy)
-        self.funds = np.where(self.post_open > 0, nxt, self.funds)
 
     # ---------------------------------------------------------------- observation
     def observe(self) -> dict[str, Any]:
-        """This month's series columns, one line each; their names, types and labels are the
-        output record's (``record.series_columns``), which a test holds this method to."""
-        lv, west = self.levels[self.counted], self.western[self.counted]  # states, not the UN
-        held, n_open = int(self.post_held.sum()), int(self.post_open.sum())
+        """This month's series columns (:func:`observation`), as Python numbers."""
         t = self.taliban
-        obs: dict[str, Any] = {
-            "de_jure_count": int((lv == DE_JURE).sum()),
-            "de_facto_count": int((lv == DE_FACTO).sum()),
-            "western_de_jure_count": int(((lv == DE_JURE) & west).sum()),
-            "countries_taliban_presence": int((lv >= HOSTS).sum()),
-            "missions_taliban": held,
-            "missions_republic": n_open - held,
-            "missions_closed": len(self.post_open) - n_open,
-            **{f"missions_closed_{c}": self.closures[c] for c in record.CLOSURE_CAUSES},
-            "missions_changed_hands": self.handovers,
-            "missions_downsized": sum(m.downsized and m.controller != "closed" for m in self.mission_agents),
-            "western_missions_taliban": int(self.post_held @ self._western_post),
-            "legitimacy": float(rules.legitimacy(lv, N_RUNGS)),
-            "crackdown": float(t.crackdown[~self.hostile].mean()) if (~self.hostile).any() else 0.0,
-            "concessions": t.concessions,
-            "lobbying": t.lobbying,
-            "resistance_strength": float(self.resistance_strengths.sum()),
-        }
-        obs.update(zip(self._strength_columns, self.strength.tolist(), strict=True))
-        pressure = rules.group_pressure(t.crackdown, self.hostile).tolist()
-        obs.update(zip(self._pressure_columns, pressure, strict=True))
-        return obs
+        obs = observation(
+            self,
+            levels=self.levels,
+            closures=np.array([self.closures[c] for c in record.CLOSURE_CAUSES]),
+            handovers=np.asarray(self.handovers),
+            downsized=np.array([m.downsized and m.controller != "closed" for m in self.mission_agents], dtype=bool),
+            crackdown=t.crackdown,
+            concessions=np.asarray(t.concessions),
+            lobbying=np.asarray(t.lobbying),
+        )
+        return {k: v.tolist() for k, v in obs.items()}
 
     def run(self) -> None:
         while self.running and self.month < self.horizon:

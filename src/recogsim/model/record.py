@@ -73,6 +73,8 @@ class Column:
     """Expands ``name`` (with ``{}``) to one column per militant group, state, rung or term."""
     short: str = ""
     """A compact label for table headers (the CLI summary); the label when empty."""
+    note: str = ""
+    """What an index measures and its range, for readers of a plot of it (empty for counts)."""
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -153,12 +155,51 @@ COLUMNS: tuple[Column, ...] = (
         outcome=True,
     ),
     # indices and levers
-    Column("legitimacy", _SERIES_AND_RUNS, "index", "legitimacy index", "share of the top rung", outcome=True),
-    Column("crackdown", _SERIES_AND_RUNS, "index", "Taliban crackdown on allied militants (group mean)", "0-1 lever"),
-    Column("concessions", _SERIES_AND_RUNS, "index", "Taliban concessions on the West's conditions", "0-1 lever"),
-    Column("lobbying", _SERIES_AND_RUNS, "index", "Taliban lobbying effort", "0-1 lever"),
-    Column("resistance_strength", _SERIES_AND_RUNS, "index", "armed resistance strength", "0-1 index, summed"),
-    Column("strength_{}", _SERIES_AND_RUNS, "index", "strength of {}", "0-1 index", family="militant"),
+    Column(
+        "legitimacy",
+        _SERIES_AND_RUNS,
+        "index",
+        "legitimacy index",
+        "share of the top rung",
+        outcome=True,
+        note="states' mean relation level as a share of de jure: 0 none engages, 1 all recognise (UN not counted)",
+    ),
+    Column(
+        "crackdown",
+        _SERIES_AND_RUNS,
+        "index",
+        "Taliban crackdown on allied militants (group mean)",
+        "0-1 lever",
+        note="0 no restraint of allied groups, 1 the fullest crackdown; mean over the allied groups",
+    ),
+    Column(
+        "concessions",
+        _SERIES_AND_RUNS,
+        "index",
+        "Taliban concessions on the West's conditions",
+        "0-1 lever",
+        note="0 none of the West's conditions met, 1 all of them",
+    ),
+    Column(
+        "lobbying", _SERIES_AND_RUNS, "index", "Taliban lobbying effort", "0-1 lever", note="0 no effort, 1 the most"
+    ),
+    Column(
+        "resistance_strength",
+        _SERIES_AND_RUNS,
+        "index",
+        "armed resistance strength",
+        "0-1 index, summed",
+        note="each group's strength (0-1) summed over the resistance groups, so it may exceed 1",
+    ),
+    Column(
+        "strength_{}",
+        _SERIES_AND_RUNS,
+        "index",
+        "strength of {}",
+        "0-1 index",
+        family="militant",
+        note="a dimensionless 0-1 index, not a head count",
+    ),
     Column(
         "pressure_{}",
         _SERIES_AND_RUNS,
@@ -166,6 +207,7 @@ COLUMNS: tuple[Column, ...] = (
         "Taliban pressure on {} (its crackdown; 1 on ISK)",
         "0-1 lever",
         family="militant",
+        note="0 left alone, 1 full pressure (ISK is always fought)",
     ),
     # run outcomes
     Column(

@@ -32,6 +32,52 @@ def unit(column: str) -> str:
     return col.unit if col is not None else ""
 
 
+def note(column: str) -> str:
+    """What an index column measures and its range, from the output record (empty when none)."""
+    col = record.describe(column)
+    return col.note if col is not None else ""
+
+
+def is_count(column: str) -> bool:
+    """Whole numbers of states or posts (integer ticks, never half a state)."""
+    col = record.describe(column)
+    return col is not None and col.kind == "count"
+
+
+def percent(p: float) -> str:
+    """A share as a percentage that never rounds a rare event to "0%" or a near-certain one to "100%".
+
+    1 run in 300 is "0.3%", not "0%": readers of rare-event figures (recognition) need to see
+    that it happened. Whole percentages otherwise.
+    """
+    if not np.isfinite(p):
+        return "n/a"
+    if p <= 0 or p >= 1:
+        return f"{p:.0%}"
+    if p < 0.001:
+        return "<0.1%"
+    if p > 0.999:
+        return ">99.9%"
+    if p < 0.01 or p > 0.99:
+        return f"{p:.1%}"
+    return f"{p:.0%}"
+
+
+def share(k: int, n: int) -> str:
+    """``k/n runs (p%)``, with :func:`percent`'s rounding."""
+    return f"{k:,}/{n:,} runs ({percent(k / n) if n else 'n/a'})"
+
+
+MAX_LABEL = 30
+"""Longest name drawn on an axis; longer names are cut with an ellipsis so figures stay bounded."""
+
+
+def shorten(name: object, limit: int = MAX_LABEL) -> str:
+    """A name cut to ``limit`` characters (an ellipsis marks the cut) and with line breaks flattened."""
+    text = " ".join(str(name).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def frames_of(data: Frames, what: str) -> dict[str, pd.DataFrame]:
     """Scenarios as ``{label: frame}``; a bare DataFrame is one unnamed scenario."""
     if isinstance(data, pd.DataFrame):

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from ..analysis.statistics import kaplan_meier, level_probabilities, quantiles
+from ..analysis.statistics import kaplan_meier, level_probabilities
+from ..config.schema import UN_BLOC
 from .common import (
     AxesArg,
     Frames,
@@ -28,11 +29,17 @@ from .common import (
     frames_of,
     new_axes,
     one_or_many,
+    percent,
     pretty,
     require,
+    share,
+    shorten,
     time_axis,
     unit,
 )
+from .fan import fan_chart
+
+__all__ = ["fan_chart", "missions_by_controller", "outcome_distribution", "state_levels", "survival_curve"]
 
 OUTCOMES: tuple[str, ...] = (
     "countries_taliban_presence",
@@ -49,39 +56,11 @@ CONTROLLER_COLUMNS: dict[str, str] = {
     "missions_closed": "closed",
 }
 _CONTROLLER_COLOURS = ("tab:orange", "tab:blue", "0.65")
-
-
-def fan_chart(series: Frames, column: str, ax: Axes | None = None, bands: bool = True) -> Axes:
-    """Median and the middle 50% and 90% of runs of one series column over time.
-
-    Bands rather than a mean line because outcomes are skewed and discrete (counts of states and
-    posts): the median is a value runs actually take, and the bands show how far runs disagree.
-    Several scenarios are overlaid in distinct colours.
-    """
-    frames = frames_of(series, "series")
-    require(frames, ["month"], "series")
-    require(frames, [column], "series")
-    ax = ax if ax is not None else new_axes(1, None, 1, (7.0, 4.0))[0]
-    handles = []
-    for i, (label, df) in enumerate(frames.items()):
-        q = quantiles(df, column)
-        c = colour(i)
-        if bands:
-            ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, linewidth=0)
-            ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.3, linewidth=0)
-        (line,) = ax.plot(q.index, q[0.5], color=c, linewidth=2, label=f"{label} (median)" if label else "median")
-        handles.append(line)
-    if bands:
-        handles += [
-            Patch(color="0.5", alpha=0.45, label="middle 50% of runs"),
-            Patch(color="0.5", alpha=0.15, label="middle 90% of runs"),
-        ]
-    ax.legend(handles=handles, loc="best", fontsize="small")
-    ax.set_ylabel(unit(column) or pretty(column))
-    ax.set_title(pretty(column))
-    time_axis(ax, dates_of(frames))
-    ax.grid(alpha=0.3)
-    return ax
+LADDER_TITLE = (
+    "P(ever reached the level by the horizon)\n"
+    "share of runs in which it reached at least this rung in some month (it may have stepped back since)"
+)
+"""What the states figure shows: the chance of having *ever* reached a rung, not of holding it."""
 
 
 def _horizon_of(horizon: int | Mapping[str, int], label: str) -> int:
@@ -102,7 +81,7 @@ def survival_curve(runs: Frames, horizon: int | Mapping[str, int], ax: Axes | No
     frames = frames_of(runs, "runs")
     require(frames, ["first_recognition_month"], "runs")
     ax = ax if ax is not None else new_axes(1, None, 1, (7.0, 4.0))[0]
-    end = 0
+    end, lowest = 0, 1.0
     for i, (label, df) in enumerate(frames.items()):
         h = _horizon_of(horizon, label)
         first = pd.to_numeric(df["first_recognition_month"], errors="coerce")
@@ -113,24 +92,37 @@ def survival_curve(runs: Frames, horizon: int | Mapping[str, int], ax: Axes | No
                 + (f" of scenario {label!r}" if label else "")
             )
         t, s = kaplan_meier(first.fillna(h).to_numpy(dtype=float), observed)
-        share = f"{observed.sum()}/{len(df)} runs ({observed.mean():.0%}) recognised by month {h}"
+        lowest = min(lowest, float(s[-1]))
+        text = f"{share(int(observed.sum()), len(df))} recognised by month {h}"
         ax.step(
             np.r_[t, h],
             np.r_[s, s[-1]],
             where="post",
             color=colour(i),
             linewidth=2,
-            label=f"{label}: {share}" if label else share,
+            label=f"{label}: {text}" if label else text,
         )
         end = max(end, h)
     ax.set_xlim(0, end)
-    ax.set_ylim(0, 1.02)
+    bottom = _survival_floor(lowest)
+    ax.set_ylim(bottom, 1.0 + (1.0 - bottom) * 0.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if bottom >= 0.9 else None))
     ax.set_xlabel("months since start")
-    ax.set_ylabel("P(no de jure recognition yet)")
-    ax.set_title("Time to the first de jure recognition (Kaplan–Meier)")
+    ax.set_ylabel("P(no de jure recognition yet)" + (f"\n(axis starts at {percent(bottom)})" if bottom > 0 else ""))
+    ax.set_title("Time to the first de jure recognition (Kaplan–Meier)", fontsize="medium")
     ax.legend(loc="lower left", fontsize="small")
     ax.grid(alpha=0.3)
     return ax
+
+
+def _survival_floor(lowest: float) -> float:
+    """Bottom of the survival axis: 0 when curves fall below one half, else a round level below the
+    lowest curve, so that a first recognition in 1 run of 300 is a visible step, not a hairline."""
+    if lowest < 0.5:
+        return 0.0
+    drop = max(1.0 - lowest, 1e-9) * 1.3
+    step = next(x for x in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5) if drop <= x)
+    return round(1.0 - step, 2)
 
 
 def outcome_distribution(runs: Frames, columns: Sequence[str] | None = None, ax: AxesArg = None) -> Axes | np.ndarray:
@@ -175,6 +167,7 @@ def outcome_distribution(runs: Frames, columns: Sequence[str] | None = None, ax:
             ha="right" if len(labels) > 2 else "center",
         )
         a.set_title(pretty(column), fontsize="medium")
+        a.set_ylabel(f"{unit(column)} at the horizon" if unit(column) else "at the horizon")
         if all(np.array_equal(v, np.round(v)) for v in values):  # counts: no 0.5 ticks
             a.yaxis.set_major_locator(MaxNLocator(integer=True))
             lo, hi = a.get_ylim()
@@ -187,53 +180,66 @@ def outcome_distribution(runs: Frames, columns: Sequence[str] | None = None, ax:
 def state_levels(
     states: pd.DataFrame, ax: Axes | None = None, top: int | None = None, order: Sequence[str] | None = None
 ) -> Axes:
-    """Heat map of each state's probability of reaching each rung of the ladder by the horizon.
+    """Heat map of each state's probability of ever reaching each rung of the ladder by the horizon.
 
-    ``max_level`` rather than the final level, because a state that recognised and later stepped
-    back still recognised. States run top to bottom from the most to the least engaged; ``top``
-    keeps the first N, ``order`` imposes a row order (to line up panels of several scenarios;
-    states it names that are not in ``states`` get an empty row).
+    ``max_level`` rather than the level at the horizon, because a state that recognised and later
+    stepped back still recognised; the subtitle says so. States run top to bottom from the most to
+    the least engaged; the United Nations (whose ladder ends at its seat) sits apart below them.
+    ``top`` keeps the first N states, ``order`` imposes a row order (to line up panels of several
+    scenarios; names it lists that are not in ``states`` get an empty row). Names longer than
+    :data:`~recogsim.plots.common.MAX_LABEL` characters are cut so the figure keeps its width.
     """
     if not isinstance(states, pd.DataFrame):
         raise TypeError(f"state_levels plots one scenario: expected a DataFrame, got {type(states).__name__}")
     table = level_probabilities(states)
     if order is not None:
         table = table.reindex(list(order))
+    un = set(states.loc[states["bloc"] == UN_BLOC, "state"]) if "bloc" in states.columns else set()
+    rows = table[~table.index.isin(un)]
     if top is not None:
-        table = table.iloc[:top]
+        rows = rows.iloc[:top]
+    bodies = table[table.index.isin(un)]
+    labels = [shorten(s) for s in rows.index]
+    if len(bodies):  # a blank row, then the UN: an organisation, not one more state
+        gap = pd.DataFrame(np.nan, index=[""], columns=table.columns)
+        rows = pd.concat([rows, gap, bodies])
+        labels += ["", *(shorten(f"{b} (seat)") for b in bodies.index)]
     if ax is None:
-        ax = new_axes(1, None, 1, (5.5, 0.8 + 0.24 * len(table)))[0]
-    image = ax.imshow(table.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
-    for (r, c), p in np.ndenumerate(table.to_numpy()):
+        ax = new_axes(1, None, 1, (6.0, 1.3 + 0.24 * len(rows)))[0]
+    values = rows.to_numpy(dtype=float)
+    cmap = plt.get_cmap("Blues").with_extremes(bad="white")
+    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    for (r, c), p in np.ndenumerate(values):
         if np.isnan(p):
             continue
-        ax.text(c, r, f"{p:.0%}", ha="center", va="center", fontsize=7, color="white" if p > 0.6 else "black")
+        ax.text(c, r, percent(p), ha="center", va="center", fontsize=7, color="white" if p > 0.6 else "black")
+    if len(bodies):
+        ax.axhline(len(rows) - len(bodies) - 1, color="0.3", linewidth=0.8)
     ax.set_xticks(
-        range(table.shape[1]), [c.replace("hosts_", "hosts\n").replace("_", " ") for c in table.columns], fontsize=8
+        range(rows.shape[1]), [c.replace("hosts_", "hosts\n").replace("_", " ") for c in rows.columns], fontsize=8
     )
-    ax.set_yticks(range(len(table)), table.index, fontsize=8 if len(table) > 25 else 9)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8 if len(rows) > 25 else 9)
     ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
-    ax.set_title("P(reached level by horizon)", fontsize="medium")
+    ax.set_title(LADDER_TITLE, fontsize="small")
     image.set_label("probability")
     return ax
 
 
-def missions_by_controller(series: Frames, ax: AxesArg = None, stat: str = "median") -> Axes | np.ndarray:
-    """Stacked areas of posts held by the Taliban, held by the Republic and closed, over time.
+def missions_by_controller(series: Frames, ax: AxesArg = None) -> Axes | np.ndarray:
+    """Stacked areas of the mean number of posts held by the Taliban, held by the Republic and
+    closed, over time.
 
     Stacked because the three add up to every post abroad: the picture is who holds the network.
-    The layers are per-month medians (or means, ``stat="mean"``) over replications; medians of the
-    parts need not add up to the total, so the top edge may wobble by a post or two, where means
-    add up exactly. One panel per scenario, with a shared y axis.
+    Means, not medians, because means of the parts add up to the mean of the whole, so the top edge
+    is the number of posts every month (medians of parts need not, and wobble). One panel per
+    scenario, with a shared y axis; each title gives the number of runs averaged.
     """
-    if stat not in ("median", "mean"):
-        raise ValueError(f"stat must be 'median' or 'mean', got {stat!r}")
     frames = frames_of(series, "series")
     columns = list(CONTROLLER_COLUMNS)
     require(frames, ["month", *columns], "series")
-    axes = new_axes(len(frames), ax, 3, (4.8, 3.6), sharey=True)
+    axes = new_axes(len(frames), ax, 3, (4.8, 3.6) if len(frames) > 1 else (7.0, 4.2), sharey=True)
     for a, (label, df) in zip(axes, frames.items(), strict=True):
-        layers = df.groupby("month")[columns].agg(stat).astype(float)
+        layers = df.groupby("month")[columns].mean().astype(float)
         a.stackplot(
             layers.index,
             *(layers[c] for c in columns),
@@ -242,10 +248,11 @@ def missions_by_controller(series: Frames, ax: AxesArg = None, stat: str = "medi
             alpha=0.85,
         )
         time_axis(a, dates_of({label: df}))
-        a.set_title(
-            f"{label}: posts abroad ({stat} of runs)" if label else f"Posts abroad ({stat} of runs)", fontsize="medium"
-        )
+        runs = df.groupby("month").size().max()
+        what = f"posts abroad, mean of {runs:,} runs"
+        a.set_title(f"{label}: {what}" if label else what[0].upper() + what[1:], fontsize="medium")
         a.margins(x=0)
+        a.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     axes[0].set_ylabel("posts")
     axes[0].legend(loc="lower left", fontsize="small", framealpha=0.9)
     return one_or_many(axes)

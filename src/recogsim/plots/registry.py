@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import cast
@@ -17,7 +18,14 @@ from ..analysis.statistics import level_probabilities
 from ..analysis.sweeps import RECOGNIZED
 from ..runs.store import EnsembleResult, SweepResult, drawn_parameters
 from .common import new_axes
-from .ensemble import fan_chart, missions_by_controller, outcome_distribution, state_levels, survival_curve
+from .ensemble import (
+    LADDER_TITLE,
+    fan_chart,
+    missions_by_controller,
+    outcome_distribution,
+    state_levels,
+    survival_curve,
+)
 from .kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from .sweep import SweepPlotError, point_distributions, sensitivity_bars, sweep_heatmap, sweep_response, swept
 
@@ -40,13 +48,18 @@ def _build_states(results: dict[str, EnsembleResult], _series: str | None) -> np
     """One heat map per scenario, all with the row order of the pooled ranking so rows line up."""
     pooled = pd.concat([r.states for r in results.values()], ignore_index=True)
     order = list(level_probabilities(pooled).index)
-    height = 1.0 + 0.24 * len(order)
-    axes = new_axes(len(results), None, len(results), (4.6 if len(results) > 1 else 5.5, height))
+    height = 1.6 + 0.24 * (len(order) + 1)
+    axes = new_axes(len(results), None, len(results), (4.8 if len(results) > 1 else 6.0, height))
     for i, (a, (label, r)) in enumerate(zip(axes, results.items(), strict=True)):
         state_levels(r.states, ax=a, order=order)
-        a.set_title(f"{label}: P(reached level by horizon)" if label else a.get_title(), fontsize="medium")
+        if len(results) > 1:  # the panels share one explanation, above them
+            a.set_title(label, fontsize="medium")
+        elif label:
+            a.set_title(f"{label}: {a.get_title()}", fontsize="small")
         if i:
             a.tick_params(labelleft=False)
+    if len(results) > 1:
+        axes[0].figure.suptitle(LADDER_TITLE, fontsize="medium")
     return axes
 
 
@@ -90,9 +103,28 @@ def plot_kind(kind: str, results: Mapping[str, EnsembleResult], series: str | No
 
 
 def _caption(fig: Figure, manifests: Mapping[str, dict]) -> None:
-    caption = uncertainty_caption(manifests)
-    if caption:
-        fig.supxlabel(caption, fontsize="small", color="0.3")
+    lines = [runs_caption(manifests), uncertainty_caption(manifests)]
+    width = max(40, int(fig.get_figwidth() * 16))  # characters of small type that fit the figure's width
+    wrapped = [part for line in lines if line for part in textwrap.wrap(line, width)]
+    fig.supxlabel("\n".join(wrapped), fontsize="small", color="0.3")
+
+
+def runs_caption(manifests: Mapping[str, dict]) -> str:
+    """How many runs a figure draws and from which root seed, per scenario where they differ (what
+    a reader needs to judge the noise and to re-make the figure)."""
+
+    def one(m: dict) -> str:
+        runs, seed = m.get("runs"), m.get("root_seed")
+        points, reps = m.get("points"), m.get("replications")
+        size = f"{runs:,} runs" if isinstance(runs, int) else "runs"
+        if m.get("kind") == "sweep" and isinstance(points, int) and isinstance(reps, int):
+            size = f"{points:,} design points x {reps:,} replications = {size}"
+        return size + (f", root seed {seed}" if seed is not None else "")
+
+    texts = {label: one(m) for label, m in manifests.items()}
+    if len(set(texts.values())) == 1:
+        return ("each scenario: " if len(texts) > 1 else "") + next(iter(texts.values()))
+    return "; ".join(f"{label}: {text}" if label else text for label, text in texts.items())
 
 
 def uncertainty_caption(manifests: Mapping[str, dict]) -> str | None:

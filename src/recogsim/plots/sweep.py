@@ -25,7 +25,7 @@ from ..analysis.statistics import wilson_interval
 from ..analysis.sweeps import RECOGNIZED
 from ..errors import InputError
 from ..runs.store import SweepResult
-from .common import new_axes, pretty
+from .common import new_axes, pretty, shorten
 
 
 class SweepPlotError(InputError, ValueError):
@@ -232,12 +232,11 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None, outcome: str
     ax = ax if ax is not None else new_axes(1, None, 1, (7.5, 1.8 + 0.6 * len(table)))[0]
     err = {"capsize": 3, "ecolor": "0.2"}
     if sobol:
-        ax.barh(pos + 0.2, table["S1"], 0.4, xerr=table["S1_conf"], color="C0", label="S1 (first order)", error_kw=err)
-        ax.barh(pos - 0.2, table["ST"], 0.4, xerr=table["ST_conf"], color="C1", label="ST (total)", error_kw=err)
-        values = table[["S1", "ST"]].to_numpy(dtype=float)
-        odd = bool(np.any((values < -0.05) | (values > 1.05)))
-        title, note = "Sobol' indices", "\nsome outside [0, 1]: too few samples for stable estimates" if odd else ""
-        ax.set_xlabel("share of the outcome's variance")
+        for offset, index, colour_, name in ((0.2, "S1", "C0", "S1 (first order)"), (-0.2, "ST", "C1", "ST (total)")):
+            _clipped_bars(ax, pos + offset, table[index], table[f"{index}_conf"], colour_, name, err)
+        title, note = "Sobol' indices", _sobol_note(table)
+        ax.set_xlim(0, 1.0)
+        ax.set_xlabel("share of the outcome's variance (bars and 95% intervals clipped to [0, 1])")
     else:
         ax.barh(
             pos,
@@ -259,6 +258,67 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None, outcome: str
     return ax
 
 
+def _clipped_bars(ax: Axes, pos: np.ndarray, value: pd.Series, conf: pd.Series, colour_: str, name: str, err) -> None:
+    """Bars at an index clipped to [0, 1] (the range a share of variance can take; estimates from
+    few samples stray outside it), with the interval clipped the same way, so no bar points left."""
+    v = value.to_numpy(dtype=float)
+    c = conf.to_numpy(dtype=float)
+    shown = np.clip(v, 0.0, 1.0)
+    lo, hi = np.clip(v - c, 0.0, 1.0), np.clip(v + c, 0.0, 1.0)
+    xerr = np.vstack([shown - lo, hi - shown])
+    ax.barh(pos, shown, 0.4, xerr=xerr, color=colour_, label=name, error_kw=err)
+
+
+SEPARATING_WIDTH = 0.1
+"""Largest mean half-width of the S1 or the ST intervals at which a ranking of parameters can be
+read: beyond it, parameters a tenth of the variance apart cannot be told apart."""
+
+
+def _sobol_note(table: pd.DataFrame) -> str:
+    """A warning in the title when the design's base sample size is too small for the indices'
+    intervals to separate the parameters (wide intervals, or estimates outside [0, 1])."""
+    values = table[["S1", "ST"]].to_numpy(dtype=float)
+    width = max(float(np.nanmean(table[f"{index}_conf"].to_numpy(dtype=float))) for index in ("S1", "ST"))
+    notes = []
+    if np.any((values < -0.05) | (values > 1.05)):
+        notes.append("some estimates fall outside [0, 1]")
+    if width > SEPARATING_WIDTH:
+        notes.append(f"intervals are wide (mean ±{width:.2f})")
+    if not notes:
+        return ""
+    return "\nwarning: " + " and ".join(notes) + ": N too small to rank parameters; use more base samples"
+
+
+MAX_NAMED = 3
+"""Most parameters a design point's label names; larger designs name the most telling ones."""
+
+
+def point_labels(result: SweepResult, points: Sequence[int], values: pd.Series) -> tuple[list[str], str]:
+    """Each point's label as its parameters' values (``crackdown 0.3, conditions_weight 0.7``), and
+    what they name. A design of more than :data:`MAX_NAMED` parameters names the ones whose values
+    rank-correlate most with the points' mean outcome, since a label of ten values is unreadable."""
+    table = result.points.set_index("point")
+    params = swept(result)
+    if len(params) > MAX_NAMED:
+        means = values.groupby(result.runs["point"].to_numpy()).mean()
+        numeric = [p for p in params if pd.api.types.is_numeric_dtype(table[p])]
+        strength = {p: abs(table[p].reindex(means.index).corr(means, method="spearman")) for p in numeric}
+        params = sorted(strength, key=lambda p: -np.nan_to_num(strength[p]))[: MAX_NAMED - 1]
+    names = _short_names(params)
+    labels = [", ".join(f"{names[p]} {_tick(table.at[pt, p])}" for p in params) for pt in points]
+    what = ", ".join(names[p] for p in params)
+    if len(params) < len(swept(result)):
+        what += f" (of {len(swept(result))} parameters: those most rank-correlated with the outcome)"
+    return [shorten(label, 60) for label in labels], what
+
+
+def _short_names(params: Sequence[str]) -> dict[str, str]:
+    """A path's last field (``conditions_weight``) where that names it alone, else the whole path."""
+    last = {p: p.rsplit(".", 1)[-1] for p in params}
+    unique = {n for n in last.values() if list(last.values()).count(n) == 1}
+    return {p: last[p] if last[p] in unique else p for p in params}
+
+
 def point_distributions(
     result: SweepResult, outcome: str = RECOGNIZED, ax: Axes | None = None, max_points: int = 30
 ) -> Axes:
@@ -278,7 +338,9 @@ def point_distributions(
     if len(shown) > max_points:
         shown = [order[i] for i in np.unique(np.linspace(0, len(order) - 1, max_points).round().astype(int))]
     data = [groups.get_group(p).to_numpy(dtype=float) for p in shown]
-    ax = ax if ax is not None else new_axes(1, None, 1, (max(6.0, 1.5 + 0.32 * len(shown)), 4.2))[0]
+    labels, named = point_labels(result, shown, values)
+    height = 3.8 + 0.07 * max(map(len, labels))  # room for the boxes above the rotated labels
+    ax = ax if ax is not None else new_axes(1, None, 1, (max(6.0, 1.5 + 0.32 * len(shown)), height))[0]
     box = ax.boxplot(
         data,
         positions=range(len(shown)),
@@ -293,10 +355,10 @@ def point_distributions(
     for i, (v, patch) in enumerate(zip(data, box["boxes"], strict=True)):
         patch.set(facecolor="C0", alpha=0.3)
         ax.scatter(i + rng.uniform(-0.15, 0.15, v.size), v, s=7, color="C0", alpha=0.6, linewidths=0, zorder=3)
-    ax.set_xticks(range(len(shown)), [str(p) for p in shown], rotation=90 if len(shown) > 15 else 0, fontsize=8)
+    ax.set_xticks(range(len(shown)), labels, rotation=90, fontsize=8)
     if all(np.array_equal(v, np.round(v)) for v in data):  # counts and 0/1: no half ticks
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("design point (ordered by median, then mean)")
+    ax.set_xlabel(f"design point by {named} (ordered by median, then mean)")
     ax.set_ylabel("de jure recognition by the horizon (1 = yes)" if outcome == RECOGNIZED else pretty(outcome))
     which = (
         f"all {len(order)} points"

@@ -23,6 +23,7 @@ from ..errors import InputError
 
 TASKS_PER_WORKER = 8  # enough to balance load and bound what a lost worker costs, few enough to keep messages rare
 MAX_RUNS_PER_TASK = 100
+BLOCKS_PER_WORKER = 2  # blocks are large: two per worker balance the load without shrinking them much
 IN_FLIGHT_PER_WORKER = 4
 """Tasks handed to a pool ahead per worker: enough that no worker waits for the next task (Dask's
 round trips included), few enough that a large design is not handed over all at once."""
@@ -68,6 +69,11 @@ class Pool:
         """Tasks submitted ahead of their results: one in this process, where submitting runs the
         task (so each task's runs reach the sink before the next starts)."""
         return 1 if isinstance(self.executor, InProcessExecutor) else self.workers * IN_FLIGHT_PER_WORKER
+
+    def block_size(self, n_runs: int, largest: int) -> int:
+        """Replications per task on the batch engine: the runs shared out so that every worker
+        has ``BLOCKS_PER_WORKER`` blocks, at most ``largest`` each (which bounds memory)."""
+        return max(1, min(largest, -(-n_runs // (self.workers * BLOCKS_PER_WORKER))))
 
     def task_size(self, n_runs: int) -> int:
         """Runs per task: about ``TASKS_PER_WORKER`` tasks per worker, at most ``MAX_RUNS_PER_TASK``."""
@@ -117,6 +123,7 @@ def open_pool(
 
 @contextlib.contextmanager
 def _dask_pool(scheduler: str | None, dask_local: int | None, connect_timeout: float) -> Iterator[Pool]:
+    import dask
     from distributed import Client, LocalCluster
 
     where = scheduler or "LocalCluster"
@@ -125,8 +132,14 @@ def _dask_pool(scheduler: str | None, dask_local: int | None, connect_timeout: f
         if scheduler:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
         else:
-            # dashboard on any free port: two local clusters on one machine must not collide on 8787
-            cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=":0")
+            # dashboard on any free port: two local clusters on one machine must not collide on 8787.
+            # Without Dask's MALLOC_TRIM_THRESHOLD_ (65536) for its workers: setting it switches off
+            # glibc's adaptive mmap threshold, so every large numpy temporary is mapped and unmapped
+            # afresh, which made the batch engine three times slower there (benchmarks/bench_dask.py)
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                cluster = LocalCluster(
+                    n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
             client = Client(cluster)
     except (OSError, ValueError) as exc:  # unreachable, or an address Dask cannot parse
         raise ExecutorError(

@@ -29,7 +29,14 @@ from .store import ChunkStore, StoreError, read_manifest, remove_chunks, write_j
 
 
 # ---------------------------------------------------------------- what a folder holds
-def check_folder(out: Path, meta: dict[str, Any], identity: dict[str, str], resume: bool, flag: str) -> str:
+def check_folder(
+    out: Path,
+    meta: dict[str, Any],
+    identity: dict[str, str],
+    resume: bool,
+    flag: str,
+    defaults: dict[str, Any] | None = None,
+) -> str:
     """Refuse a folder that cannot take these runs; returns its state: "new", "running" or "complete"."""
     if (out / "manifest.json").exists():
         old = read_manifest(out)
@@ -40,12 +47,13 @@ def check_folder(out: Path, meta: dict[str, Any], identity: dict[str, str], resu
                 "already holds results; use --resume to continue or reuse them, or choose another folder",
             )
         for key, what in identity.items():
-            if old.get(key) != meta.get(key):
+            before = old.get(key, (defaults or {}).get(key))
+            if before != meta.get(key):
                 raise StoreError(
                     str(out),
                     "--resume",
                     f"the {what} changed since these results were started "
-                    f"({key} {str(old.get(key))[:12]} there, "
+                    f"({key} {str(before)[:12]} there, "
                     f"{str(meta.get(key))[:12]} now); choose another folder",
                 )
         _same_files(out, old, meta)

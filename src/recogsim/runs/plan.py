@@ -26,6 +26,7 @@ from ..config.experiment import Experiment, ExperimentError, LoadedExperiment
 from ..config.joint import JointTable
 from ..config.references import joint_table
 from ..config.schema import JointUncertain, Scenario, Uncertain
+from ..errors import InputError
 from ..model import record
 from .executors import version_info
 from .seeds import replication_seed, run_key
@@ -97,6 +98,9 @@ class Plan:
     keep_states: bool
     experiment: Experiment | None = None
     X: np.ndarray = field(default_factory=lambda: np.empty((1, 0), dtype=object))
+    engine: str = "mesa"
+    """The engine asked for (``ENGINES``); :meth:`__post_init__` resolves ``auto`` to the one that
+    runs: ``batch`` where it is supported (:meth:`batch_unsupported`), else ``mesa``."""
     joint: dict[int, JointTable] = field(init=False)
     """The rows of each ``from:`` block of ``uncertain:``, by entry: read once here, hashed into
     the manifest, and sent to the workers with the tasks (no worker reads the files)."""
@@ -105,6 +109,30 @@ class Plan:
         self.joint = {
             i: joint_table(u, i) for i, u in enumerate(self.scenario.uncertain) if isinstance(u, JointUncertain)
         }
+        self.requested_engine = self.engine
+        self.engine = self.resolve(self.engine)
+
+    def batch_unsupported(self) -> str | None:
+        """Why the batch engine cannot run this plan, or None (``model.batch.unsupported``)."""
+        from ..model.batch import unsupported
+
+        return unsupported(self.scenario, self.uncertain)
+
+    def resolve(self, engine: str) -> str:
+        """The engine that runs: ``mesa`` or ``batch`` (``auto``: batch where it is supported).
+        An unknown engine, or ``batch`` where it is not supported, is a one-line error."""
+        if engine not in ENGINES:
+            raise InputError(None, "--engine", f"expected one of {', '.join(ENGINES)}, got {engine!r}")
+        reason = None if engine == "mesa" else self.batch_unsupported()
+        if engine == "batch" and reason:
+            raise InputError(self.scenario.name, "--engine", f"{reason}; use --engine mesa or auto")
+        return "mesa" if engine == "mesa" or reason else "batch"
+
+    def adopt_engine(self, old: dict[str, Any]) -> None:
+        """Resuming a folder with ``auto``: keep the engine its runs were started with (folders
+        from before the engines were recorded ran on Mesa), so one folder holds one engine's runs."""
+        if self.requested_engine == "auto":
+            self.engine = self.resolve(str(old.get("engine", "mesa")))
 
     @property
     def kind(self) -> str:
@@ -215,6 +243,7 @@ class Plan:
             "horizon_months": self.scenario.horizon_months,
             "start": self.scenario.start,
             "outcomes": self.outcomes,
+            "engine": self.engine,
             "versions": version_info(),
             "scenario": self.scenario.canonical(),
         }
@@ -262,21 +291,28 @@ def table_columns(
     return out
 
 
+ENGINES = ("auto", "mesa", "batch")
+"""``mesa``: the reference engine, one Mesa model per run; ``batch``: a block of replications at
+once as arrays (``model/batch.py``); ``auto``: batch where it is supported, else mesa."""
+
 IDENTITY = {
     "kind": "kind of run",
+    "engine": "engine",
     "experiment_hash": "experiment",
     "scenario_hash": "scenario",
     "root_seed": "root seed",
     "replications": "number of replications",
 }
 """Manifest keys that must match for ``--resume`` to continue a folder's runs, and what they name."""
+IDENTITY_DEFAULTS = {"engine": "mesa"}
+"""What a folder written before a key existed holds: runs of the Mesa engine."""
 
 
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def ensemble(scenario: Scenario, replications: int, seed: int = 0) -> Plan:
+def ensemble(scenario: Scenario, replications: int, seed: int = 0, engine: str = "auto") -> Plan:
     """An ensemble: ``replications`` runs of one scenario, keeping every table."""
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
@@ -288,6 +324,7 @@ def ensemble(scenario: Scenario, replications: int, seed: int = 0) -> Plan:
         record.ensemble_outcomes(scenario),
         keep_series=True,
         keep_states=True,
+        engine=engine,
     )
 
 
@@ -348,7 +385,7 @@ def check_draws(scenario: Scenario, replications: int, seed: int) -> None:
             _with_draws(scenario, values, rows, tables, f" by replication {rep}")
 
 
-def sweep(loaded: LoadedExperiment) -> Plan:
+def sweep(loaded: LoadedExperiment, engine: str | None = None) -> Plan:
     """An experiment's design, its outcomes checked against the output record."""
     exp = loaded.experiment
     outcomes = outcomes_of(loaded)
@@ -363,6 +400,7 @@ def sweep(loaded: LoadedExperiment) -> Plan:
         keep_states=False,
         experiment=exp,
         X=X,
+        engine=exp.engine if engine is None else engine,
     )
 
 

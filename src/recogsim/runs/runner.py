@@ -22,7 +22,7 @@ from ..config.calendar import month_labels
 from ..config.diagnostics import describe, format_loc
 from ..config.experiment import Experiment, LoadedExperiment, point_scenario
 from ..config.joint import JointTable
-from ..config.references import check_references, coerce, joint_table, set_values
+from ..config.references import check_references, joint_table, set_values
 from ..config.schema import JointUncertain, Scenario, Uncertain
 from ..errors import ScenarioError
 from ..model.model import RecognitionModel
@@ -31,7 +31,7 @@ from .executors import Pool, open_pool
 from .folders import check_folder, check_writable, finish_folder, locked, start_folder
 from .plan import IDENTITY, Plan, Task
 from .seeds import draw_uniforms
-from .store import ChunkStore, EnsembleResult, MemorySink, frame
+from .store import ChunkStore, EnsembleResult, MemorySink, frame, read_manifest
 
 
 # ---------------------------------------------------------------- the work a worker does
@@ -53,21 +53,34 @@ def _draw(
     """The drawn values, and the row each ``from:`` block took. Per-path entries take the draw's
     first uniforms, in order, and blocks one each after them: adding a block leaves every per-path
     value as it was, and without blocks the draws are those of a scenario that has none."""
+    values, rows = draw_block(scenario, root, np.array([replication]), tables)
+    return {p: float(v[0]) for p, v in values.items()}, {i: int(r[0]) for i, r in rows.items()}
+
+
+def draw_block(
+    scenario: Scenario, root: int, replications: np.ndarray, tables: Mapping[int, JointTable]
+) -> tuple[dict[str, np.ndarray], dict[int, np.ndarray]]:
+    """:func:`_draw` for many replications at once: each path's values and each block's rows, one
+    per replication. Per-path entries take the draw's first uniforms, in order, and blocks one
+    each after them: adding a block leaves every per-path value as it was, and without blocks the
+    draws are those of a scenario that has none."""
     per_path = [u for u in scenario.uncertain if isinstance(u, Uncertain)]
     blocks = [i for i, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)]
-    u = draw_uniforms(root, replication // scenario.runs_per_draw, len(per_path) + len(blocks))
+    draws, inverse = np.unique(np.asarray(replications) // scenario.runs_per_draw, return_inverse=True)
+    u = np.stack([draw_uniforms(root, int(d), len(per_path) + len(blocks)) for d in draws])
     data = scenario.canonical()
 
-    def entering(path: str, value: float) -> float:
-        return float(coerce(float(value), paths.get(data, path)[0]))
+    def entering(path: str, value: np.ndarray) -> np.ndarray:  # as coerce() makes them: whole numbers rounded
+        like = paths.get(data, path)[0]
+        whole = isinstance(like, int) and not isinstance(like, bool)
+        return (np.round(value) if whole else np.asarray(value, dtype=float))[inverse]
 
-    values = {
-        spec.path: entering(spec.path, float(spec.distribution.ppf(ui))) for spec, ui in zip(per_path, u, strict=False)
-    }
-    rows: dict[int, int] = {}
-    for i, ui in zip(blocks, u[len(per_path) :], strict=True):
-        rows[i] = tables[i].pick(float(ui))
-        values.update({path: entering(path, v) for path, v in tables[i].row(rows[i]).items()})
+    values = {spec.path: entering(spec.path, spec.distribution.ppf(u[:, j])) for j, spec in enumerate(per_path)}
+    rows: dict[int, np.ndarray] = {}
+    for j, i in enumerate(blocks, start=len(per_path)):
+        picked = tables[i].picks(u[:, j])
+        rows[i] = picked[inverse]
+        values.update({path: entering(path, tables[i].values[picked, c]) for c, path in enumerate(tables[i].columns)})
     return values, rows
 
 
@@ -103,12 +116,20 @@ def run_task(
     root: int,
     schemas: dict[str, pa.Schema],
     task: Task,
+    engine: str = "mesa",
 ) -> dict[str, pa.Table]:
-    """Simulate a task's runs and return their rows of each table, typed by the output record."""
+    """Simulate a task's runs and return their rows of each table, typed by the output record. On
+    the batch engine each point's part of the task is one block (``blocks.run_block``)."""
+    from .blocks import run_block
+
     cols: dict[str, dict[str, list]] = {name: {c: [] for c in sch.names} for name, sch in schemas.items()}
+    parts: list[dict[str, pa.Table]] = []
     for point, values, reps in task:
         at_point = scenario if experiment is None else point_scenario(scenario, experiment, values)
         where = "" if experiment is None else f" at design point {point}"
+        if engine == "batch":
+            parts.append(run_block(at_point, where, point, reps, root, tables, schemas))
+            continue
         for rep, seed in reps:
             drawn, rows = _draw(at_point, root, rep, tables) if at_point.uncertain else ({}, {})
             scen = _with_draws(at_point, drawn, rows, tables, where) if drawn else at_point
@@ -138,6 +159,8 @@ def run_task(
                     n = len(next(iter(per_entity.values())))
                     for c in cols[name]:
                         cols[name][c].append(np.full(n, keys[c]) if c in keys else per_entity[c])
+    if engine == "batch":
+        return {name: pa.concat_tables([p[name] for p in parts]) for name in schemas}
     out: dict[str, pa.Table] = {
         name: pa.table(
             {c: pa.array(v, schemas[name].field(c).type) for c, v in cols[name].items()}, schema=schemas[name]
@@ -174,8 +197,12 @@ def run_plan(
     """Run every run of ``plan`` that ``sink`` does not hold yet. Finished runs reach the sink
     every ``chunk_runs`` runs and whenever the run stops, for whatever reason.
     ``on_result(n_done)`` is called after each finished task (for progress hooks and tests)."""
+    from .blocks import BLOCK
+
     done = plans.Done.of(sink.done(), plan.replications)  # as ranges, and the runs to do streamed
-    tasks = plan.tasks(plan.jobs(done), pool.task_size(plan.n_runs - len(done)))
+    todo = plan.n_runs - len(done)
+    batch = plan.engine == "batch"  # blocks of replications, else a few runs a task
+    tasks = plan.tasks(plan.jobs(done), pool.block_size(todo, BLOCK) if batch else pool.task_size(todo))
     scenario = pool.share(plan.scenario)
     experiment = None if plan.experiment is None else pool.share(plan.experiment)
     tables = pool.share(plan.joint) if plan.joint else {}
@@ -197,7 +224,9 @@ def run_plan(
                 task = next(queue, None)
                 if task is None:
                     break
-                running.add(pool.executor.submit(run_task, scenario, experiment, tables, plan.seed, schemas, task))
+                running.add(
+                    pool.executor.submit(run_task, scenario, experiment, tables, plan.seed, schemas, task, plan.engine)
+                )
             if not running:
                 break
             ready, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
@@ -232,9 +261,11 @@ def _run_into_folder(
     **where: Any,
 ) -> Path:
     plans.check_fits(plan, None, "replications")
-    meta = plan.manifest()
     with locked(out, flag):  # one writer per folder: a second process gets a one-line error
-        if check_folder(out, meta, IDENTITY, resume, flag) == "complete":
+        if resume and (out / "manifest.json").exists():
+            plan.adopt_engine(read_manifest(out))
+        meta = plan.manifest()
+        if check_folder(out, meta, IDENTITY, resume, flag, plans.IDENTITY_DEFAULTS) == "complete":
             return out  # resuming finished runs: nothing to run, nothing to rewrite
         check_writable(out, flag)  # before any run, not after all of them
         with open_pool(**where) as pool:
@@ -246,10 +277,16 @@ def _run_into_folder(
 
 
 def run_ensemble(
-    scenario: Scenario, replications: int, seed: int = 0, workers: int = 1, progress: bool | None = None
+    scenario: Scenario,
+    replications: int,
+    seed: int = 0,
+    workers: int = 1,
+    progress: bool | None = None,
+    engine: str = "auto",
 ) -> EnsembleResult:
-    """``replications`` independent runs of ``scenario``, in memory; identical for any ``workers``."""
-    plan = plans.ensemble(scenario, replications, seed)
+    """``replications`` independent runs of ``scenario``, in memory; identical for any ``workers``
+    (and, on the batch engine, any block size). ``engine``: ``mesa``, ``batch`` or ``auto``."""
+    plan = plans.ensemble(scenario, replications, seed, engine)
     plans.check_fits(plan, None, "replications")
     sink = MemorySink(plan.schemas())
     with open_pool(workers) as pool:
@@ -271,10 +308,11 @@ def run_ensemble_to(
     progress: bool | None = None,
     chunk_runs: int = 500,
     on_result: Callable[[int], None] | None = None,
+    engine: str = "auto",
 ) -> Path:
     """An ensemble written to a results folder as its runs finish (resumable with ``resume``)."""
     return _run_into_folder(
-        plans.ensemble(scenario, replications, seed),
+        plans.ensemble(scenario, replications, seed, engine),
         Path(out),
         resume=resume,
         flag="--out",
@@ -297,10 +335,12 @@ def run_sweep(
     progress: bool | None = None,
     on_result: Callable[[int], None] | None = None,
     connect_timeout: float = 30.0,
+    engine: str | None = None,
 ) -> Path:
-    """Run (or finish) an experiment's design into the folder ``out``; returns ``out``."""
+    """Run (or finish) an experiment's design into the folder ``out``; returns ``out``.
+    ``engine`` overrides the experiment's ``engine`` key."""
     return _run_into_folder(
-        plans.sweep(loaded),
+        plans.sweep(loaded, engine),
         Path(out),
         resume=resume,
         flag="--out",

@@ -19,11 +19,20 @@ from .groups import (
     conduciveness,
     group_pressure,
     militant_step,
+    militants_month,
     narrative_recruits,
     resistance_cost,
     resistance_step,
 )
-from .posts import lobbying_bonus, mission_funds, post_channel, post_revenue, takeover_probability
+from .posts import (
+    lobbying_bonus,
+    mission_funds,
+    month_of_books,
+    post_channel,
+    post_finances,
+    post_revenue,
+    takeover_probability,
+)
 from .states import (
     SLOPE,
     UTILITY_TERMS,
@@ -65,13 +74,16 @@ __all__ = [
     "lobbying_bonus",
     "migration_motive",
     "militant_step",
+    "militants_month",
     "mission_funds",
+    "month_of_books",
     "move_probabilities",
     "narrative_recruits",
     "peer_pull",
     "policy_candidates",
     "policy_reward",
     "post_channel",
+    "post_finances",
     "post_revenue",
     "recognition_scope",
     "resistance_cost",

@@ -91,6 +91,38 @@ def militant_step(
     return np.clip(new, 0.0, 1.0), pool - returns, defectors
 
 
+def militants_month(
+    strength: ArrayLike,
+    pool: ArrayLike,
+    crackdown: ArrayLike,
+    hostile: ArrayLike,
+    growth: ArrayLike,
+    crackdown_effect: ArrayLike,
+    return_rate: ArrayLike,
+    defection_share: ArrayLike,
+    narrative_rate: ArrayLike,
+    minority_violence: ArrayLike,
+) -> tuple[Array, Array]:
+    """One month of every militant group at once (groups on the last axis, any leading axes;
+    ``minority_violence`` has the leading axes only): :func:`militant_step` for each group, and the
+    defectors, who reach the hostile groups (ISK) the same month, shared equally among them, with
+    ISK's recruits from the "abandoned jihad" narrative (002). Returns (strength, pool)."""
+    s = np.asarray(strength, dtype=float)
+    hostile = np.asarray(hostile, dtype=bool)
+    pressure = group_pressure(crackdown, hostile)
+    conducive = conduciveness(pressure, np.asarray(minority_violence, dtype=float)[..., None])
+    new, pool, defectors = militant_step(
+        s, pool, growth, pressure, crackdown_effect, return_rate, conducive, defection_share
+    )
+    if hostile.any():
+        narrative = abandoned_jihad_narrative(crackdown, s, hostile)
+        gain = defectors.sum(axis=-1, keepdims=True) / hostile.sum() + narrative_recruits(
+            narrative_rate, narrative[..., None], s
+        )
+        new = np.where(hostile, new + gain, new)
+    return np.minimum(new, 1.0), pool
+
+
 def resistance_step(
     strength: ArrayLike,
     has_sanctuary: ArrayLike,

@@ -30,7 +30,7 @@ def post_channel(levels: ArrayLike, held: ArrayLike, open_posts: ArrayLike, hand
 
 
 def lobbying_bonus(
-    lobbying: ArrayLike, rungs: ArrayLike, channel: ArrayLike, w_lobbying: float, handover_rung: int
+    lobbying: ArrayLike, rungs: ArrayLike, channel: ArrayLike, w_lobbying: ArrayLike, handover_rung: int
 ) -> Array:
     """Bonus from Taliban lobbying on holding each rung in ``rungs``: above the handover rung, the
     lobbying effort times the channel its posts there open (``channel``, :func:`post_channel`).
@@ -39,21 +39,25 @@ def lobbying_bonus(
     accept Taliban diplomats in the first place is its own interests ("concerns over terrorism and
     migration have prompted some neighboring countries to establish diplomatic relations", 000),
     and lobbying then works there by taking its posts (:func:`takeover_probability`).
-    ``lobbying`` carries the lever's leading (candidate) axes; ``rungs`` is (..., states).
+    ``rungs`` is (states,) or (..., rung, states), ``channel`` (..., states); ``lobbying`` and
+    ``w_lobbying`` carry the leading axes (replications, candidate policies) without those two.
     """
     r = np.asarray(rungs)
-    lob = w_lobbying * np.asarray(lobbying, dtype=float)
-    lob = lob.reshape(lob.shape + (1,) * r.ndim)
-    return np.where(r > handover_rung, lob * np.asarray(channel), 0.0)
+    lob = np.asarray(w_lobbying * np.asarray(lobbying, dtype=float))
+    channel = np.asarray(channel)
+    if r.ndim >= 2:  # the rung axis: one channel for both rungs
+        channel = channel[..., None, :]
+    lob = lob.reshape(lob.shape + (1,) * min(r.ndim, 2))
+    return np.where(r > handover_rung, lob * channel, 0.0)
 
 
-def takeover_probability(lobbying: ArrayLike, rate: float, host_allows: ArrayLike) -> Array:
+def takeover_probability(lobbying: ArrayLike, rate: ArrayLike, host_allows: ArrayLike) -> Array:
     """Monthly chance that a Republic-held post passes to the Taliban.
 
     The Taliban takes posts where the host lets it (host at or above ``hosts_diplomats``; no
     Western host has done so, 000) at a rate proportional to its lobbying effort.
     """
-    return rate * np.asarray(lobbying, dtype=float) * np.asarray(host_allows, dtype=float)
+    return np.asarray(rate) * np.asarray(lobbying, dtype=float) * np.asarray(host_allows, dtype=float)
 
 
 def post_revenue(revenue: ArrayLike, visa_share: ArrayLike, honoured: ArrayLike, held: ArrayLike) -> Array:
@@ -77,3 +81,34 @@ def mission_funds(funds: ArrayLike, revenue: ArrayLike, cost: ArrayLike, shock: 
     """
     income = np.asarray(revenue, dtype=float) * np.maximum(1.0 + np.asarray(shock, dtype=float), 0.0)
     return np.asarray(funds, dtype=float) + income + subsidy - cost
+
+
+def month_of_books(
+    funds: ArrayLike,
+    revenue: ArrayLike,
+    visa_share: ArrayLike,
+    honoured: ArrayLike,
+    held: ArrayLike,
+    open_posts: ArrayLike,
+    downsized: ArrayLike,
+    shock: ArrayLike,
+    downsize_factor: ArrayLike,
+    subsidy_rate: ArrayLike,
+) -> Array:
+    """Every open post's reserves after a month (closed posts keep theirs): its revenue this month
+    (:func:`post_revenue`) with its shock, the Taliban's subsidy of ``subsidy_rate`` to the posts
+    it holds, and its running cost, ``downsize_factor`` of the full cost once it has downsized."""
+    held = np.asarray(held, dtype=float)
+    cost = np.where(np.asarray(downsized, dtype=bool), downsize_factor, 1.0)
+    income = post_revenue(revenue, visa_share, honoured, held)
+    nxt = mission_funds(funds, income, cost, shock, subsidy_rate * held)
+    return np.where(np.asarray(open_posts) > 0, nxt, funds)
+
+
+def post_finances(funds: ArrayLike, downsized: ArrayLike, closure_debt: ArrayLike) -> tuple[Array, Array]:
+    """Which open posts downsize and which close this month, from their reserves: a post whose
+    reserves run out downsizes (000: "downsized to cut costs"); one already downsized closes once
+    its arrears pass ``closure_debt`` (000: "abandoned due to a lack of funds")."""
+    f = np.asarray(funds, dtype=float)
+    downsize = (f < 0) & ~np.asarray(downsized, dtype=bool)
+    return downsize, ~downsize & (f < -np.asarray(closure_debt))

@@ -43,7 +43,7 @@ so it is fixed and the weights and thresholds carry the scale (a gap of 0.25 is 
 
 
 def security_motive(
-    exposure: ArrayLike, strength: ArrayLike, restraint: ArrayLike, isk_attacks: ArrayLike, w_isk_attacks: float
+    exposure: ArrayLike, strength: ArrayLike, restraint: ArrayLike, isk_attacks: ArrayLike, w_isk_attacks: ArrayLike
 ) -> Array:
     """Security gain a state expects from dealing with the Taliban, (..., states).
 
@@ -55,10 +55,10 @@ def security_motive(
     """
     threat = np.asarray(strength, dtype=float) * np.asarray(restraint, dtype=float)
     total = np.sum(np.asarray(exposure, dtype=float) * threat[..., None, :], axis=-1)
-    return total + w_isk_attacks * np.asarray(isk_attacks, dtype=float)[..., None]
+    return total + np.asarray(w_isk_attacks * np.asarray(isk_attacks, dtype=float))[..., None]
 
 
-def restraint(crackdown: ArrayLike, hostile: ArrayLike, floor: float) -> Array:
+def restraint(crackdown: ArrayLike, hostile: ArrayLike, floor: ArrayLike) -> Array:
     """How far engaging the Taliban is expected to curb each group, in [0, 1] (groups on the last axis).
 
     The Taliban fights ISK whatever its policy (000: ISK attacks the Taliban), so restraint of a
@@ -67,7 +67,8 @@ def restraint(crackdown: ArrayLike, hostile: ArrayLike, floor: float) -> Array:
     useful against the threat of terrorism", 000).
     """
     k = np.asarray(crackdown, dtype=float)
-    return np.where(np.asarray(hostile, dtype=bool), 1.0, floor + (1.0 - floor) * k)
+    f = _per_entity(floor, 1)
+    return np.where(np.asarray(hostile, dtype=bool), 1.0, f + (1.0 - f) * k)
 
 
 def sheltering_cost(exposure: ArrayLike, strength: ArrayLike, crackdown: ArrayLike, hostile: ArrayLike) -> Array:
@@ -102,8 +103,23 @@ def peer_pull(ties: ArrayLike, levels: ArrayLike) -> Array:
     """
     ties = np.asarray(ties, dtype=float)
     levels = np.asarray(levels, dtype=float)
+    if levels.ndim > 1 and ties.ndim == 2:  # a block of runs: the same sum over the ties there are
+        return _sparse_pull(ties, levels)
     gap = np.maximum(levels[..., None, :] - levels[..., :, None], 0.0)
     return (ties * gap).sum(axis=-1) / np.maximum(ties.sum(axis=-1), 1.0)
+
+
+def _sparse_pull(ties: Array, levels: Array) -> Array:
+    """:func:`peer_pull` for levels with leading axes (a block of runs) and one ``ties`` matrix:
+    the same terms, summed over the nonzero ties only (a few per state), so equal to the dense sum
+    up to rounding (``tests/model/test_batch.py``)."""
+    i, j = np.nonzero(ties)
+    out = np.zeros(levels.shape)
+    if i.size:
+        terms = ties[i, j] * np.maximum(levels[..., j] - levels[..., i], 0.0)
+        rows, starts = np.unique(i, return_index=True)  # np.nonzero lists each row's ties together
+        out[..., rows] = np.add.reduceat(terms, starts, axis=-1)
+    return out / np.maximum(ties.sum(axis=-1), 1.0)
 
 
 def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
@@ -119,14 +135,19 @@ def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
     r = np.asarray(rungs)
     counted = np.asarray(counted, dtype=bool)
     lv = levels[..., None, :] if r.ndim > levels.ndim else levels  # rungs may add a rung axis
-    at = ((lv[..., None, :] >= r[..., :, None]) & counted).sum(axis=-1)
+    # how many counted entities stand at or above each rung k: an exact count, so taking it at
+    # each entity's rung equals comparing every pair of entities
+    k = np.arange(int(r.max(initial=0)) + 1)
+    at_or_above = ((levels[..., None, :] >= k[:, None]) & counted).sum(axis=-1)
+    at_or_above = at_or_above.reshape(at_or_above.shape[:-1] + (1,) * (r.ndim - levels.ndim) + k.shape)
+    at = np.take_along_axis(at_or_above, r, axis=-1) if r.ndim > 1 else at_or_above[r]
     at_self = counted & (lv >= r)
     others = np.maximum(counted.sum() - counted, 1)
     return (at - at_self) / others
 
 
 def compliance(
-    concessions: ArrayLike, crackdown: ArrayLike, strength: ArrayLike, hostile: ArrayLike, crackdown_ceiling: float
+    concessions: ArrayLike, crackdown: ArrayLike, strength: ArrayLike, hostile: ArrayLike, crackdown_ceiling: ArrayLike
 ) -> Array:
     """How far the Taliban meets each Western condition, in [0, 1]: (inclusive government,
     women's rights, break with al-Qaeda), stacked on the last axis.
@@ -152,12 +173,12 @@ def conditions_cost(conditions_weight: ArrayLike, compliance_levels: ArrayLike, 
     """
     unmet = 1.0 - np.asarray(compliance_levels, dtype=float)
     shares = np.asarray(shares, dtype=float)
-    gap = (unmet * shares).sum(axis=-1) / max(float(shares.sum()), 1e-12)
+    gap = (unmet * shares).sum(axis=-1) / np.maximum(shares.sum(axis=-1), 1e-12)
     return np.asarray(conditions_weight, dtype=float) * gap[..., None]
 
 
 def visible_links(
-    visibility: ArrayLike, strength: ArrayLike, crackdown: ArrayLike, hostile: ArrayLike, crackdown_ceiling: float
+    visibility: ArrayLike, strength: ArrayLike, crackdown: ArrayLike, hostile: ArrayLike, crackdown_ceiling: ArrayLike
 ) -> Array:
     """How visibly allied militants expose Taliban non-compliance (summed over allied groups).
 
@@ -165,21 +186,22 @@ def visible_links(
     agencies and can expose the Taliban for failing to live up to its commitments" (002);
     restricting a group keeps it quiet, up to ``crackdown_ceiling``.
     """
-    quiet = 1.0 - np.asarray(crackdown, dtype=float) * crackdown_ceiling
+    quiet = 1.0 - np.asarray(crackdown, dtype=float) * _per_entity(crackdown_ceiling, 1)
     loud = np.asarray(visibility, dtype=float) * np.asarray(strength, dtype=float) * quiet
     return np.asarray(np.where(np.asarray(hostile, dtype=bool), 0.0, loud).sum(axis=-1))
 
 
-def recognition_scope(rungs: ArrayLike, top: ArrayLike, de_facto_rung: int, hosting_share: float) -> Array:
+def recognition_scope(rungs: ArrayLike, top: ArrayLike, de_facto_rung: int, hosting_share: ArrayLike) -> Array:
     """How much of the recognition costs (conditions, visible links) a rung carries: all of them
     from de facto up, and at an entity's own top rung (the United Nations' seat); the share
     ``hosting_share`` below. 000 ties the conditions to "recognition"; accepting Taliban
     diplomats in a post is not recognition, but is not free of them either."""
     r = np.asarray(rungs)
-    return np.where((r >= de_facto_rung) | (r >= np.asarray(top)), 1.0, hosting_share)
+    share = _per_entity(hosting_share, 2) if r.ndim >= 2 else hosting_share
+    return np.where((r >= de_facto_rung) | (r >= np.asarray(top)), 1.0, share)
 
 
-def un_defiance(rungs: ArrayLike, counted: ArrayLike, un_seated: float, de_facto_rung: int) -> Array:
+def un_defiance(rungs: ArrayLike, counted: ArrayLike, un_seated: ArrayLike, de_facto_rung: int) -> Array:
     """Whether holding a rung defies the UN's credentials position: 1 for a state (not the UN) at
     de facto or above while the General Assembly has not seated a Taliban nominee, else 0.
 
@@ -188,10 +210,11 @@ def un_defiance(rungs: ArrayLike, counted: ArrayLike, un_seated: float, de_facto
     seated; accrediting a Taliban ambassador or recognising the government goes against that.
     """
     r = np.asarray(rungs)
-    return np.where(np.asarray(counted, dtype=bool) & (r >= de_facto_rung), 1.0 - float(un_seated), 0.0)
+    seated = _per_entity(un_seated, 2) if r.ndim >= 2 else np.asarray(un_seated, dtype=float)
+    return np.where(np.asarray(counted, dtype=bool) & (r >= de_facto_rung), 1.0 - seated, 0.0)
 
 
-def durability(months_in_power: ArrayLike, durability_months: float, alternative: ArrayLike) -> Array:
+def durability(months_in_power: ArrayLike, durability_months: ArrayLike, alternative: ArrayLike) -> Array:
     """How settled the Taliban regime looks, in [0, 1]: time since it took Kabul (August 2021),
     saturating with scale ``durability_months``, times the absence of an armed alternative.
 
@@ -205,7 +228,7 @@ def durability(months_in_power: ArrayLike, durability_months: float, alternative
     return (1.0 - np.exp(-t / durability_months)) * (1.0 - np.asarray(alternative, dtype=float))
 
 
-def track_record(record: ArrayLike, lever: ArrayLike, credibility_months: float) -> Array:
+def track_record(record: ArrayLike, lever: ArrayLike, credibility_months: ArrayLike) -> Array:
     """The Taliban's levers as states credit them: last month's record moved ``1 /
     credibility_months`` of the way to this month's lever (1 month: believed at once).
 
@@ -232,19 +255,19 @@ def utility_terms(
     hostile: Array,
     visibility: Array,
     migration_concern: Array,
-    migration_pressure: float,
+    migration_pressure: ArrayLike,
     economic_interest: Array,
     ties: Array,
     conditions_weight: Array,
     resistance_support: Array,
     shelters: Array,
-    alternative: float,
+    alternative: ArrayLike,
     months_in_power: float,
-    un_seated: float,
+    un_seated: ArrayLike,
     condition_shares: Array,
     handover_rung: int,
     de_facto_rung: int,
-    w: Mapping[str, float],
+    w: Mapping[str, ArrayLike],
     posts_held: Array,
     posts_open: Array,
 ) -> dict[str, Array]:
@@ -262,28 +285,29 @@ def utility_terms(
     ceiling = w["crackdown_ceiling"]
     rungs = np.stack([np.minimum(levels + 1, top), levels], axis=-2)
     scope = recognition_scope(rungs, top, de_facto_rung, w["hosting_conditions_share"])
-    isk = float(strength[hostile].sum())
+    isk = strength[..., hostile].sum(axis=-1)
     security = security_motive(exposure, strength, restraint(k, hostile, w["restraint_floor"]), isk, w["w_isk_attacks"])
     gap = conditions_cost(conditions_weight, compliance(concessions, k, strength, hostile, ceiling), condition_shares)
     links = visible_links(visibility, strength, k, hostile, ceiling)
     channel = post_channel(levels, posts_held, posts_open, handover_rung)
+    settled = np.asarray(durability(months_in_power, w["durability_months"], alternative))
     return {
         "security": security[..., None, :],
-        "migration": migration_motive(migration_concern, migration_pressure)[None, :],
-        "economic": np.asarray(economic_interest, dtype=float)[None, :],
-        "peer": peer_pull(ties, levels)[None, :],
+        "migration": migration_motive(migration_concern, migration_pressure)[..., None, :],
+        "economic": np.asarray(economic_interest, dtype=float)[..., None, :],
+        "peer": peer_pull(ties, levels)[..., None, :],
         "bandwagon": bandwagon(levels, rungs, counted),
         "lobbying": lobbying_bonus(lobbying, rungs, channel, w["w_lobbying"], handover_rung),
-        "durability": np.full((1, len(levels)), durability(months_in_power, w["durability_months"], alternative)),
+        "durability": np.broadcast_to(settled[..., None, None], (*settled.shape, 1, levels.shape[-1])),
         "conditions": gap[..., None, :] * scope,
         "militant_links": conditions_weight * links[..., None, None] * scope,
         "sheltering": sheltering_cost(exposure, strength, k, hostile)[..., None, :],
         "un_credentials": un_defiance(rungs, counted, un_seated, de_facto_rung),
-        "resistance": resistance_cost(resistance_support, shelters)[None, :],
+        "resistance": resistance_cost(resistance_support, shelters)[..., None, :],
     }
 
 
-def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, float]) -> Array:
+def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) -> Array:
     """Transactional utility of holding a rung: gains minus costs, each with its named weight.
 
     The terms are those the source documents give for engaging the Taliban (security, migration,
@@ -295,7 +319,7 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, float]) -> Arr
     total: Array | float = 0.0
     for name, (sign, weight) in UTILITY_TERMS.items():
         value = np.asarray(terms[name], dtype=float)
-        term = value if weight is None else w[weight] * value
+        term = value if weight is None else _per_entity(w[weight], 2) * value
         total = total + term if sign > 0 else total - term
     return np.asarray(total)
 
@@ -304,8 +328,8 @@ def move_probabilities(
     utility: ArrayLike,
     level: ArrayLike,
     thresholds: ArrayLike,
-    rate_up: float,
-    rate_down: float,
+    rate_up: ArrayLike,
+    rate_down: ArrayLike,
     top: ArrayLike | None = None,
 ) -> tuple[Array, Array]:
     """Monthly probabilities of moving one rung up and one rung down the relation ladder.
@@ -321,11 +345,25 @@ def move_probabilities(
     u = np.asarray(utility, dtype=float)
     lvl = np.asarray(level)
     th = np.asarray(thresholds, dtype=float)
-    last = len(th) - 1
-    p_up = rate_up * _logistic(SLOPE * (u[..., 0, :] - th[np.minimum(lvl + 1, last)]))
-    p_down = rate_down * _logistic(SLOPE * (th[lvl] - u[..., 1, :]))
+    last = th.shape[-1] - 1
+    p_up = _per_entity(rate_up, 1) * _logistic(SLOPE * (u[..., 0, :] - _at_rung(th, np.minimum(lvl + 1, last))))
+    p_down = _per_entity(rate_down, 1) * _logistic(SLOPE * (_at_rung(th, lvl) - u[..., 1, :]))
     ceiling = last if top is None else np.asarray(top)
     return np.where(lvl < ceiling, p_up, 0.0), np.where(lvl > 0, p_down, 0.0)
+
+
+def _per_entity(coefficient: ArrayLike, axes: int) -> Array:
+    """A coefficient (a scalar, or one value per replication or candidate: the leading axes) with
+    ``axes`` entity axes appended, so that it broadcasts against (..., entities) arrays."""
+    c = np.asarray(coefficient, dtype=float)
+    return c.reshape(c.shape + (1,) * axes)
+
+
+def _at_rung(values: Array, rungs: Array) -> Array:
+    """``values[rung]`` per entity; ``values`` may carry the leading axes of ``rungs``."""
+    if values.ndim == 1:
+        return values[rungs]
+    return np.take_along_axis(values, rungs, axis=-1)
 
 
 def _logistic(x: Array) -> Array:

@@ -6,6 +6,8 @@ countries" against "restricting, but not excessively alienating, local jihadist 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -21,7 +23,7 @@ def taliban_costs(
     strength: ArrayLike,
     hostile: ArrayLike,
     defection_share: ArrayLike,
-    w: dict[str, float],
+    w: Mapping[str, ArrayLike],
 ) -> Array:
     """Domestic cost of a policy to the Taliban (groups on the last axis of ``crackdown``).
 
@@ -33,7 +35,7 @@ def taliban_costs(
     k = np.asarray(crackdown, dtype=float)
     hostile = np.asarray(hostile, dtype=bool)
     s = np.where(hostile, 0.0, np.asarray(strength, dtype=float))
-    isk = float(np.asarray(strength, dtype=float)[hostile].sum())
+    isk = np.asarray(strength, dtype=float)[..., hostile].sum(axis=-1)
     return (
         w["backlash_weight"] * (k**2 * s).sum(axis=-1)
         + w["defection_weight"] * (k * np.asarray(defection_share, dtype=float) * s).sum(axis=-1)
@@ -43,9 +45,10 @@ def taliban_costs(
     )
 
 
-def policy_candidates(levers: ArrayLike, step: float) -> Array:
+def policy_candidates(levers: ArrayLike, step: ArrayLike) -> Array:
     """The policies one month away, by coordinate search: the current one, then each lever alone
-    raised and lowered by ``step`` (clipped to [0, 1]); shape (1 + 2 * levers, levers).
+    raised and lowered by ``step`` (clipped to [0, 1]); shape (..., 1 + 2 * levers, levers), the
+    leading axes (replications) those of ``levers`` (..., levers) and ``step`` (...).
 
     Why one lever at a time: with a crackdown lever per allied group the full grid of moves grows
     as 3**levers; coordinate search grows as 2 * levers + 1 (17 for the baseline's six allied
@@ -53,17 +56,18 @@ def policy_candidates(levers: ArrayLike, step: float) -> Array:
     gradually (002's balancing game is played month by month, not by jumps).
     """
     x = np.asarray(levers, dtype=float)
-    moves = np.concatenate([np.zeros((1, x.size)), step * np.eye(x.size), -step * np.eye(x.size)])
-    return np.clip(x + moves, 0.0, 1.0)
+    n = x.shape[-1]
+    moves = np.concatenate([np.zeros((1, n)), np.eye(n), -np.eye(n)])
+    return np.clip(x[..., None, :] + np.asarray(step, dtype=float)[..., None, None] * moves, 0.0, 1.0)
 
 
-def policy_reward(p_up: ArrayLike, p_down: ArrayLike, reward_weight: float, legitimacy_need: float) -> Array:
+def policy_reward(p_up: ArrayLike, p_down: ArrayLike, reward_weight: ArrayLike, legitimacy_need: ArrayLike) -> Array:
     """What a policy is worth abroad to the Taliban: the expected net number of entities climbing
     a rung next month (summed over the last axis), valued by how much it needs legitimacy."""
-    return reward_weight * legitimacy_need * (np.asarray(p_up) - np.asarray(p_down)).sum(axis=-1)
+    return np.asarray(reward_weight) * legitimacy_need * (np.asarray(p_up) - np.asarray(p_down)).sum(axis=-1)
 
 
-def best_policy(reward: ArrayLike, cost: ArrayLike) -> int:
-    """The index of the candidate whose reward most exceeds its domestic cost (the first, the
-    current policy, on ties)."""
-    return int(np.argmax(np.asarray(reward) - np.asarray(cost)))
+def best_policy(reward: ArrayLike, cost: ArrayLike) -> Array:
+    """The index of the candidate (last axis) whose reward most exceeds its domestic cost (the
+    first, the current policy, on ties); one per leading index (replication)."""
+    return np.argmax(np.asarray(reward) - np.asarray(cost), axis=-1)
