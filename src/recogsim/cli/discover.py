@@ -12,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..analysis.discovery import RESAMPLES, condition_name, csv_frame, details, discover, load_inputs, sentence
+from ..analysis.conditions import condition_name
+from ..analysis.discovery import RESAMPLES, csv_frame, details, discover, load_inputs, sentence
 from ..config.fields import _identifier
 from ..errors import InputError
 from ..runs.folders import check_writable, locked
@@ -85,8 +86,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def _figures(found, out: Path, name: str) -> list[Path]:
-    import matplotlib.pyplot as plt
-
     from ..plots import discovery as dplots  # matplotlib only when plotting
 
     paths = []
@@ -96,15 +95,17 @@ def _figures(found, out: Path, name: str) -> list[Path]:
         ("scatter", dplots.scatter),
     ):
         ax = draw(found)
-        fig = ax.figure
-        paths.append(_save(fig, out / f"discover_{name}_{kind}.png", "--out"))
-        plt.close(fig)
+        paths.append(_save(ax.figure, out / f"discover_{name}_{kind}.png", "--out"))  # _save closes it
     return paths
 
 
 def _report(found, kind: str, n_inputs: int) -> None:
     method = "PRIM" if found.method == "prim" else "CART"
-    print(f"{method} on {len(found.y)} runs of a {kind}, {n_inputs} inputs; {found.notes[0] if found.notes else ''}")
+    article = "an" if kind == "ensemble" else "a"
+    first, *rest = found.notes or [""]
+    print(f"{method} on {len(found.y)} runs of {article} {kind}, {n_inputs} inputs; {first}")
+    for note in rest:
+        print(f"note: {note}")
     print(sentence(found))
     for line in details(found):
         print(line)

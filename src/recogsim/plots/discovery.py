@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import PercentFormatter
 
-from ..analysis.discovery import Discovery, condition_label
+from ..analysis.boxes import Discovery
+from ..analysis.conditions import condition_label
+
+MAX_ROWS = 10
+"""Above this many inputs the limits figure shows the restricted ones and counts the rest."""
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -50,6 +56,7 @@ def trajectory(found: Discovery, ax: Axes | None = None) -> Axes:
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     what = "peeling trajectory (PRIM)" if found.method == "prim" else "rules (CART)"
+    what += f", {len(found.y)} runs, {int(found.y.sum())} where it holds"
     ax.set_title(f"{what}\n{condition_label(found.expr)}", fontsize=10)
     ax.grid(alpha=0.3)
     return ax
@@ -61,7 +68,11 @@ def limits(found: Discovery, ax: Axes | None = None) -> Axes:
     lim = found.box.limits.copy()
     lim["restricted"] = lim["restrict_lower"] | lim["restrict_upper"]
     lim = lim.sort_values("restricted", ascending=False, kind="stable").reset_index(drop=True)
-    ax = _axes(ax, (7.5, 0.5 * len(lim) + 1.4))
+    hidden = 0
+    if len(lim) > MAX_ROWS and lim["restricted"].any():  # the unrestricted ones as a count, not rows
+        shown = max(int(lim["restricted"].sum()), 1)
+        hidden, lim = len(lim) - shown, lim.iloc[:shown]
+    ax = _axes(ax, (7.5, 0.5 * len(lim) + 1.6))
     span = (lim["maximum"] - lim["minimum"]).replace(0, 1)
     lo = (lim["lower"] - lim["minimum"]) / span
     hi = (lim["upper"] - lim["minimum"]) / span
@@ -85,7 +96,10 @@ def limits(found: Discovery, ax: Axes | None = None) -> Axes:
     ax.set_xlim(-0.12, 1.12)
     ax.set_ylim(-0.6, len(lim) - 0.1)
     ax.set_xticks([0, 0.5, 1], ["min", "middle", "max"])
-    ax.set_xlabel("the box within each input's range in the runs (blue: restricted)")
+    xlabel = "the box within each input's range in the runs (blue: restricted)"
+    if hidden:
+        xlabel += f"\n{hidden} more inputs, not restricted, are not shown"
+    ax.set_xlabel(xlabel)
     b = found.box
     ax.set_title(
         f"{condition_label(found.expr)}\nbox: density {b.density:.0%}, coverage {b.coverage:.0%}, "
@@ -113,21 +127,51 @@ def most_restricted(found: Discovery, n: int = 2) -> list[str]:
 
 def scatter(found: Discovery, ax: Axes | None = None) -> Axes:
     """Every run on the two most restricted inputs, coloured by whether the condition holds, with
-    the chosen box drawn."""
-    ax = _axes(ax, (6.4, 5.2))
+    the chosen box drawn. Where runs share a point (a sweep's replications, or a design whose
+    points share coordinates) each point is one marker, sized by its runs and coloured by the share
+    of them where the condition holds, so that overlapping markers hide nothing."""
+    ax = _axes(ax, (6.4, 5.4))
     dims = most_restricted(found)
     x = found.x
     xs = x[dims[0]].to_numpy()
     ys = x[dims[1]].to_numpy() if len(dims) > 1 else np.zeros(len(x))
     y = found.y
-    ax.scatter(xs[~y], ys[~y], s=8, color="0.65", alpha=0.5, label="does not hold", linewidths=0)
-    ax.scatter(xs[y], ys[y], s=10, color="tab:orange", alpha=0.8, label="holds", linewidths=0)
+    at = pd.DataFrame({"x": xs, "y": ys, "holds": y}).groupby(["x", "y"], sort=False)["holds"].agg(["size", "mean"])
+    if at["size"].max() == 1:
+        ax.scatter(xs[~y], ys[~y], s=8, color="0.65", alpha=0.5, label="does not hold", linewidths=0)
+        ax.scatter(xs[y], ys[y], s=10, color="tab:orange", alpha=0.8, label="holds", linewidths=0)
+    else:
+        at = at.sort_values("mean", kind="stable").reset_index()  # points where it holds drawn on top
+        dots = ax.scatter(
+            at["x"],
+            at["y"],
+            s=6 + 40 * at["size"] / at["size"].max(),
+            c=at["mean"],
+            cmap="Oranges",
+            vmin=0,
+            vmax=1,
+            edgecolors="0.5",
+            linewidths=0.3,
+        )
+        ax.figure.colorbar(dots, ax=ax, label="share of the point's runs where it holds", format=PercentFormatter(1))
     lim = found.box.limits.set_index("parameter")
-    x0, x1 = lim.loc[dims[0], "lower"], lim.loc[dims[0], "upper"]
-    y0, y1 = (lim.loc[dims[1], "lower"], lim.loc[dims[1], "upper"]) if len(dims) > 1 else (-0.5, 0.5)
+    lower, upper = lim["lower"].astype(float).to_dict(), lim["upper"].astype(float).to_dict()
+    x0, x1 = lower[dims[0]], upper[dims[0]]
+    y0, y1 = (lower[dims[1]], upper[dims[1]]) if len(dims) > 1 else (-0.5, 0.5)
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="crimson", lw=1.5, label="box"))
     ax.set_xlabel(dims[0])
     ax.set_ylabel(dims[1] if len(dims) > 1 else "")
-    ax.legend(loc="best", fontsize=8, title=condition_label(found.expr), title_fontsize=8)
-    ax.set_title("runs on the two most restricted inputs", fontsize=10)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+        ncol=3,
+        fontsize=8,
+        title=condition_label(found.expr),
+        title_fontsize=8,
+        frameon=False,
+    )
+    grouped = at["size"].max() > 1
+    points = f" at {len(at)} points" if grouped else ""
+    area = "\nmarker area: the number of runs at the point" if grouped else ""
+    ax.set_title(f"{len(y)} runs{points} on the two most restricted inputs{area}", fontsize=10)
     return ax
