@@ -199,7 +199,7 @@ def _drop_insignificant(found, picked: int, x: pd.DataFrame, boxes: list[Box]) -
     from ema_workbench.analysis import scenario_discovery_util as sdutil
 
     whole = found.box_lims[0]
-    current, dropped = picked, []
+    current, dropped = picked, list[str]()
     while True:  # each round drops at least one edge, so this ends
         lim = boxes[current].limits
         weak = [
