@@ -101,6 +101,33 @@ def test_cart_on_a_sweep_prints_rules_over_the_design(sweep, tmp_path):
     assert table["chosen"].sum() == 2  # one rule chosen, one row per input
 
 
+def test_a_sweeps_shared_draws_are_left_out_unless_named(tmp_path):
+    """Replication r draws the same values at every design point (common random numbers): as
+    inputs they would name replications, so they are left out, with a note, unless asked for."""
+    exp = tmp_path / "drawn.yaml"
+    design = {
+        "name": "drawn",
+        "scenario": str(DATA / "tiny_uncertain.yaml"),
+        "replications": 12,
+        "seed": 5,
+        "design": {"kind": "grid"},
+        "parameters": [{"path": "taliban.crackdown", "values": [0.1, 0.5, 0.9]}],
+    }
+    exp.write_text(yaml.safe_dump(design, sort_keys=False))
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["sweep", str(exp), "--out", str(tmp_path / "drawn")]) == 0
+    argv = [tmp_path / "drawn", "--where", "de_facto_count >= 1", "--method", "cart", "--no-plots"]
+    rc, out, err = discover([*argv, "--out", tmp_path / "a"])
+    assert rc == 0, err
+    assert out.startswith("note: left out 3 drawn inputs (rules.thresholds.de_facto, ")
+    assert "runs of a sweep, 1 input;" in out
+    rc, out, err = discover(
+        [*argv, "--out", tmp_path / "b", "--inputs", "taliban.crackdown", "rules.thresholds.de_facto"]
+    )
+    assert rc == 0, err
+    assert "left out" not in out and "runs of a sweep, 2 inputs" in out
+
+
 def test_discover_writes_beside_the_results_by_default(sweep):
     rc, _, err = discover(
         [sweep, "--where", "de_facto_count >= 1", "--inputs", "rules.thresholds.de_facto", "--no-plots"]

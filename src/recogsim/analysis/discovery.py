@@ -11,7 +11,7 @@ says what it found, as a table and as plain sentences.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ class Inputs:
     outcomes: pd.DataFrame
     kind: str
     where: str
+    notes: list[str] = field(default_factory=list)
 
 
 def load_inputs(directory: str | Path, names: Sequence[str] | None = None) -> Inputs:
@@ -42,13 +43,21 @@ def load_inputs(directory: str | Path, names: Sequence[str] | None = None) -> In
     ensemble that drew nothing, is a one-line error."""
     d = Path(directory)
     where = str(d)
+    notes: list[str] = []
     if is_sweep(d):
         sweep = load_sweep(d)
         keys = sweep.runs[["point", "replication"]]
         x = keys.merge(sweep.points, on="point", how="left")
         if sweep.parameters is not None:
             drawn = sweep.parameters.drop(columns=["draw"], errors="ignore")
-            x = x.merge(drawn, on=["point", "replication"], how="left")
+            shared = _shared_draws(drawn) if not names else []
+            if shared:
+                notes.append(
+                    f"left out {len(shared)} drawn inputs ({', '.join(shared)}): replication r draws the same "
+                    "values at every design point (common random numbers), so they take one value per replication "
+                    "and a box on them would pick replications, not ranges; name them with --inputs to include them"
+                )
+            x = x.merge(drawn.drop(columns=shared), on=["point", "replication"], how="left")
         x = x.drop(columns=["point", "replication"])
         outcomes = sweep.runs.drop(columns=["point", "replication", "seed"], errors="ignore")
         kind = "sweep"
@@ -71,7 +80,17 @@ def load_inputs(directory: str | Path, names: Sequence[str] | None = None) -> In
         outcomes[RECOGNIZED] = outcomes["first_recognition_month"].notna().astype("int64")
     outcomes = outcomes[[c for c in outcomes.columns if pd.api.types.is_numeric_dtype(outcomes[c])]]
     x = _numeric_inputs(x, names, where)
-    return Inputs(x.reset_index(drop=True), outcomes.reset_index(drop=True), kind, where)
+    return Inputs(x.reset_index(drop=True), outcomes.reset_index(drop=True), kind, where, notes)
+
+
+def _shared_draws(drawn: pd.DataFrame) -> list[str]:
+    """The drawn columns whose value depends on the replication alone, the same at every design
+    point (a sweep's common random numbers: ``runs.seeds`` gives replication r one stream)."""
+    columns = [c for c in drawn.columns if c not in ("point", "replication")]
+    if drawn["point"].nunique() < 2:
+        return []
+    per_replication = drawn.groupby("replication")[columns].nunique(dropna=False)
+    return [c for c in columns if (per_replication[c] == 1).all()]
 
 
 def _state_levels(replications: pd.Series, states: pd.DataFrame) -> pd.DataFrame:

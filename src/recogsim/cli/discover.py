@@ -79,6 +79,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
             written.append(traj)
         if not args.no_plots:
             written += _figures(found, out, name)
+    for note in inputs.notes:
+        print(f"note: {note}")
     _report(found, inputs.kind, len(inputs.x.columns))
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
@@ -103,7 +105,8 @@ def _report(found, kind: str, n_inputs: int) -> None:
     method = "PRIM" if found.method == "prim" else "CART"
     article = "an" if kind == "ensemble" else "a"
     first, *rest = found.notes or [""]
-    print(f"{method} on {len(found.y)} runs of {article} {kind}, {n_inputs} inputs; {first}")
+    inputs = f"{n_inputs} input" + ("s" if n_inputs != 1 else "")
+    print(f"{method} on {len(found.y)} runs of {article} {kind}, {inputs}; {first}")
     for note in rest:
         print(f"note: {note}")
     print(sentence(found))
