@@ -50,6 +50,11 @@ examples: install
 	$(BIN)/recogsim analyze results/sweeps/sobol_baseline --outcome missions_taliban
 	$(BIN)/recogsim analyze results/sweeps/sobol_baseline --outcome recognized
 	$(BIN)/recogsim plot results/sweeps/sobol_baseline --kind sensitivity --outcome missions_taliban -o docs/img/example_sobol_missions.png
+	rm -rf results/discover
+	$(BIN)/recogsim discover results/sweeps/sobol_baseline --where "first_recognition_month <= 36" --name recognition_36 --out results/discover
+	$(BIN)/recogsim discover results/example/baseline --where "western_missions_taliban >= 3" --name western_posts --out results/discover
+	cp results/discover/discover_recognition_36_limits.png docs/img/example_discover_limits.png
+	cp results/discover/discover_recognition_36_scatter.png docs/img/example_discover_scatter.png
 
 clean:
 	rm -rf $(VENV) results
