@@ -29,6 +29,23 @@ def discover(argv: list) -> tuple[int, str, str]:
     return rc, out.getvalue(), err.getvalue()
 
 
+def swept(folder: Path, scenario: str, replications: int, parameters: list[dict]) -> Path:
+    """A grid sweep of ``scenario`` over ``parameters``, run into ``folder/grid``."""
+    design = {
+        "name": "grid",
+        "scenario": str(DATA / scenario),
+        "replications": replications,
+        "seed": 5,
+        "design": {"kind": "grid"},
+        "parameters": parameters,
+    }
+    exp = folder / "grid.yaml"
+    exp.write_text(yaml.safe_dump(design, sort_keys=False))
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["sweep", str(exp), "--out", str(folder / "grid")]) == 0
+    return folder / "grid"
+
+
 @pytest.fixture(scope="module")
 def ensemble(tmp_path_factory) -> Path:
     """200 replications of tiny_uncertain (three parameters drawn per replication)."""
@@ -42,23 +59,11 @@ def ensemble(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
     """A grid of 4 x 4 points of tiny, 8 replications each."""
-    folder = tmp_path_factory.mktemp("sweep")
-    exp = folder / "grid.yaml"
-    design = {
-        "name": "grid",
-        "scenario": str(DATA / "tiny.yaml"),
-        "replications": 8,
-        "seed": 5,
-        "design": {"kind": "grid"},
-        "parameters": [
-            {"path": "rules.thresholds.de_facto", "values": [3.5, 4.5, 5.5, 6.5]},
-            {"path": "taliban.crackdown", "values": [0.1, 0.4, 0.7, 1.0]},
-        ],
-    }
-    exp.write_text(yaml.safe_dump(design, sort_keys=False))
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        assert cli.main(["sweep", str(exp), "--out", str(folder / "grid")]) == 0
-    return folder / "grid"
+    parameters = [
+        {"path": "rules.thresholds.de_facto", "values": [3.5, 4.5, 5.5, 6.5]},
+        {"path": "taliban.crackdown", "values": [0.1, 0.4, 0.7, 1.0]},
+    ]
+    return swept(tmp_path_factory.mktemp("sweep"), "tiny.yaml", 8, parameters)
 
 
 def test_prim_on_an_ensemble_finds_the_drawn_threshold(ensemble, tmp_path):
@@ -104,19 +109,8 @@ def test_cart_on_a_sweep_prints_rules_over_the_design(sweep, tmp_path):
 def test_a_sweeps_shared_draws_are_left_out_unless_named(tmp_path):
     """Replication r draws the same values at every design point (common random numbers): as
     inputs they would name replications, so they are left out, with a note, unless asked for."""
-    exp = tmp_path / "drawn.yaml"
-    design = {
-        "name": "drawn",
-        "scenario": str(DATA / "tiny_uncertain.yaml"),
-        "replications": 12,
-        "seed": 5,
-        "design": {"kind": "grid"},
-        "parameters": [{"path": "taliban.crackdown", "values": [0.1, 0.5, 0.9]}],
-    }
-    exp.write_text(yaml.safe_dump(design, sort_keys=False))
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        assert cli.main(["sweep", str(exp), "--out", str(tmp_path / "drawn")]) == 0
-    argv = [tmp_path / "drawn", "--where", "de_facto_count >= 1", "--method", "cart", "--no-plots"]
+    drawn = swept(tmp_path, "tiny_uncertain.yaml", 12, [{"path": "taliban.crackdown", "values": [0.1, 0.5, 0.9]}])
+    argv = [drawn, "--where", "de_facto_count >= 1", "--method", "cart", "--no-plots"]
     rc, out, err = discover([*argv, "--out", tmp_path / "a"])
     assert rc == 0, err
     assert out.startswith("note: left out 3 drawn inputs (rules.thresholds.de_facto, ")
