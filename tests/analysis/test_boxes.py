@@ -1,5 +1,5 @@
 """PRIM and CART find a known box; EMA Workbench's limits are read right under pandas 3; PRIM's
-resampling is seeded and leaves numpy's global generator as it found it."""
+resampling is seeded and leaves numpy's global generator as it found it (EMA's own resample reads it)."""
 
 from __future__ import annotations
 
@@ -129,3 +129,14 @@ def test_too_few_runs_of_interest_are_refused(known_box):
     y[dv.MIN_RUNS - 1] = True
     notes = dv.prim(x, y, "rare", seed=1).notes  # enough to run, said to be rough
     assert any(f"holds in only {dv.MIN_RUNS} runs" in note for note in notes)
+
+
+def test_a_box_of_full_coverage_is_found_stable():
+    """The condition is one input below a cut: the box holds every run of interest (coverage 1).
+    EMA Workbench's resample statistic, which matches each half's box by coverage alone, met the
+    half's unrestricted first box there and called the restriction unstable (0 of 10)."""
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.random((300, 12)), columns=[f"v{i}" for i in range(12)])
+    found = dv.prim(x, (x["v0"] < 0.12).to_numpy(), "v0 < 0.12", seed=1)
+    assert found.box.coverage == 1.0 and found.box.restricted == ["v0"]
+    assert found.box.limits.set_index("parameter").loc["v0", "reproduced"] >= 0.9

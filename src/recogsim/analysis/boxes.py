@@ -2,10 +2,10 @@
 
 - PRIM (Friedman & Fisher 1999) through EMA Workbench 2.5.3 (the newest release for Python 3.11;
   3.x needs 3.12): the peeling trajectory, the chosen box with its limits and the quasi-p-value of
-  each restricted edge, and how often PRIM on resampled halves of the runs restricts the same
-  inputs. Under pandas 3 its ``boxes_to_dataframe`` returns zeros and float32 inputs raise, so
-  limits are read from ``box.box_lims`` and ``box.qp`` and inputs are cast to float64; its
-  ``resample`` draws from numpy's global generator, which is seeded here and restored afterwards.
+  each restricted edge. Under pandas 3 its ``boxes_to_dataframe`` returns zeros and float32 inputs
+  raise, so limits are read from ``box.box_lims`` and ``box.qp`` and inputs are cast to float64.
+  Stability is measured here rather than by its ``resample`` (see :func:`_stability`): the whole
+  discovery re-run on random halves drawn from a seeded generator of its own.
 - CART (scikit-learn's decision tree): the leaves where the condition holds more often than in
   all runs, as readable rules; subtrees whose leaves all say the same are merged first, so a rule
   names only the splits that change the answer.
@@ -143,17 +143,10 @@ def prim(
 
     xf = x.astype("float64").reset_index(drop=True)  # float32 raises in EMA 2.5.3
     yi = np.asarray(y, dtype=int)
-    with warnings.catch_warnings():
-        # EMA Workbench 2.5.3 warns of pandas features it uses that pandas 3 deprecates
-        warnings.simplefilter("ignore")
-        # threshold: a box is kept whenever it holds any run of interest (with 0/1 outcomes the
-        # threshold only decides that; a higher one would drop the trajectory of a rare condition)
-        p = ema_prim.Prim(xf, yi, threshold=0.5 / len(yi), mass_min=MASS_MIN)
-        found = p.find_box()
-        boxes = [_box_at(found, i, xf) for i in range(len(found.peeling_trajectory))]
-        picked = _choose(boxes, box, where, "boxes of the peeling trajectory")
-        chosen, dropped = _drop_insignificant(found, picked, xf, boxes)
-        stability = _resample(found, chosen, seed)
+    found, boxes = _peel(ema_prim, xf, yi)
+    picked = _choose(boxes, box, where, "boxes of the peeling trajectory")
+    chosen, dropped = _drop_insignificant(found, picked, xf, boxes)
+    stability = _stability(ema_prim, xf, yi, box, boxes[picked].coverage, seed)
     notes = [f"box {picked} of the peeling trajectory"]
     if dropped:
         notes[0] += f", less {len(dropped)} edges of quasi-p-value above {SIGNIFICANT} (box {chosen})"
@@ -164,28 +157,54 @@ def prim(
         )
     limits = boxes[chosen].limits
     if stability is None:
-        notes.append("stability not measured: PRIM failed on a random half of the runs (too few runs of interest)")
+        notes.append("stability not measured: no random half of the runs holds runs of interest and others")
     else:
-        reproduced = (stability["reproduce coverage"] / 100).round(6)
-        limits["reproduced"] = limits["parameter"].map(reproduced).astype("float64")
+        limits["reproduced"] = limits["parameter"].map(stability).astype("float64")
     k = int(yi.sum())
     if k < FEW:
         notes.append(f"the condition holds in only {k} runs: boxes drawn around so few are rough; run more")
     return Discovery("prim", expr, boxes, chosen, np.asarray(y, dtype=bool), xf, notes, picked)
 
 
-def _resample(found, chosen: int, seed: int) -> pd.DataFrame | None:
-    """EMA Workbench's resampling statistics for box ``chosen`` (``RESAMPLES`` random halves),
-    seeded through numpy's global generator, which is restored afterwards; None where PRIM cannot
-    run on a half (it asserts when a half holds no run of interest)."""
-    state = np.random.get_state()  # noqa: NPY002  (EMA resample reads the global generator)
-    np.random.seed(seed)  # noqa: NPY002  (EMA resample reads the global generator)
-    try:
-        return found.resample(i=chosen, iterations=RESAMPLES, p=0.5)
-    except (AssertionError, ValueError, KeyError, IndexError):
-        return None
-    finally:
-        np.random.set_state(state)  # noqa: NPY002  (EMA resample reads the global generator)
+def _peel(ema_prim, x: pd.DataFrame, y: np.ndarray) -> tuple[object, list[Box]]:
+    """EMA Workbench's PRIM on ``x`` and ``y``: its box object and every box of the trajectory."""
+    with warnings.catch_warnings():
+        # EMA Workbench 2.5.3 warns of pandas features it uses that pandas 3 deprecates
+        warnings.simplefilter("ignore")
+        # threshold: a box is kept whenever it holds any run of interest (with 0/1 outcomes the
+        # threshold only decides that; a higher one would drop the trajectory of a rare condition)
+        found = ema_prim.Prim(x, y, threshold=0.5 / len(y), mass_min=MASS_MIN).find_box()
+    return found, [_box_at(found, i, x) for i in range(len(found.peeling_trajectory))]
+
+
+def _stability(
+    ema_prim, x: pd.DataFrame, y: np.ndarray, box: int | None, coverage: float, seed: int
+) -> dict[str, float] | None:
+    """Per input, the share of ``RESAMPLES`` random halves of the runs on which the whole discovery
+    (PRIM, the same choice of box, the same dropping of edges) restricts it again; None when no
+    half holds both kinds of run. EMA Workbench's own ``resample`` matches each half's box by
+    coverage alone, and a box of coverage 1 then meets the half's first, unrestricted box and
+    scores 0; it also draws from numpy's global generator. This one draws from ``seed``'s own
+    generator and picks each half's box as the full data's was: the default rule, or with ``--box``
+    the box nearest in coverage."""
+    rng = np.random.default_rng(seed)
+    counts = dict.fromkeys(x.columns, 0)
+    done = 0
+    for _ in range(RESAMPLES):
+        half = np.sort(rng.choice(len(y), size=len(y) // 2, replace=False))
+        xs, ys = x.iloc[half].reset_index(drop=True), y[half]
+        if ys.min() == ys.max():
+            continue
+        found, boxes = _peel(ema_prim, xs, ys)
+        if box is None:
+            pick = _default_box(boxes)
+        else:
+            pick = min(range(len(boxes)), key=lambda i: (abs(boxes[i].coverage - coverage), i))
+        chosen, _ = _drop_insignificant(found, pick, xs, boxes)
+        for name in boxes[chosen].restricted:
+            counts[name] += 1
+        done += 1
+    return {name: n / done for name, n in counts.items()} if done else None
 
 
 def _drop_insignificant(found, picked: int, x: pd.DataFrame, boxes: list[Box]) -> tuple[int, list[str]]:

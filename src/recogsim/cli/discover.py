@@ -114,8 +114,8 @@ def _report(found, kind: str, n_inputs: int) -> None:
         print(line)
     if found.method == "prim":
         print(
-            f"(quasi-p: a one-sided binomial test of each edge; resamples: PRIM re-run on {RESAMPLES} random halves "
-            "of the runs, each input's share restricted near the same coverage)"
+            f"(quasi-p: a one-sided binomial test of each edge; resamples: the same discovery on {RESAMPLES} random "
+            "halves of the runs, and how many of them restrict the input again)"
         )
     else:
         for b in found.boxes:
