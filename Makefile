@@ -6,7 +6,10 @@ REPS   ?= 300
 SEED   ?= 20230401
 OUT    ?= results
 
-.PHONY: run test lint bench examples install clean
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench examples install clean screenshots
 
 $(BIN)/recogsim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +31,18 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+# The page's browser test drives Debian's Chromium, installed here from Debian's packages when
+# missing (Playwright never downloads a browser: its tests launch this executable).
+$(CHROMIUM):
+	$(SUDO) apt-get install -y -q --no-install-recommends chromium || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium; }
+
+test: lint $(CHROMIUM)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -q
+
+# The README's screenshots of the page, taken by the browser test's own Chromium.
+screenshots: install $(CHROMIUM)
+	MPLBACKEND=Agg $(BIN)/python docs/screenshots.py
 
 bench: install
 	$(BIN)/python benchmarks/bench_engines.py

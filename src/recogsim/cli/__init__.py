@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from ..runs.plan import load_experiment
 from ..runs.store import drawn_parameters, is_sweep, load_results, load_sweep
-from . import calibration, discover, run, scoring
+from . import calibration, discover, explore, run, scoring
 from .common import EXIT_INPUT, _Parser, _positive, _save, add_engine, add_workers
 from .run import DEFAULT_PLOTS
 
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_parser(sub)
     scoring.add_parser(sub)
     discover.add_parser(sub)
+    explore.add_parser(sub)
 
     val = sub.add_parser("validate", help="check scenario, experiment and observation files")
     val.add_argument("files", nargs="+", metavar="FILE", help="scenario, experiment or observation (record) files")
@@ -134,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "calibrate": calibration.cmd_calibrate,
             "score": scoring.cmd_score,
             "discover": discover.cmd_discover,
+            "explore": explore.cmd_explore,
         }
         return commands[args.command](args)
     except InputError as err:

@@ -166,5 +166,6 @@ def time_axis(ax: Axes, dates: dict[int, str] | None) -> None:
         ticks = months[::step]
         labels = [dates[m] for m in ticks]
     ax.set_xticks(ticks, labels)
-    ax.set_xlim(months[0], months[-1])
+    if span:  # a single month (a run at its start) keeps matplotlib's own margins
+        ax.set_xlim(months[0], months[-1])
     ax.set_xlabel("date")

@@ -249,7 +249,7 @@ def missions_by_controller(series: Frames, ax: AxesArg = None) -> Axes | np.ndar
         )
         time_axis(a, dates_of({label: df}))
         runs = df.groupby("month").size().max()
-        what = f"posts abroad, mean of {runs:,} runs"
+        what = "posts abroad, one run" if runs == 1 else f"posts abroad, mean of {runs:,} runs"
         a.set_title(f"{label}: {what}" if label else what[0].upper() + what[1:], fontsize="medium")
         a.margins(x=0)
         a.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))

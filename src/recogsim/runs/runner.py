@@ -30,7 +30,7 @@ from . import plan as plans
 from .executors import Pool, open_pool
 from .folders import check_folder, check_writable, finish_folder, locked, start_folder
 from .plan import IDENTITY, Plan, Task
-from .seeds import draw_uniforms
+from .seeds import draw_uniforms, replication_seed, run_key
 from .store import ChunkStore, EnsembleResult, MemorySink, frame, read_manifest
 
 
@@ -109,6 +109,25 @@ def _with_draws(
         ) from None
 
 
+def _drawn_scenario(
+    scenario: Scenario, root: int, replication: int, tables: Mapping[int, JointTable], where: str
+) -> tuple[Scenario, dict[str, float]]:
+    """The scenario one replication simulates, and the values it drew (none without ``uncertain:``)."""
+    drawn, rows = _draw(scenario, root, replication, tables) if scenario.uncertain else ({}, {})
+    return (_with_draws(scenario, drawn, rows, tables, where) if drawn else scenario), drawn
+
+
+def replication(scenario: Scenario, root: int, replication: int) -> tuple[Scenario, int]:
+    """The scenario replication ``replication`` of an ensemble with root seed ``root`` simulates
+    (its ``uncertain:`` draws set) and its model's seed. ``RecognitionModel(scenario, seed=seed)``
+    stepped to the horizon is that run of ``recogsim run --seed root --engine mesa``: the page
+    steps it month by month."""
+    tables = {i: joint_table(u, i) for i, u in enumerate(scenario.uncertain) if isinstance(u, JointUncertain)}
+    return _drawn_scenario(scenario, root, replication, tables, "")[0], replication_seed(
+        root, *run_key(0, replication, 1)
+    )
+
+
 def run_task(
     scenario: Scenario,
     experiment: Experiment | None,
@@ -131,8 +150,7 @@ def run_task(
             parts.append(run_block(at_point, where, point, reps, root, tables, schemas))
             continue
         for rep, seed in reps:
-            drawn, rows = _draw(at_point, root, rep, tables) if at_point.uncertain else ({}, {})
-            scen = _with_draws(at_point, drawn, rows, tables, where) if drawn else at_point
+            scen, drawn = _drawn_scenario(at_point, root, rep, tables, where)
             model = RecognitionModel(scen, seed=seed)
             model.run()
             keys: dict[str, int | np.ndarray] = {

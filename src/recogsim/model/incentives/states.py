@@ -307,6 +307,18 @@ def utility_terms(
     }
 
 
+def term_contributions(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) -> dict[str, Array]:
+    """Each term's part of a state's utility: the term with its weight and its sign (``UTILITY_TERMS``),
+    in the order they are summed. What "drives" a state this month, term by term (the page shows
+    them); :func:`state_utility` is their sum."""
+    out: dict[str, Array] = {}
+    for name, (sign, weight) in UTILITY_TERMS.items():
+        value = np.asarray(terms[name], dtype=float)
+        term = value if weight is None else _per_entity(w[weight], 2) * value
+        out[name] = term if sign > 0 else -term
+    return out
+
+
 def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) -> Array:
     """Transactional utility of holding a rung: gains minus costs, each with its named weight.
 
@@ -314,13 +326,12 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) ->
     trade and transit, allies, the hope others relent, Taliban lobbying through its posts, a
     regime that looks here to stay) against those for holding back (the West's conditions,
     visible militant links, groups left unrestrained, the UN's credentials position, commitments
-    to the resistance). Signs and weights: ``UTILITY_TERMS``.
+    to the resistance). Signs and weights: ``UTILITY_TERMS``; the summands: :func:`term_contributions`
+    (adding a negated term is exactly subtracting it).
     """
     total: Array | float = 0.0
-    for name, (sign, weight) in UTILITY_TERMS.items():
-        value = np.asarray(terms[name], dtype=float)
-        term = value if weight is None else _per_entity(w[weight], 2) * value
-        total = total + term if sign > 0 else total - term
+    for term in term_contributions(terms, w).values():
+        total = total + term
     return np.asarray(total)
 
 
