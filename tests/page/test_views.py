@@ -16,7 +16,7 @@ import solara
 
 from recogsim import load_scenario, run_ensemble, run_ensemble_to
 from recogsim.errors import InputError
-from recogsim.page import ensemble, folders, levers, results
+from recogsim.page import ensemble, folders, levers, one_run, results
 from recogsim.page.one_run import OneRun, ladder_frame
 
 DATA = Path(__file__).parents[1] / "data"
@@ -96,6 +96,16 @@ def test_levers_set_the_scenario_and_take_their_range_from_the_schema() -> None:
     assert params["crackdown"]["value"] == 0.3 and params["scenario"] == str(path)
     with pytest.raises(TypeError, match="unknown lever 'nonsense'"):
         levers.PageModel(scenario=str(path), nonsense=1.0)
+
+
+def test_the_adaptive_taliban_moves_its_levers_on_the_page() -> None:
+    path = DATA.parents[1] / "scenarios" / "adaptive_taliban.yaml"
+    model = levers.PageModel(scenario=str(path))
+    first = one_run.levers_line(model)
+    assert "(adaptive)" in first and "month 0" in first
+    for _ in range(12):
+        model.step()
+    assert one_run.levers_line(model).split(": ", 1)[1] != first.split(": ", 1)[1]
 
 
 def test_ladder_chances_are_the_models_own() -> None:

@@ -20,7 +20,7 @@ from ..analysis.summary import summary_table
 from ..config.loading import load as load_scenario
 from ..config.schema import Scenario
 from ..errors import InputError
-from ..plots.kinds import ENSEMBLE_KINDS
+from ..plots.kinds import ENSEMBLE_KINDS, FAN_SERIES
 from ..runs import plan as plans
 from ..runs.folders import check_folder, check_writable, locked, replace_folder
 from ..runs.runner import run_ensemble_to
@@ -28,7 +28,6 @@ from ..runs.store import EnsembleResult, load_results, read_manifest
 from .common import _positive, _save, add_engine, add_seed, add_workers
 
 DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
-FAN_SERIES = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
 COMPARISON = "comparison"
 """The folder of plots comparing several scenarios, beside theirs."""
 TABLES = ("runs", "series", "states", "missions", "parameters")

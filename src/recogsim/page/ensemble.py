@@ -20,7 +20,9 @@ import solara
 from ..analysis.summary import summary_table
 from ..config.loading import load
 from ..errors import InputError
+from ..model.record import label
 from ..plots import plot_kind
+from ..plots.kinds import FAN_SERIES
 from ..runs.runner import run_ensemble_to
 from ..runs.store import EnsembleResult, load_results
 from .folders import zipped
@@ -29,7 +31,10 @@ from .nav import Nav
 
 MAX_REPLICATIONS = 5000
 """The page runs in the server's own process, on one core: larger ensembles belong to the CLI."""
-FIGURES = (("fan", "countries_taliban_presence"), ("survival", None), ("states", None))
+FIGURES = (("fan", FAN_SERIES[0]), ("survival", None), ("states", None))
+"""What the view draws, and the results view for an ensemble folder that holds no plots."""
+FANS = {label(c): c for c in FAN_SERIES}
+"""The fan chart's series, by their labels in the output record."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ def Ensemble():
     chosen, set_chosen = solara.use_state([first] if first in files else list(files)[:1])
     replications, set_replications = solara.use_state("200")
     seed, set_seed = solara.use_state(str(SEED))
+    fan, set_fan = solara.use_state(next(iter(FANS)))
     share = solara.use_reactive(0.0)
     error, set_error = solara.use_state("")
 
@@ -124,5 +130,7 @@ def Ensemble():
     with solara.Row():
         solara.FileDownload(ran.archive, filename="recogsim_ensemble.zip", label="Download the results (zip)")
     solara.Preformatted(ran.summary, style={"overflow-x": "auto"})
+    solara.Select("Fan chart of", values=list(FANS), value=fan, on_value=set_fan)
     for kind, series in FIGURES:
-        solara.FigureMatplotlib(plot_kind(kind, ran.results, series=series), format="png", dpi=80)
+        figure = plot_kind(kind, ran.results, series=FANS[fan] if kind == "fan" else series)
+        solara.FigureMatplotlib(figure, format="png", dpi=80)

@@ -111,10 +111,24 @@ def Ladder(model: PageModel):
         solara.HTML(tag="div", unsafe_innerHTML=ladder_html(ladder_frame(model), sort))
 
 
+def levers_line(model: PageModel) -> str:
+    """The Taliban's levers this month: fixed by the scenario, or moved each month by the adaptive
+    Taliban (crackdown as the mean over the allied groups it restricts)."""
+    t = model.taliban
+    allied = ~model.hostile
+    crackdown = float(np.mean(t.crackdown[allied])) if allied.any() else 0.0
+    mode = model.scenario.taliban.mode
+    return (
+        f"The Taliban's levers, month {model.month} ({mode}): crackdown {crackdown:.2f}, "
+        f"concessions {float(t.concessions):.2f}, lobbying {float(t.lobbying):.2f}"
+    )
+
+
 @solara.component
 def Counts(model: PageModel):
     update_counter.get()
     df, dates = series_frame(model)
+    solara.Text(levers_line(model))
     _figure(run_counts(df, dates=dates))
 
 

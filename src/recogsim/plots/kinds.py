@@ -14,3 +14,5 @@ SWEEP_KINDS: dict[str, str] = {
     "sensitivity": "Sobol' or Morris indices with their intervals",
     "distribution": "an outcome across runs, by design point",
 }
+FAN_SERIES: tuple[str, ...] = ("countries_taliban_presence", "missions_taliban", "de_jure_count", "legitimacy")
+"""The series drawn as fan charts by default (``recogsim run``'s plots, the page's ensemble view)."""
