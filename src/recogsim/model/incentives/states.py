@@ -170,8 +170,8 @@ def _bandwagon_block(levels: Array, r: Array, counted: Array) -> Array:
     integers, so the same result."""
     runs, top = levels.shape[0], int(r.max(initial=0)) + 1
     at_level = np.minimum(levels[:, counted], top - 1) + (np.arange(runs) * top)[:, None]
-    at_or_above = np.bincount(at_level.ravel(), minlength=runs * top).reshape(runs, top)
-    at_or_above = np.cumsum(at_or_above[:, ::-1], axis=1)[:, ::-1].ravel()
+    at_level_count = np.bincount(at_level.ravel(), minlength=runs * top).reshape(runs, top)
+    at_or_above = np.cumsum(at_level_count[:, ::-1], axis=1)[:, ::-1].ravel()
     at = at_or_above[r + (np.arange(runs) * top).reshape((runs,) + (1,) * (r.ndim - 1))]
     lv = levels.reshape((runs,) + (1,) * (r.ndim - 2) + levels.shape[1:])
     at_self = counted & (lv >= r)
