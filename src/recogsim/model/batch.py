@@ -55,6 +55,12 @@ def unsupported(scenario: Scenario, drawn: Sequence[str]) -> str | None:
     return None
 
 
+def _shared(x: np.ndarray) -> np.ndarray:
+    """``x`` (one value per replication) as a 0-d array if every replication holds the same bits."""
+    bits = x.view(np.int64)
+    return x[0, ...] if x.size and bool((bits == bits[0]).all()) else x
+
+
 def _lead(x: np.ndarray, axes: int) -> np.ndarray:
     """``x`` (one value per replication, or per replication and candidate) with entity axes added."""
     return x.reshape(x.shape + (1,) * axes)
@@ -186,6 +192,9 @@ class Batch:
             elif path in self.coef:
                 self.coef[path] = values
         self.w = {k.removeprefix("rules."): v for k, v in self.coef.items() if k.startswith("rules.")}
+        self.w_block = {k: _shared(v) for k, v in self.w.items()}
+        """``w`` with a coefficient every replication shares as one number: the same products,
+        without broadcasting one value per replication over (replications, rungs, states)."""
         sd = _lead(self.w["revenue_spread"], 1)
         spread = np.exp(sd * self.revenue_draw - sd**2 / 2)  # mean 1 across posts
         self.revenue = self.base_revenue * spread * _lead(self.coef["world.consular_demand"], 1)
@@ -245,7 +254,7 @@ class Batch:
 
     def _posts_month(self) -> None:
         """The posts' books, then each open post's finances and, if its host allows, a takeover."""
-        w = self.w
+        w = self.w_block
         shocks = _lead(w["revenue_noise"], 1) * self._uniforms("shocks")
         self.funds = rules.month_of_books(
             self.funds,
@@ -327,7 +336,7 @@ class Batch:
             condition_shares=per(self.shares),
             handover_rung=HOSTS,
             de_facto_rung=DE_FACTO,
-            w={name: per(v) for name, v in self.w.items()},
+            w={name: per(v) for name, v in self.w.items()} if cand else self.w_block,
             posts_held=per(held),
             posts_open=per(open_),
         )
@@ -341,9 +350,10 @@ class Batch:
         def per(x: np.ndarray) -> np.ndarray:
             return x[:, None] if cand else x
 
-        u = rules.state_utility(comp, {name: per(v) for name, v in self.w.items()})
+        w = {name: per(v) for name, v in self.w.items()} if cand else self.w_block
+        u = rules.state_utility(comp, w)
         return rules.move_probabilities(
-            u, per(self.levels), per(self.thresholds), per(self.w["rate_up"]), per(self.w["rate_down"]), self.top
+            u, per(self.levels), per(self.thresholds), w["rate_up"], w["rate_down"], self.top
         )
 
     def _adapt(self) -> None:
