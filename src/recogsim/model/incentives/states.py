@@ -70,7 +70,11 @@ def _exposed(exposure: Array, threat: Array) -> Array:
     total = threat[..., 0, None] * exposure[:, 0]
     part = np.empty_like(total)
     for g in range(1, groups):
-        total += np.multiply(threat[..., g, None], exposure[:, g], out=part)
+        at = np.flatnonzero(exposure[:, g])
+        if at.size == exposure.shape[0]:
+            total += np.multiply(threat[..., g, None], exposure[:, g], out=part)
+        elif at.size:  # states not exposed add a zero: left out (the threat is never negative)
+            total[..., at] += threat[..., g, None] * exposure[at, g]
     return total
 
 
@@ -396,6 +400,8 @@ def _at_rung(values: Array, rungs: Array) -> Array:
     """``values[rung]`` per entity; ``values`` may carry the leading axes of ``rungs``."""
     if values.ndim == 1:
         return values[rungs]
+    if values.ndim == 2 and rungs.ndim == 2 and len(values) == len(rungs):  # a block: one flat lookup
+        return values.ravel()[rungs + (np.arange(len(values)) * values.shape[1])[:, None]]
     return np.take_along_axis(values, rungs, axis=-1)
 
 
