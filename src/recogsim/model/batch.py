@@ -192,12 +192,18 @@ class Batch:
             elif path in self.coef:
                 self.coef[path] = values
         self.w = {k.removeprefix("rules."): v for k, v in self.coef.items() if k.startswith("rules.")}
-        self.w_block = {k: _shared(v) for k, v in self.w.items()}
-        """``w`` with a coefficient every replication shares as one number: the same products,
-        without broadcasting one value per replication over (replications, rungs, states)."""
         sd = _lead(self.w["revenue_spread"], 1)
         spread = np.exp(sd * self.revenue_draw - sd**2 / 2)  # mean 1 across posts
         self.revenue = self.base_revenue * spread * _lead(self.coef["world.consular_demand"], 1)
+
+    def w_block(self) -> dict[str, np.ndarray]:
+        """``w`` with a coefficient every replication shares as one number: the same products,
+        without broadcasting one value per replication over (replications, rungs, states).
+        Rebuilt whenever an entry of ``w`` is replaced."""
+        key = tuple(map(id, self.w.values()))
+        if key != getattr(self, "_w_key", None):
+            self._w_key, self._w_block = key, {k: _shared(v) for k, v in self.w.items()}
+        return self._w_block
 
     def lever_default(self, lever: str) -> np.ndarray:
         return self.coef[f"taliban.{lever}"]
@@ -254,7 +260,7 @@ class Batch:
 
     def _posts_month(self) -> None:
         """The posts' books, then each open post's finances and, if its host allows, a takeover."""
-        w = self.w_block
+        w = self.w_block()
         shocks = _lead(w["revenue_noise"], 1) * self._uniforms("shocks")
         self.funds = rules.month_of_books(
             self.funds,
@@ -336,7 +342,7 @@ class Batch:
             condition_shares=per(self.shares),
             handover_rung=HOSTS,
             de_facto_rung=DE_FACTO,
-            w={name: per(v) for name, v in self.w.items()} if cand else self.w_block,
+            w={name: per(v) for name, v in self.w.items()} if cand else self.w_block(),
             posts_held=per(held),
             posts_open=per(open_),
         )
@@ -350,7 +356,7 @@ class Batch:
         def per(x: np.ndarray) -> np.ndarray:
             return x[:, None] if cand else x
 
-        w = {name: per(v) for name, v in self.w.items()} if cand else self.w_block
+        w = {name: per(v) for name, v in self.w.items()} if cand else self.w_block()
         u = rules.state_utility(comp, w)
         return rules.move_probabilities(
             u, per(self.levels), per(self.thresholds), w["rate_up"], w["rate_down"], self.top
