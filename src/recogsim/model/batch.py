@@ -27,9 +27,8 @@ from ..config.calendar import TAKEOVER, months_between
 from ..config.schema import LEVELS, Scenario, slug
 from . import incentives as rules
 from . import record
-from .agents import DE_JURE, HOSTS
 from .batch_events import apply_events
-from .model import DE_FACTO, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
+from .shared import DE_FACTO, DE_JURE, HOSTS, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
 
 REPUBLIC, TALIBAN, CLOSED = 0, 1, 2
 CONTROLLERS = ("republic", "taliban", "closed")

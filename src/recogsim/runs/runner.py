@@ -25,7 +25,6 @@ from ..config.joint import JointTable
 from ..config.references import check_references, joint_table, set_values
 from ..config.schema import JointUncertain, Scenario, Uncertain
 from ..errors import ScenarioError
-from ..model.model import RecognitionModel
 from . import plan as plans
 from .executors import Pool, open_pool
 from .folders import check_folder, check_writable, finish_folder, locked, start_folder
@@ -133,6 +132,8 @@ def run_task(
         for rep, seed in reps:
             drawn, rows = _draw(at_point, root, rep, tables) if at_point.uncertain else ({}, {})
             scen = _with_draws(at_point, drawn, rows, tables, where) if drawn else at_point
+            from ..model.model import RecognitionModel  # Mesa only for the Mesa engine
+
             model = RecognitionModel(scen, seed=seed)
             model.run()
             keys: dict[str, int | np.ndarray] = {
