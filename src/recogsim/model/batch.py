@@ -36,7 +36,7 @@ CAUSES = tuple(record.CLOSURE_CAUSES)
 SECTIONS = ("rules", "world", "taliban")
 """Where a replication's own drawn parameters may lie: one number per replication for the scalars
 there; per-entity fields (states, groups, posts) and the calendar are shared by a block."""
-RANDOM_MONTHS_BYTES = 8 * 2**20
+RANDOM_MONTHS_BYTES = 32 * 2**20
 """Random numbers are drawn a few months at a time, at most this many bytes for the block."""
 
 

@@ -197,6 +197,8 @@ class ChunkStore:
         for orphan in self.dir.glob("*-*.parquet"):
             if int(orphan.stem.split("-")[1]) not in numbers:
                 orphan.unlink()
+        self.kept: dict[int, dict[str, pa.Table]] = {}
+        """The chunks this process wrote, as written: not read back to consolidate them."""
 
     def done(self) -> set[tuple[int, int]]:
         done: set[tuple[int, int]] = set()
@@ -209,14 +211,20 @@ class ChunkStore:
 
     def write(self, results: list[dict[str, pa.Table]]) -> None:
         n = self.next
+        written = {}
         for name in sorted(self.schemas, key=lambda t: t == "runs"):  # runs last: it marks the chunk done
-            table = pa.concat_tables([r[name] for r in results])
-            write_table(table, self.dir / f"{name}-{n:06d}.parquet", scratch=True)
+            written[name] = pa.concat_tables([r[name] for r in results])
+            write_table(written[name], self.dir / f"{name}-{n:06d}.parquet", scratch=True)
+        self.kept[n] = written
         self.next += 1
 
     def tables(self) -> dict[str, pa.Table]:
+        def part(name: str, sch: pa.Schema, f: Path) -> pa.Table:
+            kept = self.kept.get(int(f.stem.split("-")[1]))
+            return kept[name] if kept is not None else pq.read_table(f, schema=sch)
+
         parts = {
-            name: [pq.read_table(f, schema=sch) for f in sorted(self.dir.glob(f"{name}-*.parquet"))]
+            name: [part(name, sch, f) for f in sorted(self.dir.glob(f"{name}-*.parquet"))]
             for name, sch in self.schemas.items()
         }
         return consolidate(parts, self.schemas)
