@@ -121,5 +121,5 @@ def _array(values: Any, kind: pa.DataType, n: int) -> pa.Array:
     if values.dtype.kind in "OUS":
         return pa.array(values.astype(object), kind)
     if pa.types.is_integer(kind):
-        return pa.array(values.astype(np.int64), kind, mask=values < 0)
-    return pa.array(values.astype(np.float64), kind)
+        return pa.array(values.astype(np.int64, copy=False), kind, mask=values < 0)
+    return pa.array(values.astype(np.float64, copy=False), kind)
