@@ -71,10 +71,11 @@ def _exposed(exposure: Array, threat: Array) -> Array:
     part = np.empty_like(total)
     for g in range(1, groups):
         at = np.flatnonzero(exposure[:, g])
-        if at.size == exposure.shape[0]:
+        if at.size > 4:
             total += np.multiply(threat[..., g, None], exposure[:, g], out=part)
-        elif at.size:  # states not exposed add a zero: left out (the threat is never negative)
-            total[..., at] += threat[..., g, None] * exposure[at, g]
+        else:  # states not exposed add a zero: left out (the threat is never negative)
+            for i in at:
+                total[..., i] += threat[..., g] * exposure[i, g]
     return total
 
 
