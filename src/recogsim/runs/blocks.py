@@ -19,8 +19,8 @@ from ..model import batch_record
 from ..model.batch import CAUSES, CONTROLLERS, Batch
 
 BLOCK = 1000
-"""Replications advanced together at most (a task's part of one point). The engine runs 460 runs/s
-in blocks of 100, 640 in blocks of 1,000 and no faster beyond, while memory grows with the block
+"""Replications advanced together at most (a task's part of one point). The engine runs about 480 runs/s
+in blocks of 100, 680-840 in blocks of 1,000 and no faster beyond, while memory grows with the block
 (README, "Engines")."""
 
 
