@@ -120,6 +120,7 @@ def _array(values: Any, kind: pa.DataType, n: int) -> pa.Array:
     values = np.asarray(values)
     if values.dtype.kind in "OUS":
         return pa.array(values.astype(object), kind)
+    view = values.base is not None  # Arrow may share numpy's memory: a view would keep the block's arrays alive
     if pa.types.is_integer(kind):
-        return pa.array(values.astype(np.int64, copy=False), kind, mask=values < 0)
-    return pa.array(values.astype(np.float64, copy=False), kind)
+        return pa.array(values.astype(np.int64, copy=view), kind, mask=values < 0)
+    return pa.array(values.astype(np.float64, copy=view), kind)
