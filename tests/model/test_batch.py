@@ -125,6 +125,23 @@ def test_peer_pull_over_a_block_is_the_dense_sum(rng):
     np.testing.assert_allclose(block, rows, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("groups", [1, 3, 7, 9])
+def test_exposure_sums_over_a_block_are_numpys_sums_bit_for_bit(rng, groups):
+    exposure = np.where(rng.random((12, groups)) < 0.5, rng.random((12, groups)), 0.0)
+    strength, floor = rng.random((40, groups)), rng.random(40)
+    hostile = np.arange(groups) == 0
+    k = rng.random((40, groups))
+    threat = strength * rules.restraint(k, hostile, floor)
+    dense = np.sum(exposure * threat[..., None, :], axis=-1)
+    np.testing.assert_array_equal(
+        rules.security_motive(exposure, strength, rules.restraint(k, hostile, floor), 0.0, 0.0), dense
+    )
+    loose = strength * np.where(hostile, 0.0, 1.0 - k)
+    np.testing.assert_array_equal(
+        rules.sheltering_cost(exposure, strength, k, hostile), np.sum(exposure * loose[..., None, :], axis=-1)
+    )
+
+
 def test_bandwagon_counts_as_comparing_every_pair(rng):
     levels = rng.integers(0, 5, size=(30, 8))
     counted = np.array([True] * 7 + [False])

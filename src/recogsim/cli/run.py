@@ -82,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for scen in scenarios:
             folder, fresh = _build(scen, args)
             built[scen.name] = (folder, fresh)
-            results[scen.name] = load_results(folder)
+            results[scen.name] = load_results(folder, only=("runs", "parameters") if args.no_plots else None)
         print(summary_table(results))
         plots: list[Path] = []
         if not args.no_plots:

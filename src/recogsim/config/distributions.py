@@ -13,7 +13,6 @@ from typing import Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 
 class Distribution(BaseModel):
@@ -49,6 +48,8 @@ class Distribution(BaseModel):
         width = self.max - self.min
         if self.kind == "uniform":
             return self.min + u * width
+        from scipy import stats  # imported when needed: it takes longer than a run of the batch engine
+
         if self.kind == "triangular":
             return np.asarray(
                 stats.triang(c=(cast(float, self.mode) - self.min) / width, loc=self.min, scale=width).ppf(u)

@@ -7,6 +7,7 @@ that each stays small; :mod:`.schema` re-exports every name here.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Annotated, Any, Literal, get_args
@@ -85,6 +86,7 @@ def level_index(level: str) -> int:
     return LEVELS.index(level)
 
 
+@functools.lru_cache(maxsize=4096)  # pure; called for every name each time a scenario is validated
 def slug(name: str) -> str:
     """A name as it appears in column names (``strength_<group>``, ``max_level_<state>``): ASCII
     letters and digits, lower case, accents dropped, every other run of characters one ``_``. Two
@@ -113,12 +115,19 @@ def _identifier(v: str) -> str:
 def _entity_name(v: str) -> str:
     """States, groups and posts are named as people write them (``Côte d'Ivoire``), but without
     control characters or padding, and with a letter or digit to make a column name from."""
-    if v != v.strip() or any(unicodedata.category(ch).startswith("C") for ch in v) or len(v) > MAX_NAME or not slug(v):
+    if not _plain_name(v):
         raise ValueError(
             f"expected a name with a letter or digit, no leading or trailing spaces, no control characters, "
             f"at most {MAX_NAME} characters, got {shown(v)}"
         )
     return v
+
+
+@functools.lru_cache(maxsize=4096)  # pure; a scenario's names are checked at every validation
+def _plain_name(v: str) -> bool:
+    return not (
+        v != v.strip() or any(unicodedata.category(ch).startswith("C") for ch in v) or len(v) > MAX_NAME or not slug(v)
+    )
 
 
 Identifier = Annotated[str, Field(strict=True), AfterValidator(_identifier)]

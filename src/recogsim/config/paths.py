@@ -12,6 +12,7 @@ Western states).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,11 @@ class Segment:
 def parse(path: str) -> list[Segment]:
     if not isinstance(path, str) or not path.strip():
         raise PathError(f"expected a parameter path like 'taliban.crackdown', got {path!r}")
+    return list(_parse(path))
+
+
+@functools.lru_cache(maxsize=4096)  # pure, and segments are frozen: a scenario's checks parse the same paths often
+def _parse(path: str) -> tuple[Segment, ...]:
     segments = []
     for part in _split(path):
         m = _SEGMENT.match(part.strip())
@@ -51,7 +57,7 @@ def parse(path: str) -> list[Segment]:
             segments.append(Segment(m.group("key"), field=field, value=value))
         else:
             raise PathError(f"malformed selector [{sel}] in {path!r}: use [N] or [field=value]")
-    return segments
+    return tuple(segments)
 
 
 def _split(path: str) -> list[str]:

@@ -9,14 +9,12 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..config.schema import LEVELS
 from . import incentives as rules
 
 if TYPE_CHECKING:
     from .model import RecognitionModel
 
-HOSTS = LEVELS.index("hosts_diplomats")
-DE_JURE = LEVELS.index("de_jure")
+from .shared import HOSTS
 
 
 class State(mesa.Agent):

@@ -27,9 +27,8 @@ from ..config.calendar import TAKEOVER, months_between
 from ..config.schema import LEVELS, Scenario, slug
 from . import incentives as rules
 from . import record
-from .agents import DE_JURE, HOSTS
 from .batch_events import apply_events
-from .model import DE_FACTO, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
+from .shared import DE_FACTO, DE_JURE, HOSTS, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
 
 REPUBLIC, TALIBAN, CLOSED = 0, 1, 2
 CONTROLLERS = ("republic", "taliban", "closed")
@@ -37,7 +36,7 @@ CAUSES = tuple(record.CLOSURE_CAUSES)
 SECTIONS = ("rules", "world", "taliban")
 """Where a replication's own drawn parameters may lie: one number per replication for the scalars
 there; per-entity fields (states, groups, posts) and the calendar are shared by a block."""
-RANDOM_MONTHS_BYTES = 8 * 2**20
+RANDOM_MONTHS_BYTES = 32 * 2**20
 """Random numbers are drawn a few months at a time, at most this many bytes for the block."""
 
 
@@ -53,6 +52,12 @@ def unsupported(scenario: Scenario, drawn: Sequence[str]) -> str | None:
         if not all(isinstance(v, (int, float)) for v in paths.get(data, path)):
             return f"the batch engine draws only numbers per replication, not {path!r}"
     return None
+
+
+def _shared(x: np.ndarray) -> np.ndarray:
+    """``x`` (one value per replication) as a 0-d array if every replication holds the same bits."""
+    bits = x.view(np.int64)
+    return x[0, ...] if x.size and bool((bits == bits[0]).all()) else x
 
 
 def _lead(x: np.ndarray, axes: int) -> np.ndarray:
@@ -190,6 +195,15 @@ class Batch:
         spread = np.exp(sd * self.revenue_draw - sd**2 / 2)  # mean 1 across posts
         self.revenue = self.base_revenue * spread * _lead(self.coef["world.consular_demand"], 1)
 
+    def w_block(self) -> dict[str, np.ndarray]:
+        """``w`` with a coefficient every replication shares as one number: the same products,
+        without broadcasting one value per replication over (replications, rungs, states).
+        Rebuilt whenever an entry of ``w`` is replaced."""
+        key = tuple(map(id, self.w.values()))
+        if key != getattr(self, "_w_key", None):
+            self._w_key, self._w_block = key, {k: _shared(v) for k, v in self.w.items()}
+        return self._w_block
+
     def lever_default(self, lever: str) -> np.ndarray:
         return self.coef[f"taliban.{lever}"]
 
@@ -245,7 +259,7 @@ class Batch:
 
     def _posts_month(self) -> None:
         """The posts' books, then each open post's finances and, if its host allows, a takeover."""
-        w = self.w
+        w = self.w_block()
         shocks = _lead(w["revenue_noise"], 1) * self._uniforms("shocks")
         self.funds = rules.month_of_books(
             self.funds,
@@ -327,7 +341,7 @@ class Batch:
             condition_shares=per(self.shares),
             handover_rung=HOSTS,
             de_facto_rung=DE_FACTO,
-            w={name: per(v) for name, v in self.w.items()},
+            w={name: per(v) for name, v in self.w.items()} if cand else self.w_block(),
             posts_held=per(held),
             posts_open=per(open_),
         )
@@ -341,9 +355,10 @@ class Batch:
         def per(x: np.ndarray) -> np.ndarray:
             return x[:, None] if cand else x
 
-        u = rules.state_utility(comp, {name: per(v) for name, v in self.w.items()})
+        w = {name: per(v) for name, v in self.w.items()} if cand else self.w_block()
+        u = rules.state_utility(comp, w)
         return rules.move_probabilities(
-            u, per(self.levels), per(self.thresholds), per(self.w["rate_up"]), per(self.w["rate_down"]), self.top
+            u, per(self.levels), per(self.thresholds), w["rate_up"], w["rate_down"], self.top
         )
 
     def _adapt(self) -> None:

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..config.schema import LEVELS, slug
-from .agents import HOSTS
-from .model import TERMS
+from .shared import HOSTS, TERMS
 
 if TYPE_CHECKING:
     from .batch import Batch

@@ -37,7 +37,6 @@ from ..config.joint import JointTable
 from ..config.references import coerce, joint_table, set_values
 from ..config.schema import JointUncertain, Scenario, Uncertain
 from ..errors import InputError
-from ..model.model import RecognitionModel
 from . import facts
 from .executors import pool_context, resolve_workers
 from .store import write_table
@@ -126,6 +125,8 @@ class Problem:
     def run(self, values: dict[str, float], seq: np.random.SeedSequence) -> tuple[facts.RunView, dict[str, float]]:
         """One candidate run to the record's end: its view and the nuisance values it drew."""
         scenario, seed, drawn = self.candidate(values, seq)
+        from ..model.model import RecognitionModel  # Mesa only for the Mesa engine
+
         model = RecognitionModel(scenario, seed=seed)
         model.run()
         return facts.RunView.of_model(model), drawn

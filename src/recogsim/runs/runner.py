@@ -25,7 +25,6 @@ from ..config.joint import JointTable
 from ..config.references import check_references, joint_table, set_values
 from ..config.schema import JointUncertain, Scenario, Uncertain
 from ..errors import ScenarioError
-from ..model.model import RecognitionModel
 from . import plan as plans
 from .executors import Pool, open_pool
 from .folders import check_folder, check_writable, finish_folder, locked, start_folder
@@ -151,6 +150,8 @@ def run_task(
             continue
         for rep, seed in reps:
             scen, drawn = _drawn_scenario(at_point, root, rep, tables, where)
+            from ..model.model import RecognitionModel  # Mesa only for the Mesa engine
+
             model = RecognitionModel(scen, seed=seed)
             model.run()
             keys: dict[str, int | np.ndarray] = {

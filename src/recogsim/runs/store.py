@@ -20,11 +20,12 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -97,8 +98,11 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
         raise
 
 
-def write_table(table: pa.Table, path: Path) -> None:
-    atomic_write(path, lambda tmp: pq.write_table(table.replace_schema_metadata(None), tmp))
+def write_table(table: pa.Table, path: Path, scratch: bool = False) -> None:
+    """``scratch``: a file read back once and removed (a chunk), written for speed, not size (LZ4,
+    no dictionaries: about half the time, twice the bytes)."""
+    options: dict[str, Any] = {"compression": "lz4", "use_dictionary": False} if scratch else {}
+    atomic_write(path, lambda tmp: pq.write_table(table.replace_schema_metadata(None), tmp, **options))
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
@@ -140,8 +144,20 @@ def consolidate(parts: dict[str, list[pa.Table]], schemas: dict[str, pa.Schema])
         keys: list[tuple[str, Literal["ascending", "descending"]]] = [
             (k, "ascending") for k in SORT_KEYS if k in sch.names
         ]
-        out[name] = table.sort_by(keys).combine_chunks()
+        out[name] = (table if _sorted(table, [k for k, _ in keys]) else table.sort_by(keys)).combine_chunks()
     return out
+
+
+def _sorted(table: pa.Table, keys: list[str]) -> bool:
+    """Whether the rows are already in order of ``keys`` (non-null integers), as the runs of one
+    process come: then the stable sort would leave them as they are, and is skipped."""
+    if not keys or table.num_rows < 2:
+        return True
+    first, *rest = (table.column(k).to_numpy() for k in keys)
+    ahead, tied = first[1:] > first[:-1], first[1:] == first[:-1]
+    for col in rest:
+        ahead, tied = ahead | (tied & (col[1:] > col[:-1])), tied & (col[1:] == col[:-1])
+    return bool(np.all(ahead | tied))
 
 
 class MemorySink:
@@ -181,6 +197,8 @@ class ChunkStore:
         for orphan in self.dir.glob("*-*.parquet"):
             if int(orphan.stem.split("-")[1]) not in numbers:
                 orphan.unlink()
+        self.kept: dict[int, dict[str, pa.Table]] = {}
+        """The chunks this process wrote, as written: not read back to consolidate them."""
 
     def done(self) -> set[tuple[int, int]]:
         done: set[tuple[int, int]] = set()
@@ -193,14 +211,20 @@ class ChunkStore:
 
     def write(self, results: list[dict[str, pa.Table]]) -> None:
         n = self.next
+        written = {}
         for name in sorted(self.schemas, key=lambda t: t == "runs"):  # runs last: it marks the chunk done
-            table = pa.concat_tables([r[name] for r in results])
-            write_table(table, self.dir / f"{name}-{n:06d}.parquet")
+            written[name] = pa.concat_tables([r[name] for r in results])
+            write_table(written[name], self.dir / f"{name}-{n:06d}.parquet", scratch=True)
+        self.kept[n] = written
         self.next += 1
 
     def tables(self) -> dict[str, pa.Table]:
+        def part(name: str, sch: pa.Schema, f: Path) -> pa.Table:
+            kept = self.kept.get(int(f.stem.split("-")[1]))
+            return kept[name] if kept is not None else pq.read_table(f, schema=sch)
+
         parts = {
-            name: [pq.read_table(f, schema=sch) for f in sorted(self.dir.glob(f"{name}-*.parquet"))]
+            name: [part(name, sch, f) for f in sorted(self.dir.glob(f"{name}-*.parquet"))]
             for name, sch in self.schemas.items()
         }
         return consolidate(parts, self.schemas)
@@ -267,15 +291,17 @@ def _complete(d: Path, what: str) -> dict[str, Any]:
     return manifest
 
 
-def load_results(directory: str | Path) -> EnsembleResult:
-    """Read an ensemble's folder back; a missing, unreadable or damaged file is a one-line error."""
+def load_results(directory: str | Path, only: Collection[str] | None = None) -> EnsembleResult:
+    """Read an ensemble's folder back; a missing, unreadable or damaged file is a one-line error.
+    ``only``: read just these tables (a summary needs runs and parameters; the series alone is
+    most of a folder), the others empty."""
     d = Path(directory)
     manifest = _complete(d, "runs.parquet, series.parquet, states.parquet")
-    tables = _checked_tables(d, manifest, sweep=False)
+    tables = _checked_tables(d, manifest, sweep=False, only=only)
     return EnsembleResult(
         tables["runs"],
-        tables["series"],
-        tables["states"],
+        tables.get("series", pd.DataFrame()),
+        tables.get("states", pd.DataFrame()),
         manifest,
         tables.get("parameters"),
         tables.get("missions"),
@@ -297,7 +323,9 @@ OPTIONAL = ("missions",)
 """Tables a folder may lack: written by a version before they existed."""
 
 
-def _checked_tables(d: Path, manifest: dict[str, Any], sweep: bool) -> dict[str, pd.DataFrame]:
+def _checked_tables(
+    d: Path, manifest: dict[str, Any], sweep: bool, only: Collection[str] | None = None
+) -> dict[str, pd.DataFrame]:
     """Every table the manifest implies, read and checked against the output record: each holds
     the record's columns for these runs, with the record's types, or the folder is refused with a
     one-line error (plots and analyses then never meet a column they cannot read)."""
@@ -329,7 +357,7 @@ def _checked_tables(d: Path, manifest: dict[str, Any], sweep: bool) -> dict[str,
     out = {}
     for name, columns in expected.items():
         path = d / f"{name}.parquet"
-        if name in OPTIONAL and not path.exists():
+        if (name in OPTIONAL and not path.exists()) or (only is not None and name not in only):
             continue
         table = _read_table(path)
         missing = [c for c in columns if c not in table.column_names]

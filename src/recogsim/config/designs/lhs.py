@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from SALib.sample import latin
 
 from .problem import needs_support, problem
 
@@ -21,6 +20,8 @@ def size(design, parameters) -> int:
 
 
 def sample(design, parameters, seed: int) -> np.ndarray:
+    from SALib.sample import latin  # SALib (and scipy) only when sampling
+
     return latin.sample(problem(parameters), design.samples, seed=seed)
 
 

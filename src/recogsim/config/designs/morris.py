@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.sample import morris as morris_sample
 
 from .problem import analysis_seed, needs_support, problem
 
@@ -33,10 +31,14 @@ def size(design, parameters) -> int:
 
 
 def sample(design, parameters, seed: int) -> np.ndarray:
+    from SALib.sample import morris as morris_sample  # SALib (and scipy) only when sampling
+
     return morris_sample.sample(problem(parameters), design.trajectories, num_levels=design.levels, seed=seed)
 
 
 def analyze(design, parameters, X, Y, seed: int) -> pd.DataFrame:
+    from SALib.analyze import morris as morris_analyze
+
     res = morris_analyze.analyze(
         problem(parameters),
         np.asarray(X, dtype=float),

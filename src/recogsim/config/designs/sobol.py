@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 
 from .problem import analysis_seed, needs_support, problem
 
@@ -31,10 +29,14 @@ def size(design, parameters) -> int:
 
 
 def sample(design, parameters, seed: int) -> np.ndarray:
+    from SALib.sample import sobol as sobol_sample  # SALib (and scipy) only when sampling
+
     return sobol_sample.sample(problem(parameters), design.samples, calc_second_order=design.second_order, seed=seed)
 
 
 def analyze(design, parameters, X, Y, seed: int) -> pd.DataFrame:
+    from SALib.analyze import sobol as sobol_analyze
+
     res = sobol_analyze.analyze(
         problem(parameters), np.asarray(Y, dtype=float), calc_second_order=design.second_order, seed=analysis_seed(seed)
     )

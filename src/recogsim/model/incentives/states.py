@@ -54,8 +54,29 @@ def security_motive(
     Kabul (000), which concern every state. Non-decreasing in exposure: all factors are >= 0.
     """
     threat = np.asarray(strength, dtype=float) * np.asarray(restraint, dtype=float)
-    total = np.sum(np.asarray(exposure, dtype=float) * threat[..., None, :], axis=-1)
+    total = _exposed(np.asarray(exposure, dtype=float), threat)
     return total + np.asarray(w_isk_attacks * np.asarray(isk_attacks, dtype=float))[..., None]
+
+
+def _exposed(exposure: Array, threat: Array) -> Array:
+    """``sum(exposure * threat[..., None, :], axis=-1)``: each state's exposure-weighted threat,
+    (..., states). For a block of runs (``threat`` with leading axes, one ``exposure`` matrix)
+    group by group, without the (runs, states, groups) product: numpy sums fewer than 8 terms
+    one after another, so the same additions in the same order give the same bits
+    (``tests/model/test_batch.py``)."""
+    groups = exposure.shape[-1]
+    if exposure.ndim != 2 or threat.ndim < 2 or not 0 < groups < 8:
+        return np.sum(exposure * threat[..., None, :], axis=-1)
+    total = threat[..., 0, None] * exposure[:, 0]
+    part = np.empty_like(total)
+    for g in range(1, groups):
+        at = np.flatnonzero(exposure[:, g])
+        if at.size > 4:
+            total += np.multiply(threat[..., g, None], exposure[:, g], out=part)
+        else:  # states not exposed add a zero: left out (the threat is never negative)
+            for i in at:
+                total[..., i] += threat[..., g] * exposure[i, g]
+    return total
 
 
 def restraint(crackdown: ArrayLike, hostile: ArrayLike, floor: ArrayLike) -> Array:
@@ -83,7 +104,7 @@ def sheltering_cost(exposure: ArrayLike, strength: ArrayLike, crackdown: ArrayLi
     """
     loose = np.where(np.asarray(hostile, dtype=bool), 0.0, 1.0 - np.asarray(crackdown, dtype=float))
     threat = np.asarray(strength, dtype=float) * loose
-    return np.sum(np.asarray(exposure, dtype=float) * threat[..., None, :], axis=-1)
+    return _exposed(np.asarray(exposure, dtype=float), threat)
 
 
 def migration_motive(concern: ArrayLike, pressure: ArrayLike) -> Array:
@@ -134,6 +155,8 @@ def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
     levels = np.asarray(levels)
     r = np.asarray(rungs)
     counted = np.asarray(counted, dtype=bool)
+    if levels.ndim == 2 and r.shape[0] == levels.shape[0] and counted.ndim == 1:
+        return _bandwagon_block(levels, r, counted)
     lv = levels[..., None, :] if r.ndim > levels.ndim else levels  # rungs may add a rung axis
     # how many counted entities stand at or above each rung k: an exact count, so taking it at
     # each entity's rung equals comparing every pair of entities
@@ -141,6 +164,21 @@ def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
     at_or_above = ((levels[..., None, :] >= k[:, None]) & counted).sum(axis=-1)
     at_or_above = at_or_above.reshape(at_or_above.shape[:-1] + (1,) * (r.ndim - levels.ndim) + k.shape)
     at = np.take_along_axis(at_or_above, r, axis=-1) if r.ndim > 1 else at_or_above[r]
+    at_self = counted & (lv >= r)
+    others = np.maximum(counted.sum() - counted, 1)
+    return (at - at_self) / others
+
+
+def _bandwagon_block(levels: Array, r: Array, counted: Array) -> Array:
+    """:func:`bandwagon` for a block of runs ((runs, entities) levels, ``rungs`` (runs, ...,
+    entities)): the counts at or above each rung from each run's count at each level, the same
+    integers, so the same result."""
+    runs, top = levels.shape[0], int(r.max(initial=0)) + 1
+    at_level = np.minimum(levels[:, counted], top - 1) + (np.arange(runs) * top)[:, None]
+    at_level_count = np.bincount(at_level.ravel(), minlength=runs * top).reshape(runs, top)
+    at_or_above = np.cumsum(at_level_count[:, ::-1], axis=1)[:, ::-1].ravel()
+    at = at_or_above[r + (np.arange(runs) * top).reshape((runs,) + (1,) * (r.ndim - 1))]
+    lv = levels.reshape((runs,) + (1,) * (r.ndim - 2) + levels.shape[1:])
     at_self = counted & (lv >= r)
     others = np.maximum(counted.sum() - counted, 1)
     return (at - at_self) / others
@@ -374,6 +412,8 @@ def _at_rung(values: Array, rungs: Array) -> Array:
     """``values[rung]`` per entity; ``values`` may carry the leading axes of ``rungs``."""
     if values.ndim == 1:
         return values[rungs]
+    if values.ndim == 2 and rungs.ndim == 2 and len(values) == len(rungs):  # a block: one flat lookup
+        return values.ravel()[rungs + (np.arange(len(values)) * values.shape[1])[:, None]]
     return np.take_along_axis(values, rungs, axis=-1)
 
 
