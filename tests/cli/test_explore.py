@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from recogsim.page import browser
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -50,8 +57,27 @@ def test_a_port_in_use_is_refused(run_cli) -> None:
         (["--port", "0"], "port number from 1 to 65535"),
         (["--port", "http"], "port number"),
         (["--host", "no such host.invalid"], "--host"),
+        (["--host", "8.8.8.8"], "--host: expected an address of this machine"),
     ],
 )
 def test_bad_addresses_are_refused(run_cli, flags: list[str], message: str) -> None:
     rc, err = run_cli(["explore", DATA / "tiny.yaml", *flags])
     assert rc == 2 and message in _one_line(err)
+
+
+def test_sigterm_stops_the_server_too(tmp_path: Path) -> None:
+    """A service manager's SIGTERM to ``recogsim explore`` leaves no Solara server behind."""
+    port = browser.free_port()
+    argv = [sys.executable, "-m", "recogsim", "explore", str(DATA / "tiny.yaml"), "--port", str(port)]
+    with subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as command:
+        deadline = time.monotonic() + browser.START_SECONDS
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.2)
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=20) == 0
+        assert "stopped" in command.stderr.read().decode() if command.stderr else False
+    time.sleep(0.5)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -28,8 +28,14 @@ def site(tmp_path_factory) -> Path:
     return root
 
 
+ERROR_BANNER = ".v-alert.error, .v-alert.error--text"
+"""How solara.Error shows (Vuetify's alert of type error, filled or as text)."""
+
+
 def _no_error_banner(page) -> None:
-    assert page.locator(".v-alert.error").count() == 0, page.locator(".v-alert.error").all_inner_texts()
+    banners = page.locator(ERROR_BANNER)
+    assert banners.count() == 0, banners.all_inner_texts()
+    assert "Traceback" not in page.inner_text("body")
 
 
 def test_the_page_in_chromium(site: Path) -> None:
@@ -65,3 +71,4 @@ def test_the_page_in_chromium(site: Path) -> None:
         page.get_by_label("Folder (inside the working directory)").fill("../elsewhere")
         page.get_by_role("button", name="Open", exact=True).click()
         page.get_by_text("outside the working directory").wait_for(timeout=browser.TIMEOUT_MS)
+        assert page.locator(ERROR_BANNER).count() == 1  # the banner check above sees a banner when there is one

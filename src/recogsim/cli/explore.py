@@ -12,6 +12,7 @@ import argparse
 import errno
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -59,6 +60,8 @@ def check_address(host: str, port: int) -> None:
         try:
             s.bind(address)
         except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise InputError(None, "--host", f"expected an address of this machine, got {host!r}") from None
             why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
             raise InputError(None, "--port", f"{host}:{port} {why}; choose another --port") from None
 
@@ -89,11 +92,25 @@ def cmd_explore(args: argparse.Namespace) -> int:
         env["RECOGSIM_EXPLORE_SCENARIO"] = str(scenario)
     argv = [sys.executable, "-m", "solara", "run", APP, "--host", args.host, "--port", str(args.port)]
     argv += ["--production", "--no-open", "--log-level", "warning"]
-    print(f"recogsim explore: serving http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    shown = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL
+    print(f"recogsim explore: serving http://{shown}:{args.port}/ (Ctrl-C stops it)", flush=True)
     with subprocess.Popen(argv, env=env) as server:
+        # a SIGTERM to this process (a service manager, a test stopping it) stops the server too
+        stopping: list[bool] = []
+
+        def stop(*_: object) -> None:
+            stopping.append(True)
+            server.terminate()
+
+        previous = signal.signal(signal.SIGTERM, stop)
         try:
-            return server.wait()
+            code = server.wait()
+            if stopping:
+                print("recogsim explore: stopped", file=sys.stderr)
+            return 0 if stopping else code
         except KeyboardInterrupt:  # Ctrl-C reaches the server too: let it stop, then say so
             server.wait()
             print("recogsim explore: stopped", file=sys.stderr)
             return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -45,7 +46,9 @@ def serve(root: Path, scenario: Path | None = None) -> Iterator[str]:
     port = free_port()
     argv = [sys.executable, "-m", "recogsim", "explore", *([str(scenario)] if scenario else []), "--port", str(port)]
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    with subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+    with subprocess.Popen(
+        argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    ) as server:
         try:
             deadline = time.monotonic() + START_SECONDS
             while True:
@@ -58,12 +61,13 @@ def serve(root: Path, scenario: Path | None = None) -> Iterator[str]:
                     raise RuntimeError(f"recogsim explore did not answer on port {port} in {START_SECONDS:.0f} s")
                 time.sleep(0.2)
             yield f"http://127.0.0.1:{port}"
-        finally:
-            server.terminate()
+        finally:  # the command and its Solara server: their own process group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
             try:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                server.kill()
+                os.killpg(server.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import solara
 
@@ -71,6 +72,11 @@ def run(
         return Ran(results, summary_table(results), zipped(top))
 
 
+def draw(ran: Ran, fan: str) -> list:
+    """The view's figures of an ensemble: :data:`FIGURES`, the fan chart of ``fan``."""
+    return [plot_kind(kind, ran.results, series=fan if kind == "fan" else series) for kind, series in FIGURES]
+
+
 def checked(replications: str, seed: str) -> tuple[int, int]:
     """The two numbers the form takes, or ValueError with the line the page shows."""
     try:
@@ -94,10 +100,12 @@ def Ensemble():
     seed, set_seed = solara.use_state(str(SEED))
     fan, set_fan = solara.use_state(next(iter(FANS)))
     share = solara.use_reactive(0.0)
+    running = solara.use_reactive(cast(list[str], []))
     error, set_error = solara.use_state("")
 
     def start() -> Ran | None:
         share.set(0.0)
+        running.set(list(chosen))
         try:
             n, s = checked(replications, seed)
             if not chosen:
@@ -116,13 +124,14 @@ def Ensemble():
         solara.Button("Run ensemble", color="primary", on_click=lambda: (set_error(""), task()), disabled=task.pending)
     solara.Title("recogsim: ensemble")
     if task.pending:
-        solara.Text(f"running {', '.join(chosen)}: {share.value:.0%} of the runs done")
+        solara.Text(f"running {', '.join(running.value)}: {share.value:.0%} of the runs done")
         solara.ProgressLinear(value=share.value * 100 if share.value else True)
     if error:
         solara.Error(error)
     if task.error:
         solara.Error(f"the run failed: {task.exception}")
     ran = task.value if task.finished else None
+    figures = solara.use_memo(lambda: draw(ran, FANS[fan]) if ran else [], [id(ran), fan])  # not on every keystroke
     if ran is None:
         if not task.pending and not error:
             solara.Info("Choose scenarios, replications and a seed, then run the ensemble.")
@@ -131,6 +140,5 @@ def Ensemble():
         solara.FileDownload(ran.archive, filename="recogsim_ensemble.zip", label="Download the results (zip)")
     solara.Preformatted(ran.summary, style={"overflow-x": "auto"})
     solara.Select("Fan chart of", values=list(FANS), value=fan, on_value=set_fan)
-    for kind, series in FIGURES:
-        figure = plot_kind(kind, ran.results, series=FANS[fan] if kind == "fan" else series)
+    for figure in figures:
         solara.FigureMatplotlib(figure, format="png", dpi=80)

@@ -12,26 +12,45 @@ MAX_DEPTH = 4
 """How deep below the working directory the page looks for results folders."""
 
 
+MAX_NAME = 1000
+"""The longest folder name the form takes (the system's own limit is near 4,096 bytes)."""
+
+
 def inside(root: Path, text: str) -> Path:
     """The folder ``text`` names (relative to ``root`` unless absolute), or ValueError with the
-    one line the page shows: it must exist, be a folder, and lie inside ``root``."""
-    if not text.strip():
+    one line the page shows: it must exist, be a results or sweep folder, and lie inside ``root``
+    with every file in it (a link out of ``root``, to a folder or to a file, is refused)."""
+    name = text.strip()
+    if not name:
         raise ValueError("name a results or sweep folder")
-    path = Path(text.strip())
-    folder = (path if path.is_absolute() else root / path).resolve()
-    if not folder.is_relative_to(root):
-        raise ValueError(f"{text.strip()}: outside the working directory {root}; the page opens only folders inside it")
-    if not folder.is_dir():
-        raise ValueError(f"{text.strip()}: no such folder under {root}")
-    if not (folder / "manifest.json").is_file():
-        raise ValueError(f"{text.strip()}: not a results or sweep folder (it has no manifest.json)")
+    if len(name) > MAX_NAME or "\0" in name:
+        raise ValueError(f"{name[:60]}...: expected a folder name of at most {MAX_NAME} characters, without NUL")
+    path = Path(name)
+    try:
+        folder = (path if path.is_absolute() else root / path).resolve(strict=False)
+        if not folder.is_relative_to(root):
+            raise ValueError(f"{name}: outside the working directory {root}; the page opens only folders inside it")
+        if not folder.is_dir():
+            raise ValueError(f"{name}: no such folder under {root}")
+        if not (folder / "manifest.json").is_file():
+            raise ValueError(f"{name}: not a results or sweep folder (it has no manifest.json)")
+        for f in folder.rglob("*"):
+            if not f.resolve().is_relative_to(root):
+                raise ValueError(
+                    f"{name}: {f.relative_to(folder)} links outside the working directory {root}; "
+                    "the page reads nothing outside it"
+                )
+    except (OSError, RuntimeError) as exc:  # a link loop, a name too long, a folder unreadable
+        raise ValueError(
+            f"{name}: cannot be opened ({(exc.strerror if isinstance(exc, OSError) else None) or exc})"
+        ) from None
     return folder
 
 
 def results_folders(root: Path) -> list[str]:
     """Results and sweep folders (a ``manifest.json`` of either kind) under ``root``, relative to it,
-    not looking inside one another, hidden folders (unfinished runs) or more than
-    :data:`MAX_DEPTH` levels down."""
+    not looking inside one another, hidden folders (unfinished runs), links (which may lead out of
+    ``root``) or more than :data:`MAX_DEPTH` levels down."""
     found: list[str] = []
 
     def walk(folder: Path, depth: int) -> None:
@@ -42,7 +61,9 @@ def results_folders(root: Path) -> list[str]:
         if depth >= MAX_DEPTH:
             return
         try:
-            children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+            children = sorted(
+                p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+            )
         except OSError:
             return
         for child in children:

@@ -27,6 +27,8 @@ from ..runs.runner import replication as replication_of
 
 SEED = 20230401
 """The root seed the page starts from: ``make run``'s, so replication r is that baseline's run r."""
+MAX_REPLICATION = 4999
+"""The last replication the one-run view offers (the ensemble view runs up to 5,000)."""
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,11 @@ def description(path: str) -> str:
     return _SECTIONS[section].model_fields[name].description or ""
 
 
-def user_params(scenario: sc.Scenario, path: str, replication: int = 0, seed: int = SEED) -> dict[str, Any]:
-    """SolaraViz's model parameters: the scenario file (fixed), the replication and seed, and a
-    slider per lever starting at the scenario's own value."""
-    data = scenario.canonical()
-    params: dict[str, Any] = {"scenario": path, "seed": seed}
-    params["replication"] = {"type": "SliderInt", "value": replication, "min": 0, "max": 999, "step": 1}
-    params["replication"]["label"] = "Replication (its seed and parameter draws)"
+def user_params(run: sc.Scenario) -> dict[str, Any]:
+    """SolaraViz's model parameters: a slider per lever, starting at the value the run uses (the
+    scenario's, or its replication's draw where ``uncertain:`` draws the lever's path)."""
+    data = run.canonical()
+    params: dict[str, Any] = {}
     for lever in LEVERS:
         lo, hi = bounds(lever.path)
         value = float(paths.get(data, lever.path)[0])
@@ -100,6 +100,20 @@ class PageModel(RecognitionModel):
         self.scenario_file = scenario
         self.replication = int(replication)
         self.root_seed = int(seed)
+
+
+def bound(path: str, replication: int, seed: int = SEED) -> type[PageModel]:
+    """:class:`PageModel` with this scenario, replication and seed as its defaults.
+
+    SolaraViz's Reset builds ``type(model)(**parameters)``, and Mesa 3.3 forgets the parameters
+    whenever the page around it renders again (its ``use_reactive({})``): Reset then passes only
+    the sliders moved since, or nothing. Bound defaults make either case the chosen run."""
+
+    class Bound(PageModel):
+        def __init__(self, scenario: str = path, replication: int = replication, seed: int = seed, **kwargs: float):
+            super().__init__(scenario=scenario, replication=replication, seed=seed, **kwargs)
+
+    return Bound
 
 
 def scenario_files(root: Path, given: Path | None = None) -> dict[str, Path]:

@@ -27,7 +27,8 @@ from ..errors import InputError
 from ..model import incentives as rules
 from ..plots.ensemble import missions_by_controller
 from ..plots.one_run import run_counts, term_bars
-from .levers import PageModel, scenario_files, settings, user_params
+from ..runs.runner import replication as replication_of
+from .levers import MAX_REPLICATION, SEED, PageModel, bound, scenario_files, settings, user_params
 from .nav import Nav
 
 SORTS = {"bloc": ["bloc", "order"], "rung (highest first)": ["rung", "order"], "state": ["state"]}
@@ -158,9 +159,10 @@ def Terms(model: PageModel):
 COMPONENTS = [(Ladder, 0), (Posts, 0), (Counts, 0), (Terms, 0)]
 
 
-def _load(path: Path) -> tuple[Scenario | None, str | None]:
+def _drawn(path: Path, replication: int) -> tuple[Scenario | None, str | None]:
+    """The scenario replication ``replication`` simulates (its draws set), or the error to show."""
     try:
-        return load(path), None
+        return replication_of(load(path), SEED, replication)[0], None
     except InputError as exc:
         return None, str(exc)
 
@@ -172,21 +174,35 @@ def OneRun():
     names = list(files)
     first = given.stem if given else ("baseline" if "baseline" in files else (names[0] if names else ""))
     chosen, set_chosen = solara.use_state(first)
+    replication, set_replication = solara.use_state(0)
     path = files.get(chosen)
-    scenario, error = solara.use_memo(lambda: _load(path) if path else (None, None), [chosen])
-    model = solara.use_memo(lambda: PageModel(scenario=str(path)) if scenario else None, [chosen])  # per session
+    run, error = solara.use_memo(lambda: _drawn(path, replication) if path else (None, None), [chosen, replication])
+    model = solara.use_memo(  # one per session, scenario and replication
+        lambda: bound(str(path), replication)() if run is not None else None, [chosen, replication]
+    )
     if path is None:
         solara.Error(f"no scenario: give one (recogsim explore SCENARIO) or start in a folder with scenarios/ ({root})")
         return
     Nav()
     with solara.Sidebar():
         solara.Select(label="Scenario", values=names, value=chosen, on_value=set_chosen)
-    if scenario is None or model is None:
+        solara.SliderInt(
+            "Replication (its seed and parameter draws)",
+            value=replication,
+            on_value=set_replication,
+            min=0,
+            max=MAX_REPLICATION,
+        )
+        solara.Text(
+            f"Replication {replication} of recogsim run --seed {SEED} --engine mesa. "
+            "The levers below take effect when you press Reset."
+        )
+    if run is None or model is None:
         solara.Error(error or f"{path}: cannot be read")
         return
     SolaraViz(
         model,
         components=COMPONENTS,
-        model_params=user_params(scenario, str(path)),
+        model_params=user_params(run),
         name=f"recogsim: one run of {chosen}",
-    ).key(f"one-run-{chosen}")
+    ).key(f"one-run-{chosen}-{replication}")

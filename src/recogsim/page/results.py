@@ -22,6 +22,7 @@ from ..analysis.discovery import Discovery, csv_frame, details, discover, load_i
 from ..analysis.summary import summary_table
 from ..analysis.sweeps import summarize
 from ..errors import InputError
+from ..model.record import label
 from ..plots import discovery as dplots
 from ..plots import plot_kind
 from ..runs.store import is_sweep, load_results, load_sweep
@@ -47,11 +48,45 @@ def open_folder(root: Path, text: str) -> Opened:
     folder = inside(root, text)
     images = sorted(folder.glob("plots/*.png")) + sorted(folder.glob("*.png"))
     if is_sweep(folder):
-        return Opened(folder, "sweep", summarize(load_sweep(folder)), images, [])
+        return Opened(folder, "sweep", labelled(summarize(load_sweep(folder))), images, [])
     result = load_results(folder)
     name = str(result.manifest.get("scenario_name") or folder.name)
     drawn = [] if images else [plot_kind(k, {name: result}, series=s) for k, s in FIGURES]
     return Opened(folder, "ensemble", summary_table({name: result}), images, drawn)
+
+
+SUMMARY_LABELS = {
+    "point": "design point",
+    "runs": "runs",
+    "p_recognition": "P(de jure recognition by the horizon)",
+    "median_first_recognition": "median month of the first recognition (runs with one)",
+}
+LIMIT_LABELS = {
+    "parameter": "input",
+    "lower": "box from",
+    "upper": "box to",
+    "minimum": "lowest value in the runs",
+    "maximum": "highest value in the runs",
+    "restrict_lower": "lower edge restricted",
+    "restrict_upper": "upper edge restricted",
+    "qp_lower": "quasi-p, lower edge",
+    "qp_upper": "quasi-p, upper edge",
+    "reproduced": "share of resamples restricting it",
+    "restricted": "restricted",
+}
+"""Headers of the page's tables: the analysis's column names said in words (outcomes by the record)."""
+
+
+def labelled(summary: pd.DataFrame) -> pd.DataFrame:
+    """A sweep's per-point summary with its columns named in words (the record's labels)."""
+    return summary.rename(
+        columns=lambda c: SUMMARY_LABELS.get(c) or (f"mean {label(c[5:])}" if c.startswith("mean_") else c)
+    )
+
+
+def page_message(exc: Exception) -> str:
+    """An analysis error as the page says it: the page's fields, not the command line's flags."""
+    return str(exc).replace("--where: ", "condition: ").replace("--inputs", "inputs")
 
 
 def discovery(folder: Path, where: str, method: str) -> tuple[Discovery, list]:
@@ -72,7 +107,7 @@ def limits_table(found: Discovery) -> pd.DataFrame:
     table = table[table["box"] == found.box.id]
     per_box = ["method", "box", "coverage", "density", "mass", "runs", "runs_of_interest", "chosen"]
     table = table.drop(columns=per_box).round(3).sort_values("restricted", ascending=False, kind="stable")
-    return table.reset_index(drop=True)
+    return table.reset_index(drop=True).rename(columns=LIMIT_LABELS)
 
 
 @solara.component
@@ -85,7 +120,7 @@ def Discover(folder: Path):
         try:
             return discovery(folder, where, method)
         except (ValueError, InputError) as exc:
-            set_error(str(exc))
+            set_error(page_message(exc))
             return None
 
     task = solara.lab.use_task(start, dependencies=None)
@@ -98,6 +133,8 @@ def Discover(folder: Path):
             solara.ProgressLinear(True)
         if error:
             solara.Error(error)
+        if task.error:
+            solara.Error(f"the discovery failed: {task.exception}")
         if task.finished and task.value is not None:
             found, figures = task.value
             solara.Text(sentence(found), style={"font-weight": "bold"})
