@@ -47,9 +47,8 @@ def parse_condition(expr: str, columns: Sequence[str], where: str | None = None)
         tree = ast.parse(expr.strip(), mode="eval")
     except SyntaxError as exc:
         hint = " (compare with '==', not '=')" if re.search(r"(?<![<>=!])=(?!=)", expr) else ""
-        raise InputError(
-            where, flag, f"bad syntax in {expr!r} at character {exc.offset or 0}: {exc.msg}{hint}"
-        ) from None
+        at = f"at character {exc.offset}" if exc.offset else "at its end"  # Python says 0 for "incomplete"
+        raise InputError(where, flag, f"bad syntax in {expr!r} {at}: {exc.msg}{hint}") from None
     except (RecursionError, MemoryError, ValueError):
         raise InputError(where, flag, f"cannot parse {expr!r} (too deeply nested or not text)") from None
     known = set(columns)
