@@ -368,8 +368,20 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) ->
     (adding a negated term is exactly subtracting it).
     """
     total: Array | float = 0.0
-    for term in term_contributions(terms, w).values():
-        total = total + term
+    part = None
+    for name, (sign, weight) in UTILITY_TERMS.items():
+        value = np.asarray(terms[name], dtype=float)
+        coefficient = None if weight is None else _per_entity(w[weight], 2)
+        shape = np.broadcast_shapes(np.shape(total), value.shape, np.shape(coefficient))
+        if not isinstance(total, np.ndarray) or total.shape != shape or total.base is not None:
+            term = value if coefficient is None else coefficient * value
+            total = total + (term if sign > 0 else -term)  # a new array, owned here
+            continue
+        if coefficient is not None:  # the same product as term_contributions, into a scratch array
+            if part is None or part.shape != np.broadcast_shapes(coefficient.shape, value.shape):
+                part = np.empty(np.broadcast_shapes(coefficient.shape, value.shape))
+            value = np.multiply(coefficient, value, out=part)
+        (np.add if sign > 0 else np.subtract)(total, value, out=total)  # adding -x is exactly subtracting x
     return np.asarray(total)
 
 
