@@ -259,13 +259,14 @@ class Batch:
         for j, k in enumerate(TERMS):  # the next rung's terms
             self.term_sums[j] += comp[k][..., 0, :]
         u = self._uniforms("states")
-        up = u < p_up
-        down = ~up & (u < p_up + p_down)
-        moved = up | down
-        # who recognises first, among states recognising this month: uniformly at random, as the
-        # Mesa engine's random order of states decides (u / p_up is uniform given a move up)
-        priority = np.where(up, u / np.where(up, p_up, 1.0), 2.0)
-        self.set_levels(self.levels + up - down, moved, priority)
+        rows, cols = np.nonzero(u < p_up + p_down)  # a move, up if u < p_up (few a month)
+        if rows.size:
+            u, p_up = u[rows, cols], p_up[rows, cols]
+            up = u < p_up
+            # who recognises first, among states recognising this month: uniformly at random, as
+            # the Mesa engine's random order of states decides (u / p_up is uniform given a move up)
+            priority = np.where(up, u / np.where(up, p_up, 1.0), 2.0)
+            self._move(rows, cols, self.levels[rows, cols] + np.where(up, 1, -1), priority)
         credibility = self.w["credibility_months"]
         self.record_crackdown = rules.track_record(self.record_crackdown, self.crackdown, _lead(credibility, 1))
         self.record_concessions = rules.track_record(self.record_concessions, self.concessions, credibility)
@@ -348,9 +349,12 @@ class Batch:
         lowest ``priority`` first among several), posts closed, sanctuary withdrawn. Moves are
         few in a month, so only the moved (replication, state) pairs are touched."""
         rows, cols = np.nonzero(moved)
-        if not rows.size:
-            return
-        new = np.clip(levels[rows, cols], 0, self.top[cols])
+        if rows.size:
+            self._move(rows, cols, levels[rows, cols], None if priority is None else priority[rows, cols])
+
+    def _move(self, rows: np.ndarray, cols: np.ndarray, levels: np.ndarray, priority: np.ndarray | None) -> None:
+        """:meth:`set_levels` for the pairs (``rows``, ``cols``), to ``levels`` (one per pair)."""
+        new = np.clip(levels, 0, self.top[cols])
         self.levels[rows, cols] = new
         self.max_levels[rows, cols] = np.maximum(self.max_levels[rows, cols], new)
         first = self.first_month[rows, cols]
@@ -359,7 +363,7 @@ class Batch:
         recognising = (new == DE_JURE) & (self.first_recognition[rows] < 0)
         if recognising.any():
             r, c = rows[recognising], cols[recognising]
-            rank = np.zeros(r.size) if priority is None else priority[r, c]
+            rank = np.zeros(r.size) if priority is None else priority[recognising]
             order = np.lexsort((rank, r))  # by replication, then priority (then state, as listed)
             r, c = r[order], c[order]
             lead = np.r_[True, r[1:] != r[:-1]]
