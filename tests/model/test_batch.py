@@ -84,8 +84,12 @@ EXTRA = [
 
 
 @pytest.mark.parametrize("extra", [False, True])
-def test_the_block_evaluates_each_replication_as_the_mesa_model_does(extra):
-    """The rules over (R, states) arrays give, row by row, what they give one run at a time."""
+@pytest.mark.parametrize("precision", [np.float64, np.float32])
+def test_the_block_evaluates_each_replication_as_the_mesa_model_does(extra, precision, monkeypatch):
+    """The rules over (R, states) arrays give, row by row, what they give one run at a time: to
+    the last bits in double precision, to single precision's in the batch engine's float32."""
+    monkeypatch.setattr(Batch, "UTILITY_DTYPE", precision)
+    rtol, atol = (1e-12, 1e-15) if precision is np.float64 else (2e-6, 2e-6)
     scenario = short("adaptive_taliban", 40)
     if extra:
         scenario = set_values(scenario, {"uncertain": [*scenario.canonical()["uncertain"], *EXTRA]})
@@ -110,10 +114,10 @@ def test_the_block_evaluates_each_replication_as_the_mesa_model_does(extra):
         shape = (2, len(one.levels))
         for term, value in comp.items():
             mine = np.broadcast_to(block[term], (batch.R, *shape))[r]
-            np.testing.assert_allclose(mine, np.broadcast_to(value, shape), rtol=1e-12, atol=1e-12, err_msg=term)
+            np.testing.assert_allclose(mine, np.broadcast_to(value, shape), rtol, max(atol, 1e-12), err_msg=term)
         p_up, p_down = one.move_probabilities(comp)
-        np.testing.assert_allclose(up[r], p_up, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(down[r], p_down, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(up[r], p_up, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(down[r], p_down, rtol=rtol, atol=atol)
 
 
 def test_peer_pull_over_a_block_is_the_dense_sum(rng):

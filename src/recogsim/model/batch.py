@@ -20,15 +20,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..config import paths
 from ..config import schema as sc
 from ..config.calendar import TAKEOVER, months_between
 from ..config.schema import LEVELS, Scenario, slug
+from . import batch_rules, record
 from . import incentives as rules
-from . import record
 from .batch_events import apply_events
-from .shared import DE_FACTO, DE_JURE, HOSTS, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
+from .shared import DE_JURE, HOSTS, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
 
 REPUBLIC, TALIBAN, CLOSED = 0, 1, 2
 CONTROLLERS = ("republic", "taliban", "closed")
@@ -36,6 +37,8 @@ CAUSES = tuple(record.CLOSURE_CAUSES)
 SECTIONS = ("rules", "world", "taliban")
 """Where a replication's own drawn parameters may lie: one number per replication for the scalars
 there; per-entity fields (states, groups, posts) and the calendar are shared by a block."""
+SINGLE = ("exposure", "ties", "migration_concern", "economic_interest", "conditions_weight", "resistance_support")
+"""The scenario's arrays the utilities read, kept in :attr:`Batch.UTILITY_DTYPE` too."""
 RANDOM_MONTHS_BYTES = 32 * 2**20
 """Random numbers are drawn a few months at a time, at most this many bytes for the block."""
 
@@ -58,6 +61,13 @@ def _shared(x: np.ndarray) -> np.ndarray:
     """``x`` (one value per replication) as a 0-d array if every replication holds the same bits."""
     bits = x.view(np.int64)
     return x[0, ...] if x.size and bool((bits == bits[0]).all()) else x
+
+
+def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a 2-D mask (the same indices, in the same order), through the flat
+    indices: numpy's 2-D ``nonzero`` takes ten times as long."""
+    rows, cols = np.divmod(np.flatnonzero(mask), mask.shape[1])
+    return rows, cols
 
 
 def _lead(x: np.ndarray, axes: int) -> np.ndarray:
@@ -89,6 +99,10 @@ class Batch:
     thresholds: np.ndarray
     shares: np.ndarray
     base_revenue: np.ndarray
+    UTILITY_DTYPE: type = np.float32
+    """The precision of a month's utilities and move probabilities (the rules keep float32, which
+    halves the memory each of their array operations runs through); the state itself (levels,
+    strengths, records, funds) stays in float64."""
 
     def __init__(
         self,
@@ -172,6 +186,9 @@ class Batch:
         self.western_post = self.western[self.post_hosts].astype(float)
         S = len(s.states)
         self._post_slots = (np.arange(R)[:, None] * S + self.post_hosts).ravel()
+        self.by_state: tuple[np.ndarray, np.ndarray] | None = None
+        """Posts held by the Taliban and posts open in each state, (R, states) counts each: kept
+        up to date as posts change hands or close (a few a month) rather than recounted."""
         self.visa_post = np.array([m.kind != "un_mission" for m in s.missions], dtype=float)
         self.strength_columns = [f"strength_{slug(g.name)}" for g in s.militants]
         self.pressure_columns = [f"pressure_{slug(g.name)}" for g in s.militants]
@@ -191,18 +208,25 @@ class Batch:
             elif path in self.coef:
                 self.coef[path] = values
         self.w = {k.removeprefix("rules."): v for k, v in self.coef.items() if k.startswith("rules.")}
+        self.low = {name: self.single(getattr(self, name)) for name in SINGLE}
+        self.low |= {"thresholds": self.single(self.thresholds), "shares": self.single(self.shares)}
         sd = _lead(self.w["revenue_spread"], 1)
         spread = np.exp(sd * self.revenue_draw - sd**2 / 2)  # mean 1 across posts
         self.revenue = self.base_revenue * spread * _lead(self.coef["world.consular_demand"], 1)
 
-    def w_block(self) -> dict[str, np.ndarray]:
+    def w_block(self, single: bool = False) -> dict[str, np.ndarray]:
         """``w`` with a coefficient every replication shares as one number: the same products,
-        without broadcasting one value per replication over (replications, rungs, states).
-        Rebuilt whenever an entry of ``w`` is replaced."""
+        without broadcasting one value per replication over (replications, rungs, states);
+        ``single``: in the utilities' precision. Rebuilt whenever an entry of ``w`` is replaced."""
         key = tuple(map(id, self.w.values()))
         if key != getattr(self, "_w_key", None):
             self._w_key, self._w_block = key, {k: _shared(v) for k, v in self.w.items()}
-        return self._w_block
+            self._w_single = {k: self.single(v) for k, v in self._w_block.items()}
+        return self._w_single if single else self._w_block
+
+    def single(self, x: ArrayLike) -> np.ndarray:
+        """``x`` in the utilities' precision (:attr:`UTILITY_DTYPE`)."""
+        return np.asarray(x, dtype=self.UTILITY_DTYPE)
 
     def lever_default(self, lever: str) -> np.ndarray:
         return self.coef[f"taliban.{lever}"]
@@ -242,13 +266,14 @@ class Batch:
         for j, k in enumerate(TERMS):  # the next rung's terms
             self.term_sums[j] += comp[k][..., 0, :]
         u = self._uniforms("states")
-        up = u < p_up
-        down = ~up & (u < p_up + p_down)
-        moved = up | down
-        # who recognises first, among states recognising this month: uniformly at random, as the
-        # Mesa engine's random order of states decides (u / p_up is uniform given a move up)
-        priority = np.where(up, u / np.where(up, p_up, 1.0), 2.0)
-        self.set_levels(self.levels + up - down, moved, priority)
+        rows, cols = _pairs(u < p_up + p_down)  # a move, up if u < p_up (few a month)
+        if rows.size:
+            u, p_up = u[rows, cols], p_up[rows, cols]
+            up = u < p_up
+            # who recognises first, among states recognising this month: uniformly at random, as
+            # the Mesa engine's random order of states decides (u / p_up is uniform given a move up)
+            priority = np.where(up, u / np.where(up, p_up, 1.0), 2.0)
+            self._move(rows, cols, self.levels[rows, cols] + np.where(up, 1, -1), priority)
         credibility = self.w["credibility_months"]
         self.record_crackdown = rules.track_record(self.record_crackdown, self.crackdown, _lead(credibility, 1))
         self.record_concessions = rules.track_record(self.record_concessions, self.concessions, credibility)
@@ -300,82 +325,29 @@ class Batch:
 
     # ---------------------------------------------------------------- the rules, over the block
     def components(self, crackdown=None, concessions=None, lobbying=None) -> dict[str, np.ndarray]:
-        """Every utility term of every state in every replication, (R, 2, states); with candidate
-        levers (R, C, ...) for the adaptive Taliban, (R, C, 2, states)."""
-        cand = crackdown is not None
+        """Every utility term of every state in every replication (:func:`.batch_rules.components`)."""
+        return batch_rules.components(self, crackdown, concessions, lobbying)
 
-        def per(x: np.ndarray) -> np.ndarray:  # a replication's array, beside the candidates' axis
-            return x[:, None] if cand else x
+    def move_probabilities(self, comp: dict[str, np.ndarray], cand: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        return batch_rules.move_probabilities(self, comp, cand)
 
-        months = self.w["credibility_months"]
-        k = self.crackdown if crackdown is None else crackdown
-        c = self.concessions if concessions is None else concessions
-        un = np.flatnonzero(~self.counted)
-        seated = np.ones(self.R) if not un.size else (self.levels[:, un[0]] >= self.top[un[0]]).astype(float)
-        shelters = np.zeros(self.levels.shape)
-        for q in range(self.sanctuary.shape[1]):
-            has = self.sanctuary[:, q] >= 0
-            shelters[np.flatnonzero(has), self.sanctuary[has, q]] = 1.0
-        held, open_ = self._by_state(self.post_held), self._by_state(self.post_open)
-        return rules.utility_terms(
-            crackdown=rules.track_record(per(self.record_crackdown), k, _lead(per(months), 1)),
-            concessions=rules.track_record(per(self.record_concessions), c, per(months)),
-            lobbying=self.lobbying if lobbying is None else lobbying,
-            levels=per(self.levels),
-            top=self.top,
-            counted=self.counted,
-            exposure=self.exposure,
-            strength=per(self.strength),
-            hostile=self.hostile,
-            visibility=self.visibility,
-            migration_concern=self.migration_concern,
-            migration_pressure=per(self.coef["world.migration_pressure"]),
-            economic_interest=self.economic_interest,
-            ties=self.ties,
-            conditions_weight=self.conditions_weight,
-            resistance_support=self.resistance_support,
-            shelters=per(shelters),
-            alternative=per(rules.alternative_strength(self.resistance_strengths)),
-            months_in_power=self.months_before + self.month,
-            un_seated=per(seated),
-            condition_shares=per(self.shares),
-            handover_rung=HOSTS,
-            de_facto_rung=DE_FACTO,
-            w={name: per(v) for name, v in self.w.items()} if cand else self.w_block(),
-            posts_held=per(held),
-            posts_open=per(open_),
-        )
+    def _adapt(self) -> None:
+        batch_rules.adapt(self)
+
+    def _count(
+        self, at: tuple[np.ndarray, ...], held: float | np.ndarray, open_: float = 0.0, sign: float = 1.0
+    ) -> None:
+        """Add ``held`` and ``open_`` (per post or one number) times ``sign`` for the posts ``at``
+        ((replications, posts) indices) to ``by_state``."""
+        if self.by_state is not None:
+            hosts = (at[0], self.post_hosts[at[1]])
+            np.add.at(self.by_state[0], hosts, sign * np.asarray(held))
+            np.add.at(self.by_state[1], hosts, sign * open_)
 
     def _by_state(self, posts: np.ndarray) -> np.ndarray:
         """How many of the marked posts (R, posts) stand in each state, (R, states)."""
         S = len(self.state_names)
         return np.bincount(self._post_slots, weights=posts.ravel(), minlength=self.R * S).reshape(self.R, S)
-
-    def move_probabilities(self, comp: dict[str, np.ndarray], cand: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        def per(x: np.ndarray) -> np.ndarray:
-            return x[:, None] if cand else x
-
-        w = {name: per(v) for name, v in self.w.items()} if cand else self.w_block()
-        u = rules.state_utility(comp, w)
-        return rules.move_probabilities(
-            u, per(self.levels), per(self.thresholds), w["rate_up"], w["rate_down"], self.top
-        )
-
-    def _adapt(self) -> None:
-        """The adaptive Taliban of every replication (``agents.Taliban._adapt``, over the block)."""
-        a = {k.removeprefix("taliban.adaptive."): v[:, None] for k, v in self.coef.items() if "adaptive." in k}
-        allied = np.flatnonzero(~self.hostile)
-        levers = np.concatenate([self.crackdown[:, allied], self.concessions[:, None], self.lobbying[:, None]], axis=1)
-        cand = rules.policy_candidates(levers, a["step"][:, 0])
-        k = np.repeat(self.crackdown[:, None, :], cand.shape[1], axis=1)
-        k[..., allied] = cand[..., : len(allied)]
-        c, lob = cand[..., -2], cand[..., -1]
-        p_up, p_down = self.move_probabilities(self.components(crackdown=k, concessions=c, lobbying=lob), cand=True)
-        reward = rules.policy_reward(p_up, p_down, a["reward_weight"], self.lever_default("legitimacy_need")[:, None])
-        cost = rules.taliban_costs(k, c, lob, self.strength[:, None], self.hostile, self.defection_shares, a)
-        best = rules.best_policy(reward, cost)
-        rows = np.arange(self.R)
-        self.crackdown, self.concessions, self.lobbying = k[rows, best], c[rows, best], lob[rows, best]
 
     # ---------------------------------------------------------------- state changes
     def set_levels(self, levels: np.ndarray, moved: np.ndarray, priority: np.ndarray | None = None) -> None:
@@ -383,10 +355,13 @@ class Batch:
         implies (``RecognitionModel.set_level``): rungs first reached, the first recognition (the
         lowest ``priority`` first among several), posts closed, sanctuary withdrawn. Moves are
         few in a month, so only the moved (replication, state) pairs are touched."""
-        rows, cols = np.nonzero(moved)
-        if not rows.size:
-            return
-        new = np.clip(levels[rows, cols], 0, self.top[cols])
+        rows, cols = _pairs(moved)
+        if rows.size:
+            self._move(rows, cols, levels[rows, cols], None if priority is None else priority[rows, cols])
+
+    def _move(self, rows: np.ndarray, cols: np.ndarray, levels: np.ndarray, priority: np.ndarray | None) -> None:
+        """:meth:`set_levels` for the pairs (``rows``, ``cols``), to ``levels`` (one per pair)."""
+        new = np.clip(levels, 0, self.top[cols])
         self.levels[rows, cols] = new
         self.max_levels[rows, cols] = np.maximum(self.max_levels[rows, cols], new)
         first = self.first_month[rows, cols]
@@ -395,7 +370,7 @@ class Batch:
         recognising = (new == DE_JURE) & (self.first_recognition[rows] < 0)
         if recognising.any():
             r, c = rows[recognising], cols[recognising]
-            rank = np.zeros(r.size) if priority is None else priority[r, c]
+            rank = np.zeros(r.size) if priority is None else priority[recognising]
             order = np.lexsort((rank, r))  # by replication, then priority (then state, as listed)
             r, c = r[order], c[order]
             lead = np.r_[True, r[1:] != r[:-1]]
@@ -411,18 +386,26 @@ class Batch:
             self.sanctuary[rows[hit], q] = -1
 
     def hand_over(self, posts: np.ndarray) -> None:
-        self.controller[posts] = TALIBAN
-        self.post_held[posts] = 1.0
-        self.month_taliban[posts] = self.month
+        if not posts.any():
+            return
+        at = _pairs(posts)
+        self.controller[at] = TALIBAN
+        self.post_held[at] = 1.0
+        self._count(at, held=1.0)
+        self.month_taliban[at] = self.month
         self.handovers += posts.sum(axis=1)
 
     def close(self, posts: np.ndarray, cause: str) -> None:
         """Close the marked posts (open ones only; a closed post keeps its first cause)."""
         posts = posts & (self.controller != CLOSED)
-        self.controller[posts] = CLOSED
-        self.closed_by[posts] = CAUSES.index(cause)
-        self.post_held[posts] = self.post_open[posts] = 0.0
-        self.month_closed[posts] = self.month
+        if not posts.any():
+            return
+        at = _pairs(posts)
+        self._count(at, held=self.post_held[at], open_=1.0, sign=-1.0)
+        self.controller[at] = CLOSED
+        self.closed_by[at] = CAUSES.index(cause)
+        self.post_held[at] = self.post_open[at] = 0.0
+        self.month_closed[at] = self.month
         self.closures[:, CAUSES.index(cause)] += posts.sum(axis=1)
 
     # ---------------------------------------------------------------- observation

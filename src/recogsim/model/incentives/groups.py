@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .arrays import real
+
 Array = np.ndarray
 
 FULL_PRESSURE = 1.0
@@ -25,16 +27,16 @@ def allied_mean(values: ArrayLike, strength: ArrayLike, hostile: ArrayLike) -> A
     quiets nothing. Equal weights when every allied group has strength 0; 0 without allied groups.
     """
     allied = ~np.asarray(hostile, dtype=bool)
-    s = np.where(allied, np.asarray(strength, dtype=float), 0.0)
-    w = np.where(s.sum(axis=-1, keepdims=True) > 0, s, allied.astype(float))
+    s = np.where(allied, real(strength), 0.0)
+    w = np.where(s.sum(axis=-1, keepdims=True) > 0, s, allied.astype(s.dtype))
     total = w.sum(axis=-1)
-    weighted = (np.asarray(values, dtype=float) * w).sum(axis=-1)
+    weighted = (real(values) * w).sum(axis=-1)
     return np.where(total > 0, weighted / np.where(total > 0, total, 1.0), 0.0)
 
 
 def group_pressure(crackdown: ArrayLike, hostile: ArrayLike) -> Array:
     """Taliban pressure on each group: its crackdown on allied groups, ``FULL_PRESSURE`` on ISK."""
-    return np.where(np.asarray(hostile, dtype=bool), FULL_PRESSURE, np.asarray(crackdown, dtype=float))
+    return np.where(np.asarray(hostile, dtype=bool), FULL_PRESSURE, real(crackdown))
 
 
 def conduciveness(crackdown: ArrayLike, minority_violence: ArrayLike) -> Array:
@@ -45,8 +47,8 @@ def conduciveness(crackdown: ArrayLike, minority_violence: ArrayLike) -> Array:
     intervene" (002): either path suffices, so the two combine as a probabilistic OR; a crackdown
     on the group makes the first less conducive.
     """
-    open_door = 1.0 - np.asarray(crackdown, dtype=float)
-    return 1.0 - (1.0 - open_door) * (1.0 - np.asarray(minority_violence, dtype=float))
+    open_door = 1.0 - real(crackdown)
+    return 1.0 - (1.0 - open_door) * (1.0 - real(minority_violence))
 
 
 def abandoned_jihad_narrative(crackdown: ArrayLike, strength: ArrayLike, hostile: ArrayLike) -> Array:
@@ -56,13 +58,13 @@ def abandoned_jihad_narrative(crackdown: ArrayLike, strength: ArrayLike, hostile
     restricting allies quietly is tolerated and being seen as "too much of an 'enemy' to longtime
     allies" is what feeds the narrative (002); weighted, because turning on a strong ally is seen.
     """
-    return allied_mean(np.asarray(crackdown, dtype=float) ** 2, strength, hostile)
+    return allied_mean(real(crackdown) ** 2, strength, hostile)
 
 
 def narrative_recruits(recruits_from_narrative: ArrayLike, narrative: ArrayLike, strength: ArrayLike) -> Array:
     """ISK's monthly growth from the "abandoned jihad" narrative (002): its recruitment rate times
     the narrative's strength, logistic in ISK's own strength (recruits come from those not yet in it)."""
-    return np.asarray(recruits_from_narrative) * np.asarray(narrative) * (1.0 - np.asarray(strength, dtype=float))
+    return np.asarray(recruits_from_narrative) * np.asarray(narrative) * (1.0 - real(strength))
 
 
 def militant_step(
@@ -82,8 +84,8 @@ def militant_step(
     but drives defection" (002: the Taliban "cannot fully crack down ... without avoiding
     backlash"); strength stays in [0, 1].
     """
-    s = np.asarray(strength, dtype=float)
-    pool = np.asarray(pool, dtype=float)
+    s = real(strength)
+    pool = real(pool)
     returns = np.asarray(return_rate) * np.asarray(conducive) * pool
     losses = np.asarray(crackdown_effect) * np.asarray(pressure) * s
     defectors = np.asarray(defection_share) * losses
@@ -107,10 +109,10 @@ def militants_month(
     ``minority_violence`` has the leading axes only): :func:`militant_step` for each group, and the
     defectors, who reach the hostile groups (ISK) the same month, shared equally among them, with
     ISK's recruits from the "abandoned jihad" narrative (002). Returns (strength, pool)."""
-    s = np.asarray(strength, dtype=float)
+    s = real(strength)
     hostile = np.asarray(hostile, dtype=bool)
     pressure = group_pressure(crackdown, hostile)
-    conducive = conduciveness(pressure, np.asarray(minority_violence, dtype=float)[..., None])
+    conducive = conduciveness(pressure, real(minority_violence)[..., None])
     new, pool, defectors = militant_step(
         s, pool, growth, pressure, crackdown_effect, return_rate, conducive, defection_share
     )
@@ -136,7 +138,7 @@ def resistance_step(
     the NRF's armed opposition"; the other groups "remain weak, divided, and have no sanctuary or
     outside help" (000). Sanctuary and outside help feed logistic growth; Taliban pressure erodes.
     """
-    s = np.asarray(strength, dtype=float)
+    s = real(strength)
     gain = (np.asarray(sanctuary_growth) * np.asarray(has_sanctuary) + np.asarray(outside_help)) * s * (1.0 - s)
     return np.clip(s + gain - np.asarray(pressure) * s, 0.0, 1.0)
 
@@ -148,7 +150,7 @@ def alternative_strength(strengths: ArrayLike) -> Array:
     000: the small armed groups "remain weak, divided, and have no sanctuary or outside help ...
     This removes the possibility of alternatives to the Taliban regime for the foreseeable future".
     """
-    return 1.0 - np.prod(1.0 - np.asarray(strengths, dtype=float), axis=-1)
+    return 1.0 - np.prod(1.0 - real(strengths), axis=-1)
 
 
 def resistance_cost(support: ArrayLike, shelters: ArrayLike) -> Array:
@@ -157,4 +159,4 @@ def resistance_cost(support: ArrayLike, shelters: ArrayLike) -> Array:
     Tajikistan "is looking to balance how they can keep the officials in Afghanistan happy and the
     resistance [leaders] in Tajikistan happy" (000). Zero once sanctuary is withdrawn.
     """
-    return np.asarray(support, dtype=float) * np.asarray(shelters, dtype=float)
+    return real(support) * real(shelters)

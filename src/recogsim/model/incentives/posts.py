@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .arrays import real
+
 Array = np.ndarray
 
 
@@ -22,10 +24,11 @@ def post_channel(levels: ArrayLike, held: ArrayLike, open_posts: ArrayLike, hand
     Posts are the channel, so taking them matters for the ladder: a state whose posts stay with
     Republic-era staff is lobbied through none of them (000).
     """
-    held = np.asarray(held, dtype=float)
-    posts = np.asarray(open_posts, dtype=float)
-    share = np.divide(held, posts, out=np.zeros(np.broadcast(held, posts).shape), where=posts > 0)
-    accepts = (np.asarray(levels) >= handover_rung).astype(float)
+    held = real(held)
+    posts = real(open_posts)
+    zeros = np.zeros(np.broadcast(held, posts).shape, dtype=np.result_type(held, posts))
+    share = np.divide(held, posts, out=zeros, where=posts > 0)
+    accepts = (np.asarray(levels) >= handover_rung).astype(share.dtype)
     return np.where(posts > 0, share, accepts)
 
 
@@ -43,7 +46,7 @@ def lobbying_bonus(
     ``w_lobbying`` carry the leading axes (replications, candidate policies) without those two.
     """
     r = np.asarray(rungs)
-    lob = np.asarray(w_lobbying * np.asarray(lobbying, dtype=float))
+    lob = np.asarray(w_lobbying * real(lobbying))
     channel = np.asarray(channel)
     if r.ndim >= 2:  # the rung axis: one channel for both rungs
         channel = channel[..., None, :]
@@ -57,7 +60,7 @@ def takeover_probability(lobbying: ArrayLike, rate: ArrayLike, host_allows: Arra
     The Taliban takes posts where the host lets it (host at or above ``hosts_diplomats``; no
     Western host has done so, 000) at a rate proportional to its lobbying effort.
     """
-    return np.asarray(rate) * np.asarray(lobbying, dtype=float) * np.asarray(host_allows, dtype=float)
+    return np.asarray(rate) * real(lobbying) * real(host_allows)
 
 
 def post_revenue(revenue: ArrayLike, visa_share: ArrayLike, honoured: ArrayLike, held: ArrayLike) -> Array:
@@ -68,8 +71,8 @@ def post_revenue(revenue: ArrayLike, visa_share: ArrayLike, honoured: ArrayLike,
     Republic-held post loses the ``visa_share`` of its revenue as far as Kabul refuses its visas
     (``honoured`` < 1); a Taliban-held post's visas are honoured.
     """
-    lost = np.asarray(visa_share, dtype=float) * (1.0 - np.asarray(honoured, dtype=float))
-    return np.asarray(revenue, dtype=float) * (1.0 - lost * (1.0 - np.asarray(held, dtype=float)))
+    lost = real(visa_share) * (1.0 - real(honoured))
+    return real(revenue) * (1.0 - lost * (1.0 - real(held)))
 
 
 def mission_funds(funds: ArrayLike, revenue: ArrayLike, cost: ArrayLike, shock: ArrayLike, subsidy: ArrayLike) -> Array:
@@ -79,8 +82,8 @@ def mission_funds(funds: ArrayLike, revenue: ArrayLike, cost: ArrayLike, shock: 
     A post whose reserves run out downsizes, and closes when its arrears pass a limit (000:
     "abandoned due to a lack of funds ... downsized to cut costs"; the agent decides).
     """
-    income = np.asarray(revenue, dtype=float) * np.maximum(1.0 + np.asarray(shock, dtype=float), 0.0)
-    return np.asarray(funds, dtype=float) + income + subsidy - cost
+    income = real(revenue) * np.maximum(1.0 + real(shock), 0.0)
+    return real(funds) + income + subsidy - cost
 
 
 def month_of_books(
@@ -98,7 +101,7 @@ def month_of_books(
     """Every open post's reserves after a month (closed posts keep theirs): its revenue this month
     (:func:`post_revenue`) with its shock, the Taliban's subsidy of ``subsidy_rate`` to the posts
     it holds, and its running cost, ``downsize_factor`` of the full cost once it has downsized."""
-    held = np.asarray(held, dtype=float)
+    held = real(held)
     cost = np.where(np.asarray(downsized, dtype=bool), downsize_factor, 1.0)
     income = post_revenue(revenue, visa_share, honoured, held)
     nxt = mission_funds(funds, income, cost, shock, subsidy_rate * held)
@@ -109,6 +112,6 @@ def post_finances(funds: ArrayLike, downsized: ArrayLike, closure_debt: ArrayLik
     """Which open posts downsize and which close this month, from their reserves: a post whose
     reserves run out downsizes (000: "downsized to cut costs"); one already downsized closes once
     its arrears pass ``closure_debt`` (000: "abandoned due to a lack of funds")."""
-    f = np.asarray(funds, dtype=float)
+    f = real(funds)
     downsize = (f < 0) & ~np.asarray(downsized, dtype=bool)
     return downsize, ~downsize & (f < -np.asarray(closure_debt))

@@ -14,6 +14,10 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .arrays import at_rung as _at_rung
+from .arrays import logistic as _logistic
+from .arrays import per_entity as _per_entity
+from .arrays import real
 from .groups import allied_mean, resistance_cost
 from .posts import lobbying_bonus, post_channel
 
@@ -53,30 +57,31 @@ def security_motive(
     the last axis), weighted by the state's exposure, plus ISK's attacks on foreign missions in
     Kabul (000), which concern every state. Non-decreasing in exposure: all factors are >= 0.
     """
-    threat = np.asarray(strength, dtype=float) * np.asarray(restraint, dtype=float)
-    total = _exposed(np.asarray(exposure, dtype=float), threat)
-    return total + np.asarray(w_isk_attacks * np.asarray(isk_attacks, dtype=float))[..., None]
+    threat = real(strength) * real(restraint)
+    total = _exposed(real(exposure), threat)
+    return total + np.asarray(w_isk_attacks * real(isk_attacks))[..., None]
 
 
 def _exposed(exposure: Array, threat: Array) -> Array:
     """``sum(exposure * threat[..., None, :], axis=-1)``: each state's exposure-weighted threat,
     (..., states). For a block of runs (``threat`` with leading axes, one ``exposure`` matrix)
-    group by group, without the (runs, states, groups) product: numpy sums fewer than 8 terms
-    one after another, so the same additions in the same order give the same bits
-    (``tests/model/test_batch.py``)."""
+    group by group, without the (runs, states, groups) product, states by runs (numpy's loops run
+    along the runs): numpy sums fewer than 8 terms one after another, so the same additions in
+    the same order give the same bits (``tests/model/test_batch.py``)."""
     groups = exposure.shape[-1]
     if exposure.ndim != 2 or threat.ndim < 2 or not 0 < groups < 8:
         return np.sum(exposure * threat[..., None, :], axis=-1)
-    total = threat[..., 0, None] * exposure[:, 0]
+    by_group = np.moveaxis(threat, -1, 0).copy()  # (groups, ..., runs): each group's row contiguous
+    flat = by_group.reshape(groups, -1)
+    total = exposure[:, 0, None] * flat[0]  # (states, runs...): long rows for numpy's loops
     part = np.empty_like(total)
     for g in range(1, groups):
         at = np.flatnonzero(exposure[:, g])
-        if at.size > 4:
-            total += np.multiply(threat[..., g, None], exposure[:, g], out=part)
-        else:  # states not exposed add a zero: left out (the threat is never negative)
-            for i in at:
-                total[..., i] += threat[..., g] * exposure[i, g]
-    return total
+        if 2 * at.size > len(exposure):
+            total += np.multiply(exposure[:, g, None], flat[g], out=part)
+        elif at.size:  # states not exposed add a zero: left out (the threat is never negative)
+            total[at] += exposure[at, g, None] * flat[g]
+    return np.ascontiguousarray(np.moveaxis(total.reshape((-1, *threat.shape[:-1])), 0, -1))
 
 
 def restraint(crackdown: ArrayLike, hostile: ArrayLike, floor: ArrayLike) -> Array:
@@ -87,7 +92,7 @@ def restraint(crackdown: ArrayLike, hostile: ArrayLike, floor: ArrayLike) -> Arr
     ``floor`` is the part of the hope that holds before any crackdown ("hope the Taliban will be
     useful against the threat of terrorism", 000).
     """
-    k = np.asarray(crackdown, dtype=float)
+    k = real(crackdown)
     f = _per_entity(floor, 1)
     return np.where(np.asarray(hostile, dtype=bool), 1.0, f + (1.0 - f) * k)
 
@@ -102,15 +107,15 @@ def sheltering_cost(exposure: ArrayLike, strength: ArrayLike, crackdown: ArrayLi
     nothing. So a stronger unrestrained group lowers an exposed state's utility whenever
     ``w_sheltering`` exceeds ``w_security * restraint_floor`` (what the group adds to the hope).
     """
-    loose = np.where(np.asarray(hostile, dtype=bool), 0.0, 1.0 - np.asarray(crackdown, dtype=float))
-    threat = np.asarray(strength, dtype=float) * loose
-    return _exposed(np.asarray(exposure, dtype=float), threat)
+    loose = np.where(np.asarray(hostile, dtype=bool), 0.0, 1.0 - real(crackdown))
+    threat = real(strength) * loose
+    return _exposed(real(exposure), threat)
 
 
 def migration_motive(concern: ArrayLike, pressure: ArrayLike) -> Array:
     """Migration gain: "concerns over terrorism and migration have prompted some neighboring
     countries to establish diplomatic relations" (000). Concern times the outflow pressure."""
-    return np.asarray(concern, dtype=float) * np.asarray(pressure, dtype=float)[..., None]
+    return real(concern) * real(pressure)[..., None]
 
 
 def peer_pull(ties: ArrayLike, levels: ArrayLike) -> Array:
@@ -122,8 +127,8 @@ def peer_pull(ties: ArrayLike, levels: ArrayLike) -> Array:
     weakly, and where the weights add up to more than 1 they are scaled to sum to 1, so many ties
     pull no harder than one full tie. Rows with no ties give 0.
     """
-    ties = np.asarray(ties, dtype=float)
-    levels = np.asarray(levels, dtype=float)
+    ties = real(ties)
+    levels = np.asarray(levels, dtype=ties.dtype)
     if levels.ndim > 1 and ties.ndim == 2:  # a block of runs: the same sum over the ties there are
         return _sparse_pull(ties, levels)
     gap = np.maximum(levels[..., None, :] - levels[..., :, None], 0.0)
@@ -135,7 +140,7 @@ def _sparse_pull(ties: Array, levels: Array) -> Array:
     the same terms, summed over the nonzero ties only (a few per state), so equal to the dense sum
     up to rounding (``tests/model/test_batch.py``)."""
     i, j = np.nonzero(ties)
-    out = np.zeros(levels.shape)
+    out = np.zeros(levels.shape, dtype=levels.dtype)
     if i.size:
         terms = ties[i, j] * np.maximum(levels[..., j] - levels[..., i], 0.0)
         rows, starts = np.unique(i, return_index=True)  # np.nonzero lists each row's ties together
@@ -143,20 +148,20 @@ def _sparse_pull(ties: Array, levels: Array) -> Array:
     return out / np.maximum(ties.sum(axis=-1), 1.0)
 
 
-def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
+def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike, dtype: type | np.dtype = float) -> Array:
     """Share of the other states already at or above each entity's rung in ``rungs``.
 
     Mechanism: "The Taliban are hoping that these countries will relent over time" (000): each
     move makes the next cheaper for everyone else. Only ``counted`` entities (states, not the
     United Nations) make up the share; every entity, the UN included, feels it. ``rungs`` is
     (..., entities); an entity never counts itself. Zero for a first mover: the regime's
-    durability (:func:`durability`) is what lets someone go first.
+    durability (:func:`durability`) is what lets someone go first. ``dtype``: the shares' float type.
     """
     levels = np.asarray(levels)
     r = np.asarray(rungs)
     counted = np.asarray(counted, dtype=bool)
     if levels.ndim == 2 and r.shape[0] == levels.shape[0] and counted.ndim == 1:
-        return _bandwagon_block(levels, r, counted)
+        return _bandwagon_block(levels, r, counted, dtype)
     lv = levels[..., None, :] if r.ndim > levels.ndim else levels  # rungs may add a rung axis
     # how many counted entities stand at or above each rung k: an exact count, so taking it at
     # each entity's rung equals comparing every pair of entities
@@ -166,10 +171,10 @@ def bandwagon(levels: ArrayLike, rungs: ArrayLike, counted: ArrayLike) -> Array:
     at = np.take_along_axis(at_or_above, r, axis=-1) if r.ndim > 1 else at_or_above[r]
     at_self = counted & (lv >= r)
     others = np.maximum(counted.sum() - counted, 1)
-    return (at - at_self) / others
+    return np.divide(at - at_self, others, dtype=dtype)
 
 
-def _bandwagon_block(levels: Array, r: Array, counted: Array) -> Array:
+def _bandwagon_block(levels: Array, r: Array, counted: Array, dtype: type | np.dtype) -> Array:
     """:func:`bandwagon` for a block of runs ((runs, entities) levels, ``rungs`` (runs, ...,
     entities)): the counts at or above each rung from each run's count at each level, the same
     integers, so the same result."""
@@ -181,7 +186,7 @@ def _bandwagon_block(levels: Array, r: Array, counted: Array) -> Array:
     lv = levels.reshape((runs,) + (1,) * (r.ndim - 2) + levels.shape[1:])
     at_self = counted & (lv >= r)
     others = np.maximum(counted.sum() - counted, 1)
-    return (at - at_self) / others
+    return np.divide(at - at_self, others, dtype=dtype)
 
 
 def compliance(
@@ -197,7 +202,7 @@ def compliance(
     restricts but does not expel its allies (002: "not expelling them, but working to ensure they
     remain quiet").
     """
-    c = np.asarray(concessions, dtype=float)
+    c = real(concessions)
     k = crackdown_ceiling * allied_mean(crackdown, strength, hostile)
     return np.stack(np.broadcast_arrays(c, c, k), axis=-1)
 
@@ -209,10 +214,10 @@ def conditions_cost(conditions_weight: ArrayLike, compliance_levels: ArrayLike, 
     refused" (000). Non-negative, and linear in the weight, so a heavier weight never raises the
     incentive to engage.
     """
-    unmet = 1.0 - np.asarray(compliance_levels, dtype=float)
-    shares = np.asarray(shares, dtype=float)
+    unmet = 1.0 - real(compliance_levels)
+    shares = real(shares)
     gap = (unmet * shares).sum(axis=-1) / np.maximum(shares.sum(axis=-1), 1e-12)
-    return np.asarray(conditions_weight, dtype=float) * gap[..., None]
+    return real(conditions_weight) * gap[..., None]
 
 
 def visible_links(
@@ -224,8 +229,8 @@ def visible_links(
     agencies and can expose the Taliban for failing to live up to its commitments" (002);
     restricting a group keeps it quiet, up to ``crackdown_ceiling``.
     """
-    quiet = 1.0 - np.asarray(crackdown, dtype=float) * _per_entity(crackdown_ceiling, 1)
-    loud = np.asarray(visibility, dtype=float) * np.asarray(strength, dtype=float) * quiet
+    quiet = 1.0 - real(crackdown) * _per_entity(crackdown_ceiling, 1)
+    loud = real(visibility) * real(strength) * quiet
     return np.asarray(np.where(np.asarray(hostile, dtype=bool), 0.0, loud).sum(axis=-1))
 
 
@@ -248,7 +253,7 @@ def un_defiance(rungs: ArrayLike, counted: ArrayLike, un_seated: ArrayLike, de_f
     seated; accrediting a Taliban ambassador or recognising the government goes against that.
     """
     r = np.asarray(rungs)
-    seated = _per_entity(un_seated, 2) if r.ndim >= 2 else np.asarray(un_seated, dtype=float)
+    seated = _per_entity(un_seated, 2) if r.ndim >= 2 else real(un_seated)
     return np.where(np.asarray(counted, dtype=bool) & (r >= de_facto_rung), 1.0 - seated, 0.0)
 
 
@@ -262,8 +267,8 @@ def durability(months_in_power: ArrayLike, durability_months: ArrayLike, alterna
     of transactional, relationships with countries in the region" (000). A gain that grows with
     time, so a first mover needs nobody above it.
     """
-    t = np.maximum(np.asarray(months_in_power, dtype=float), 0.0)
-    return (1.0 - np.exp(-t / durability_months)) * (1.0 - np.asarray(alternative, dtype=float))
+    t = np.maximum(real(months_in_power), 0.0)
+    return (1.0 - np.exp(-t / durability_months)) * (1.0 - real(alternative))
 
 
 def track_record(record: ArrayLike, lever: ArrayLike, credibility_months: ArrayLike) -> Array:
@@ -276,8 +281,8 @@ def track_record(record: ArrayLike, lever: ArrayLike, credibility_months: ArrayL
     judge by the record, so a new crackdown or concession pays abroad only as it is sustained,
     while what the groups themselves suffer (:func:`~.groups.militant_step`) is immediate.
     """
-    r = np.asarray(record, dtype=float)
-    return r + (np.asarray(lever, dtype=float) - r) / credibility_months
+    r = real(record)
+    return r + (real(lever) - r) / credibility_months
 
 
 def utility_terms(
@@ -300,7 +305,7 @@ def utility_terms(
     resistance_support: Array,
     shelters: Array,
     alternative: ArrayLike,
-    months_in_power: float,
+    months_in_power: ArrayLike,
     un_seated: ArrayLike,
     condition_shares: Array,
     handover_rung: int,
@@ -319,7 +324,7 @@ def utility_terms(
     that enter inside terms (``w_isk_attacks``, ``w_lobbying``, ``restraint_floor``,
     ``crackdown_ceiling``, ``hosting_conditions_share``, ``durability_months``).
     """
-    k = np.asarray(crackdown, dtype=float)
+    k = real(crackdown)
     ceiling = w["crackdown_ceiling"]
     rungs = np.stack([np.minimum(levels + 1, top), levels], axis=-2)
     scope = recognition_scope(rungs, top, de_facto_rung, w["hosting_conditions_share"])
@@ -332,9 +337,9 @@ def utility_terms(
     return {
         "security": security[..., None, :],
         "migration": migration_motive(migration_concern, migration_pressure)[..., None, :],
-        "economic": np.asarray(economic_interest, dtype=float)[..., None, :],
+        "economic": real(economic_interest)[..., None, :],
         "peer": peer_pull(ties, levels)[..., None, :],
-        "bandwagon": bandwagon(levels, rungs, counted),
+        "bandwagon": bandwagon(levels, rungs, counted, k.dtype),
         "lobbying": lobbying_bonus(lobbying, rungs, channel, w["w_lobbying"], handover_rung),
         "durability": np.broadcast_to(settled[..., None, None], (*settled.shape, 1, levels.shape[-1])),
         "conditions": gap[..., None, :] * scope,
@@ -351,7 +356,7 @@ def term_contributions(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike
     them); :func:`state_utility` is their sum."""
     out: dict[str, Array] = {}
     for name, (sign, weight) in UTILITY_TERMS.items():
-        value = np.asarray(terms[name], dtype=float)
+        value = real(terms[name])
         term = value if weight is None else _per_entity(w[weight], 2) * value
         out[name] = term if sign > 0 else -term
     return out
@@ -368,8 +373,20 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) ->
     (adding a negated term is exactly subtracting it).
     """
     total: Array | float = 0.0
-    for term in term_contributions(terms, w).values():
-        total = total + term
+    part = None
+    for name, (sign, weight) in UTILITY_TERMS.items():
+        value = real(terms[name])
+        coefficient = None if weight is None else _per_entity(w[weight], 2)
+        shape = np.broadcast_shapes(np.shape(total), value.shape, () if coefficient is None else coefficient.shape)
+        if not isinstance(total, np.ndarray) or total.shape != shape or total.base is not None:
+            term = value if coefficient is None else coefficient * value
+            total = total + (term if sign > 0 else -term)  # a new array, owned here
+            continue
+        if coefficient is not None:  # the same product as term_contributions, into a scratch array
+            if part is None or part.shape != np.broadcast_shapes(coefficient.shape, value.shape):
+                part = np.empty(np.broadcast_shapes(coefficient.shape, value.shape), np.result_type(coefficient, value))
+            value = np.multiply(coefficient, value, out=part)
+        (np.add if sign > 0 else np.subtract)(total, value, out=total)  # adding -x is exactly subtracting x
     return np.asarray(total)
 
 
@@ -391,34 +408,14 @@ def move_probabilities(
     rung (the ladder's top by default; ``hosts_diplomats`` for the United Nations, where it means
     the seat) nor slides below the bottom. Both results lie in [0, 1].
     """
-    u = np.asarray(utility, dtype=float)
+    u = real(utility)
     lvl = np.asarray(level)
-    th = np.asarray(thresholds, dtype=float)
+    th = real(thresholds)
     last = th.shape[-1] - 1
     p_up = _per_entity(rate_up, 1) * _logistic(SLOPE * (u[..., 0, :] - _at_rung(th, np.minimum(lvl + 1, last))))
     p_down = _per_entity(rate_down, 1) * _logistic(SLOPE * (_at_rung(th, lvl) - u[..., 1, :]))
     ceiling = last if top is None else np.asarray(top)
     return np.where(lvl < ceiling, p_up, 0.0), np.where(lvl > 0, p_down, 0.0)
-
-
-def _per_entity(coefficient: ArrayLike, axes: int) -> Array:
-    """A coefficient (a scalar, or one value per replication or candidate: the leading axes) with
-    ``axes`` entity axes appended, so that it broadcasts against (..., entities) arrays."""
-    c = np.asarray(coefficient, dtype=float)
-    return c.reshape(c.shape + (1,) * axes)
-
-
-def _at_rung(values: Array, rungs: Array) -> Array:
-    """``values[rung]`` per entity; ``values`` may carry the leading axes of ``rungs``."""
-    if values.ndim == 1:
-        return values[rungs]
-    if values.ndim == 2 and rungs.ndim == 2 and len(values) == len(rungs):  # a block: one flat lookup
-        return values.ravel()[rungs + (np.arange(len(values)) * values.shape[1])[:, None]]
-    return np.take_along_axis(values, rungs, axis=-1)
-
-
-def _logistic(x: Array) -> Array:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def legitimacy(levels: ArrayLike, n_rungs: int) -> Array:
