@@ -281,3 +281,27 @@ def test_in_the_model_a_heavier_conditions_weight_never_raises_it(state):
     up_heavy, down_heavy = heavy.move_probabilities(heavy.components())
     up_light, down_light = light.move_probabilities(light.components())
     assert up_heavy[i] <= up_light[i] and down_heavy[i] >= down_light[i]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_state_utility_is_the_sum_of_its_term_contributions_bit_for_bit(rng, dtype):
+    """The page shows ``term_contributions``; the engines use ``state_utility``, which sums the same
+    products in place: the two must agree exactly, with scalar or per-replication weights, broadcast
+    rung axes, and in the batch engine's float32."""
+    runs = 7
+    terms = {
+        name: rng.normal(size=(runs, 1 if k % 3 == 0 else 2, N_STATES)).astype(dtype)
+        for k, name in enumerate(rules.UTILITY_TERMS)
+    }
+    for per_run in (False, True):
+        w = {
+            weight: (rng.random(runs) * 5 if per_run else float(rng.random() * 5))
+            for _, weight in rules.UTILITY_TERMS.values()
+            if weight is not None
+        }
+        total = np.zeros((), dtype)
+        for part in rules.term_contributions(terms, w).values():
+            total = total + part
+        got = rules.state_utility(terms, w)
+        assert got.shape == (runs, 2, N_STATES)
+        np.testing.assert_array_equal(got, total)
