@@ -3,7 +3,8 @@
 Every replication's state is one row of an array: (R, states) levels, (R, posts) controllers and
 reserves, (R, groups) strengths. Each month calls the same rules as the Mesa engine
 (:mod:`.incentives`), over those arrays, in the same order (``model.py``'s docstring). What differs
-is only how random numbers are drawn: every replication has its own generator, seeded from its own
+is the precision of a month's utilities (single, :attr:`Batch.UTILITY_DTYPE`: a difference in about
+the seventh digit) and how random numbers are drawn: every replication has its own generator, seeded from its own
 seed (:mod:`recogsim.runs.seeds`), so its results do not depend on the block it ran in; but it
 consumes them in another order than the Mesa engine (no shuffling: moves of states and posts within
 a month do not depend on each other's order, except who recognises first when several states
