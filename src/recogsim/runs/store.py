@@ -179,6 +179,10 @@ class MemorySink:
         return consolidate(self.parts, self.schemas)
 
 
+KEEP_BYTES = 64 * 2**20
+"""How much of the chunks it wrote a results folder keeps in memory to consolidate them."""
+
+
 class ChunkStore:
     """Finished runs on disk in numbered chunks; a chunk counts only once its runs file exists
     (the other tables of a chunk are written first) and it holds every table of ``schemas``."""
@@ -198,7 +202,10 @@ class ChunkStore:
             if int(orphan.stem.split("-")[1]) not in numbers:
                 orphan.unlink()
         self.kept: dict[int, dict[str, pa.Table]] = {}
-        """The chunks this process wrote, as written: not read back to consolidate them."""
+        """The first chunks this process wrote, as written, up to :data:`KEEP_BYTES`: not read back
+        to consolidate them. Later chunks are read back, so that a long sweep's memory stays flat
+        while it runs (a million runs must fit in 1 GiB with their workers: README, Scale)."""
+        self.kept_bytes = 0
 
     def done(self) -> set[tuple[int, int]]:
         done: set[tuple[int, int]] = set()
@@ -215,7 +222,10 @@ class ChunkStore:
         for name in sorted(self.schemas, key=lambda t: t == "runs"):  # runs last: it marks the chunk done
             written[name] = pa.concat_tables([r[name] for r in results])
             write_table(written[name], self.dir / f"{name}-{n:06d}.parquet", scratch=True)
-        self.kept[n] = written
+        size = sum(t.nbytes for t in written.values())
+        if self.kept_bytes + size <= KEEP_BYTES:
+            self.kept[n] = written
+            self.kept_bytes += size
         self.next += 1
 
     def tables(self) -> dict[str, pa.Table]:
