@@ -30,6 +30,7 @@ from ..config.schema import LEVELS, Scenario, slug
 from . import batch_rules, record
 from . import incentives as rules
 from .batch_events import apply_events
+from .batch_rules import _lead
 from .shared import DE_JURE, HOSTS, N_RUNGS, TERMS, militants_month, observation, scenario_arrays
 
 REPUBLIC, TALIBAN, CLOSED = 0, 1, 2
@@ -69,11 +70,6 @@ def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     indices: numpy's 2-D ``nonzero`` takes ten times as long."""
     rows, cols = np.divmod(np.flatnonzero(mask), mask.shape[1])
     return rows, cols
-
-
-def _lead(x: np.ndarray, axes: int) -> np.ndarray:
-    """``x`` (one value per replication, or per replication and candidate) with entity axes added."""
-    return x.reshape(x.shape + (1,) * axes)
 
 
 class Batch:

@@ -63,11 +63,6 @@ def bounds(path: str) -> tuple[float, float]:
     return float(rng.lo), float(rng.hi if rng.hi is not None else 10 * max(rng.lo, 1.0))
 
 
-def description(path: str) -> str:
-    section, name = path.split(".")
-    return _SECTIONS[section].model_fields[name].description or ""
-
-
 def user_params(run: sc.Scenario) -> dict[str, Any]:
     """SolaraViz's model parameters: a slider per lever, starting at the value the run uses (the
     scenario's, or its replication's draw where ``uncertain:`` draws the lever's path)."""
@@ -99,7 +94,6 @@ class PageModel(RecognitionModel):
         super().__init__(set_values(drawn, values) if values else drawn, seed=run_seed)
         self.scenario_file = scenario
         self.replication = int(replication)
-        self.root_seed = int(seed)
 
 
 def bound(path: str, replication: int, seed: int = SEED) -> type[PageModel]:

@@ -21,13 +21,11 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from ..config.calendar import month_labels
-from ..config.loading import load
-from ..config.schema import LEVELS, Scenario
+from ..config.schema import LEVELS
 from ..errors import InputError
 from ..model import incentives as rules
 from ..plots.ensemble import missions_by_controller
 from ..plots.one_run import run_counts, term_bars
-from ..runs.runner import replication as replication_of
 from .levers import MAX_REPLICATION, SEED, PageModel, bound, scenario_files, settings, user_params
 from .nav import Nav
 
@@ -159,10 +157,10 @@ def Terms(model: PageModel):
 COMPONENTS = [(Ladder, 0), (Posts, 0), (Counts, 0), (Terms, 0)]
 
 
-def _drawn(path: Path, replication: int) -> tuple[Scenario | None, str | None]:
-    """The scenario replication ``replication`` simulates (its draws set), or the error to show."""
+def _model(path: Path, replication: int) -> tuple[PageModel | None, str | None]:
+    """The run of this scenario and replication at month 0, or the error to show."""
     try:
-        return replication_of(load(path), SEED, replication)[0], None
+        return bound(str(path), replication)(), None
     except InputError as exc:
         return None, str(exc)
 
@@ -176,10 +174,9 @@ def OneRun():
     chosen, set_chosen = solara.use_state(first)
     replication, set_replication = solara.use_state(0)
     path = files.get(chosen)
-    run, error = solara.use_memo(lambda: _drawn(path, replication) if path else (None, None), [chosen, replication])
-    model = solara.use_memo(  # one per session, scenario and replication
-        lambda: bound(str(path), replication)() if run is not None else None, [chosen, replication]
-    )
+    # one model per session, scenario and replication; its scenario is the run's (draws set, no lever moved)
+    model, error = solara.use_memo(lambda: _model(path, replication) if path else (None, None), [chosen, replication])
+    params = solara.use_memo(lambda: user_params(model.scenario) if model else {}, [chosen, replication])  # at month 0
     if path is None:
         solara.Error(f"no scenario: give one (recogsim explore SCENARIO) or start in a folder with scenarios/ ({root})")
         return
@@ -197,12 +194,12 @@ def OneRun():
             f"Replication {replication} of recogsim run --seed {SEED} --engine mesa. "
             "The levers below take effect when you press Reset."
         )
-    if run is None or model is None:
+    if model is None:
         solara.Error(error or f"{path}: cannot be read")
         return
     SolaraViz(
         model,
         components=COMPONENTS,
-        model_params=user_params(run),
+        model_params=params,
         name=f"recogsim: one run of {chosen}",
     ).key(f"one-run-{chosen}-{replication}")

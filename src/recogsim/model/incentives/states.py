@@ -350,14 +350,21 @@ def utility_terms(
     }
 
 
+def _weighted(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]):
+    """Each term in the order of ``UTILITY_TERMS``: (name, sign, its weight broadcast over the
+    entity axes or None, its values): the one reading of terms and weights that
+    :func:`term_contributions` and :func:`state_utility` share."""
+    for name, (sign, weight) in UTILITY_TERMS.items():
+        yield name, sign, None if weight is None else _per_entity(w[weight], 2), real(terms[name])
+
+
 def term_contributions(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) -> dict[str, Array]:
     """Each term's part of a state's utility: the term with its weight and its sign (``UTILITY_TERMS``),
     in the order they are summed. What "drives" a state this month, term by term (the page shows
     them); :func:`state_utility` is their sum."""
     out: dict[str, Array] = {}
-    for name, (sign, weight) in UTILITY_TERMS.items():
-        value = real(terms[name])
-        term = value if weight is None else _per_entity(w[weight], 2) * value
+    for name, sign, coefficient, value in _weighted(terms, w):
+        term = value if coefficient is None else coefficient * value
         out[name] = term if sign > 0 else -term
     return out
 
@@ -374,9 +381,7 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) ->
     """
     total: Array | float = 0.0
     part = None
-    for name, (sign, weight) in UTILITY_TERMS.items():
-        value = real(terms[name])
-        coefficient = None if weight is None else _per_entity(w[weight], 2)
+    for _, sign, coefficient, value in _weighted(terms, w):
         shape = np.broadcast_shapes(np.shape(total), value.shape, () if coefficient is None else coefficient.shape)
         if not isinstance(total, np.ndarray) or total.shape != shape or total.base is not None:
             term = value if coefficient is None else coefficient * value
