@@ -1,14 +1,22 @@
 """Runs per second of the baseline through the command line, Mesa engine against batch engine.
 
-Usage: python benchmarks/bench_engines.py [--mesa R...] [--batch R...]
-       (defaults: --mesa 100, --batch 100 1000 10000)
+Usage: python benchmarks/bench_engines.py [--mesa R...] [--batch R...] [--reference COMMIT]
+       (defaults: --mesa 100, --batch 100 1000 10000, --reference: the commit that last recorded
+       the golden numbers, tests/data/golden.json)
 
 Each measurement is one ``recogsim run scenarios/baseline.yaml -n R --engine E --workers 1
 --no-plots`` in a fresh process, with BLAS and OpenMP pinned to one thread: wall time from start
 to exit, writing every results table included (reading the scenario and importing included too).
-Also the peak resident memory of that process, and per replication above the Mesa run of 100.
-Prints one line per measurement, then the ratio of the batch engine's best rate to Mesa's. The
-README quotes its output. Not part of the test suite: speed lives here, never in timed unit tests.
+Also the peak resident memory of that process, and per replication above the first line.
+
+The yardstick is the Mesa engine **at the golden-test commit** (issue 11): that commit's ``src/``,
+``scenarios/`` and ``calibration/`` are extracted with ``git archive`` into a temporary folder and
+run there with this environment's packages (the same runs: the golden test holds the current Mesa
+engine to that commit's numbers). A fixed yardstick, because the Mesa engine's own speed moves
+with the code the engines share: the current Mesa engine is measured too, on the same sizes.
+Prints one line per measurement, then the batch engine's best rate over each Mesa engine's best.
+The README quotes its output. Not part of the test suite: speed lives here, never in timed unit
+tests.
 """
 
 from __future__ import annotations
@@ -28,15 +36,44 @@ ROOT = Path(__file__).resolve().parents[1]
 PINNED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
 
-def measure(engine: str, runs: int) -> tuple[float, float]:
-    """Seconds and peak resident bytes of one run of the command line."""
+def golden_commit() -> str:
+    """The commit that last recorded the golden numbers: the reference Mesa engine."""
+    out = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%H", "--", "tests/data/golden.json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def extract(commit: str, into: Path) -> Path:
+    """``src/``, ``scenarios/`` and ``calibration/`` of ``commit`` under ``into``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "src", "scenarios", "calibration"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
+def command(runs: int, out: str, engine: str | None) -> list[str]:
+    """The command line of one measurement; ``engine`` None: the reference tree's own CLI (it may
+    predate ``--engine`` and ``python -m recogsim``)."""
+    args = ["run", "scenarios/baseline.yaml", "-n", str(runs), "--workers", "1", "--no-plots", "--out", out]
+    args += ["--seed", "1"]
+    if engine is None:
+        return [sys.executable, "-c", "import sys; from recogsim.cli import main; sys.exit(main())", *args]
+    return [sys.executable, "-m", "recogsim", *args, "--engine", engine]
+
+
+def measure(engine: str | None, runs: int, tree: Path = ROOT) -> tuple[float, float]:
+    """Seconds and peak resident bytes of one run of the command line, in ``tree`` (its ``src``
+    first on the path)."""
+    env = {**os.environ, **PINNED, "PYTHONPATH": str(tree / "src")}
     with tempfile.TemporaryDirectory() as out:
-        argv = [sys.executable, "-m", "recogsim", "run", str(ROOT / "scenarios" / "baseline.yaml")]
-        argv += ["-n", str(runs), "--engine", engine, "--workers", "1", "--no-plots", "--out", out, "--seed", "1"]
+        argv = command(runs, out, engine)
         start = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, env={**os.environ, **PINNED}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
-        )
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tree)
         watch, peak = psutil.Process(proc.pid), 0
         while proc.poll() is None:
             with contextlib.suppress(psutil.Error):
@@ -49,27 +86,46 @@ def measure(engine: str, runs: int) -> tuple[float, float]:
     return seconds, peak
 
 
+def imported_from(tree: Path) -> Path:
+    """Where ``recogsim`` is imported from with ``tree``'s ``src`` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    code = "import recogsim; print(recogsim.__file__)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tree, capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip()).resolve()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mesa", type=int, nargs="*", default=[100])
     ap.add_argument("--batch", type=int, nargs="*", default=[100, 1000, 10000])
+    ap.add_argument("--reference", default=None, help="commit of the reference Mesa engine (default: golden)")
     args = ap.parse_args()
+    reference = args.reference or golden_commit()
     print(f"recogsim run scenarios/baseline.yaml, one worker, BLAS threads 1, {os.cpu_count()} cores here")
     rates: dict[str, float] = {}
     base_memory = None
-    for engine, sizes in (("mesa", args.mesa), ("batch", args.batch)):
-        for runs in sizes:
-            seconds, peak = measure(engine, runs)
-            rate = runs / seconds
-            rates[engine] = max(rates.get(engine, 0.0), rate)
-            base_memory = peak if base_memory is None else base_memory
-            extra = max(peak - base_memory, 0) / runs / 1024
-            print(
-                f"{engine:5s} R={runs:>6,}: {seconds:7.1f} s  {rate:8.1f} runs/s  "
-                f"peak {peak / 2**20:6.0f} MiB  ({extra:5.1f} KiB per replication above the first line)"
-            )
-    if "mesa" in rates and "batch" in rates:
-        print(f"batch / mesa: {rates['batch'] / rates['mesa']:.0f}x (best batch rate over best Mesa rate)")
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = extract(reference, Path(tmp))
+        if not imported_from(tree).is_relative_to(tree.resolve()):
+            raise SystemExit(f"the reference tree's recogsim is not the one imported ({imported_from(tree)})")
+        label = f"mesa@{reference[:7]}"
+        plan = [(label, None, args.mesa, tree), ("mesa", "mesa", args.mesa, ROOT), ("batch", "batch", args.batch, ROOT)]
+        for name, engine, sizes, where in plan:
+            for runs in sizes:
+                seconds, peak = measure(engine, runs, where)
+                rate = runs / seconds
+                rates[name] = max(rates.get(name, 0.0), rate)
+                base_memory = peak if base_memory is None else base_memory
+                extra = max(peak - base_memory, 0) / runs / 1024
+                print(
+                    f"{name:13s} R={runs:>6,}: {seconds:7.1f} s  {rate:8.1f} runs/s  "
+                    f"peak {peak / 2**20:6.0f} MiB  ({extra:5.1f} KiB per replication above the first line)"
+                )
+    if "batch" in rates:
+        for name in (label, "mesa"):
+            if name in rates:
+                what = "the reference, golden-test commit" if name == label else "this commit's Mesa engine"
+                print(f"batch / {name}: {rates['batch'] / rates[name]:.0f}x (best batch rate over {what})")
 
 
 if __name__ == "__main__":

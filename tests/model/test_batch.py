@@ -146,16 +146,21 @@ def test_exposure_sums_over_a_block_are_numpys_sums_bit_for_bit(rng, groups):
     )
 
 
-def test_bandwagon_counts_as_comparing_every_pair(rng):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rungs_of", ["next and own", "the bottom only"])
+def test_bandwagon_counts_as_comparing_every_pair(rng, dtype, rungs_of):
     levels = rng.integers(0, 5, size=(30, 8))
     counted = np.array([True] * 7 + [False])
     top = np.where(counted, 4, HOSTS)
     rungs = np.stack([np.minimum(levels + 1, top), levels], axis=-2)
-    block = rules.bandwagon(levels, rungs, counted)
+    if rungs_of == "the bottom only":  # levels above every rung asked about
+        rungs = np.zeros_like(rungs)
+    block = rules.bandwagon(levels, rungs, counted, dtype)
+    assert block.dtype == dtype
     for r in range(len(levels)):  # the pairwise definition, written out
         at = ((levels[r][None, None, :] >= rungs[r][:, :, None]) & counted).sum(-1)
         at_self = counted & (levels[r] >= rungs[r])
-        expected = (at - at_self) / np.maximum(counted.sum() - counted, 1)
+        expected = np.divide(at - at_self, np.maximum(counted.sum() - counted, 1), dtype=dtype)
         np.testing.assert_array_equal(block[r], expected)
 
 

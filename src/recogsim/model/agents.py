@@ -147,7 +147,7 @@ class Mission(mesa.Agent):
         if self.controller == "closed":
             return
         m, r = self.model, self.model.scenario.rules
-        downsize, close = rules.post_finances(m.funds[self.idx], self.downsized, r.closure_debt)
+        downsize, close = m.finances[0][self.idx], m.finances[1][self.idx]  # RecognitionModel.pay_the_month
         if downsize:
             self.downsized = True
         elif close:

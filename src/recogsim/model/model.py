@@ -81,6 +81,11 @@ class RecognitionModel(mesa.Model):
             Mission(self, i, m.name, self.state_index[m.host], m.controller) for i, m in enumerate(s.missions)
         ]
         self.funds = np.array([m.funds for m in s.missions], dtype=float)
+        self.finances: tuple[np.ndarray, np.ndarray] = (
+            np.zeros(len(s.missions), bool),
+            np.zeros(len(s.missions), bool),
+        )
+        """This month's (downsize, close) decision of every post (:meth:`pay_the_month`)."""
         self.revenue_draw = self.rng.standard_normal(len(s.missions))
         """Each post's standard-normal draw of its own consular demand, which no source gives
         (scaled by ``rules.revenue_spread``): one draw per post, independent of its host's other
@@ -281,8 +286,12 @@ class RecognitionModel(mesa.Model):
         """Every open post's reserves after a month's revenue (with its shock) and costs.
 
         One normal draw per post every month, open or not, so the stream of draws does not
-        depend on which posts have closed."""
+        depend on which posts have closed. Then which posts downsize and which close on their
+        reserves (:func:`~.incentives.post_finances`), for every post at once: a post's decision
+        depends on its own reserves and state alone, which no other post's step changes, so the
+        posts read theirs as they step (``Mission.step``) rather than each calling the rule."""
         r, world = self.scenario.rules, self.scenario.world
+        downsized = [m.downsized for m in self.mission_agents]
         shocks = self.rng.normal(0.0, r.revenue_noise, size=len(self.mission_agents))
         self.funds = rules.month_of_books(
             self.funds,
@@ -291,11 +300,12 @@ class RecognitionModel(mesa.Model):
             world.republic_visas_honoured,
             self.post_held,
             self.post_open,
-            [m.downsized for m in self.mission_agents],
+            downsized,
             shocks,
             r.downsize_factor,
             r.taliban_subsidy,
         )
+        self.finances = rules.post_finances(self.funds, downsized, r.closure_debt)
 
     # ---------------------------------------------------------------- observation
     def observe(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .arrays import real
+from .arrays import real, select
 
 Array = np.ndarray
 
@@ -26,10 +26,10 @@ def post_channel(levels: ArrayLike, held: ArrayLike, open_posts: ArrayLike, hand
     """
     held = real(held)
     posts = real(open_posts)
-    zeros = np.zeros(np.broadcast(held, posts).shape, dtype=np.result_type(held, posts))
-    share = np.divide(held, posts, out=zeros, where=posts > 0)
+    some = posts > 0
+    share = held / select(some, posts, 1.0)  # where no post is open, a share not used
     accepts = (np.asarray(levels) >= handover_rung).astype(share.dtype)
-    return np.where(posts > 0, share, accepts)
+    return select(some, share, accepts)
 
 
 def lobbying_bonus(
@@ -51,7 +51,7 @@ def lobbying_bonus(
     if r.ndim >= 2:  # the rung axis: one channel for both rungs
         channel = channel[..., None, :]
     lob = lob.reshape(lob.shape + (1,) * min(r.ndim, 2))
-    return np.where(r > handover_rung, lob * channel, 0.0)
+    return select(r > handover_rung, lob * channel, 0.0)
 
 
 def takeover_probability(lobbying: ArrayLike, rate: ArrayLike, host_allows: ArrayLike) -> Array:
@@ -102,10 +102,10 @@ def month_of_books(
     (:func:`post_revenue`) with its shock, the Taliban's subsidy of ``subsidy_rate`` to the posts
     it holds, and its running cost, ``downsize_factor`` of the full cost once it has downsized."""
     held = real(held)
-    cost = np.where(np.asarray(downsized, dtype=bool), downsize_factor, 1.0)
+    cost = select(np.asarray(downsized, dtype=bool), downsize_factor, 1.0)
     income = post_revenue(revenue, visa_share, honoured, held)
     nxt = mission_funds(funds, income, cost, shock, subsidy_rate * held)
-    return np.where(np.asarray(open_posts) > 0, nxt, funds)
+    return select(np.asarray(open_posts) > 0, nxt, funds)
 
 
 def post_finances(funds: ArrayLike, downsized: ArrayLike, closure_debt: ArrayLike) -> tuple[Array, Array]:

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .arrays import SMALL, real, select
 from .arrays import at_rung as _at_rung
 from .arrays import logistic as _logistic
 from .arrays import per_entity as _per_entity
-from .arrays import real
 from .groups import allied_mean, resistance_cost
 from .posts import lobbying_bonus, post_channel
 
@@ -178,15 +178,20 @@ def _bandwagon_block(levels: Array, r: Array, counted: Array, dtype: type | np.d
     """:func:`bandwagon` for a block of runs ((runs, entities) levels, ``rungs`` (runs, ...,
     entities)): the counts at or above each rung from each run's count at each level, the same
     integers, so the same result."""
-    runs, top = levels.shape[0], int(r.max(initial=0)) + 1
-    at_level = np.minimum(levels[:, counted], top - 1) + (np.arange(runs) * top)[:, None]
-    at_level_count = np.bincount(at_level.ravel(), minlength=runs * top).reshape(runs, top)
-    at_or_above = np.cumsum(at_level_count[:, ::-1], axis=1)[:, ::-1].ravel()
+    runs, top = levels.shape[0], max(int(r.max(initial=0)), int(levels.max(initial=0))) + 1
+    # each run's counted entities by level, from one bincount (entities not counted go to one
+    # extra bin, left out)
+    at_level = levels + (np.arange(runs) * top)[:, None]
+    at_level[:, ~counted] = runs * top
+    at_level_count = np.bincount(at_level.ravel(), minlength=runs * top + 1)[:-1].reshape(runs, top)
+    # the counts (whole numbers below 2**24) in ``dtype`` before they are looked up: the same
+    # numbers as the integers ``np.divide(..., dtype=dtype)`` casts, gathered at half the bytes
+    at_or_above = np.cumsum(at_level_count[:, ::-1], axis=1)[:, ::-1].astype(dtype).ravel()
     at = at_or_above[r + (np.arange(runs) * top).reshape((runs,) + (1,) * (r.ndim - 1))]
     lv = levels.reshape((runs,) + (1,) * (r.ndim - 2) + levels.shape[1:])
-    at_self = counted & (lv >= r)
-    others = np.maximum(counted.sum() - counted, 1)
-    return np.divide(at - at_self, others, dtype=dtype)
+    at -= counted & (lv >= r)  # an entity never counts itself
+    others = np.maximum(counted.sum() - counted, 1).astype(dtype)
+    return np.divide(at, others, out=at)
 
 
 def compliance(
@@ -241,7 +246,7 @@ def recognition_scope(rungs: ArrayLike, top: ArrayLike, de_facto_rung: int, host
     diplomats in a post is not recognition, but is not free of them either."""
     r = np.asarray(rungs)
     share = _per_entity(hosting_share, 2) if r.ndim >= 2 else hosting_share
-    return np.where((r >= de_facto_rung) | (r >= np.asarray(top)), 1.0, share)
+    return select((r >= de_facto_rung) | (r >= np.asarray(top)), 1.0, share)
 
 
 def un_defiance(rungs: ArrayLike, counted: ArrayLike, un_seated: ArrayLike, de_facto_rung: int) -> Array:
@@ -254,7 +259,7 @@ def un_defiance(rungs: ArrayLike, counted: ArrayLike, un_seated: ArrayLike, de_f
     """
     r = np.asarray(rungs)
     seated = _per_entity(un_seated, 2) if r.ndim >= 2 else real(un_seated)
-    return np.where(np.asarray(counted, dtype=bool) & (r >= de_facto_rung), 1.0 - seated, 0.0)
+    return select(np.asarray(counted, dtype=bool) & (r >= de_facto_rung), 1.0 - seated, 0.0)
 
 
 def durability(months_in_power: ArrayLike, durability_months: ArrayLike, alternative: ArrayLike) -> Array:
@@ -326,7 +331,7 @@ def utility_terms(
     """
     k = real(crackdown)
     ceiling = w["crackdown_ceiling"]
-    rungs = np.stack([np.minimum(levels + 1, top), levels], axis=-2)
+    rungs = _rungs(levels, top)
     scope = recognition_scope(rungs, top, de_facto_rung, w["hosting_conditions_share"])
     isk = strength[..., hostile].sum(axis=-1)
     security = security_motive(exposure, strength, restraint(k, hostile, w["restraint_floor"]), isk, w["w_isk_attacks"])
@@ -348,6 +353,17 @@ def utility_terms(
         "un_credentials": un_defiance(rungs, counted, un_seated, de_facto_rung),
         "resistance": resistance_cost(resistance_support, shelters)[..., None, :],
     }
+
+
+def _rungs(levels: Array, top: Array) -> Array:
+    """(..., 2, states): each state's next rung up (no higher than its ``top``) and its own rung.
+    A level never exceeds its top (the scenario's check, and every move is clipped), so the next
+    rung is the level plus whether it is below the top: ``np.minimum(levels + 1, top)`` without
+    a branch per element (``np.stack`` would copy a block's rows element by element, too)."""
+    up = levels + (levels < top)
+    rungs = np.empty((*up.shape[:-1], 2, up.shape[-1]), dtype=np.result_type(up, levels))
+    rungs[..., 0, :], rungs[..., 1, :] = up, levels
+    return rungs
 
 
 def _weighted(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]):
@@ -380,8 +396,13 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) ->
     (adding a negated term is exactly subtracting it).
     """
     total: Array | float = 0.0
+    if max(np.size(v) for v in terms.values()) < SMALL:  # one run: a new array per term
+        for _, sign, coefficient, value in _weighted(terms, w):
+            term = value if coefficient is None else coefficient * value
+            total = total + (term if sign > 0 else -term)
+        return np.asarray(total)
     part = None
-    for _, sign, coefficient, value in _weighted(terms, w):
+    for _, sign, coefficient, value in _weighted(terms, w):  # a block: into one running total
         shape = np.broadcast_shapes(np.shape(total), value.shape, () if coefficient is None else coefficient.shape)
         if not isinstance(total, np.ndarray) or total.shape != shape or total.base is not None:
             term = value if coefficient is None else coefficient * value
@@ -420,7 +441,7 @@ def move_probabilities(
     p_up = _per_entity(rate_up, 1) * _logistic(SLOPE * (u[..., 0, :] - _at_rung(th, np.minimum(lvl + 1, last))))
     p_down = _per_entity(rate_down, 1) * _logistic(SLOPE * (_at_rung(th, lvl) - u[..., 1, :]))
     ceiling = last if top is None else np.asarray(top)
-    return np.where(lvl < ceiling, p_up, 0.0), np.where(lvl > 0, p_down, 0.0)
+    return select(lvl < ceiling, p_up, 0.0), select(lvl > 0, p_down, 0.0)
 
 
 def legitimacy(levels: ArrayLike, n_rungs: int) -> Array:
