@@ -1,20 +1,23 @@
 """Runs per second of the baseline through the command line, Mesa engine against batch engine.
 
-Usage: python benchmarks/bench_engines.py [--mesa R...] [--batch R...] [--reference COMMIT]
+Usage: python benchmarks/bench_engines.py [--mesa R...] [--batch R...] [--reference COMMIT] [--rounds N]
        (defaults: --mesa 100, --batch 100 1000 10000, --reference: the commit that last recorded
-       the golden numbers, tests/data/golden.json)
+       the golden numbers, tests/data/golden.json; --rounds 1)
 
 Each measurement is one ``recogsim run scenarios/baseline.yaml -n R --engine E --workers 1
 --no-plots`` in a fresh process, with BLAS and OpenMP pinned to one thread: wall time from start
 to exit, writing every results table included (reading the scenario and importing included too).
-Also the peak resident memory of that process, and per replication above the first line.
+Also the peak resident memory of that process, and per replication above the same engine's
+first line (its smallest run, with the same start-up).
 
 The yardstick is the Mesa engine **at the golden-test commit** (issue 11): that commit's ``src/``,
 ``scenarios/`` and ``calibration/`` are extracted with ``git archive`` into a temporary folder and
 run there with this environment's packages (the same runs: the golden test holds the current Mesa
 engine to that commit's numbers). A fixed yardstick, because the Mesa engine's own speed moves
 with the code the engines share: the current Mesa engine is measured too, on the same sizes.
-Prints one line per measurement, then the batch engine's best rate over each Mesa engine's best.
+``--rounds N`` repeats the whole plan N times, one engine after the other in each round, so that
+each sees the machine as it drifts (it does, here, by a quarter within minutes). Prints one line
+per measurement, then the batch engine's best rate over each Mesa engine's best.
 The README quotes its output. Not part of the test suite: speed lives here, never in timed unit
 tests.
 """
@@ -99,27 +102,27 @@ def main() -> None:
     ap.add_argument("--mesa", type=int, nargs="*", default=[100])
     ap.add_argument("--batch", type=int, nargs="*", default=[100, 1000, 10000])
     ap.add_argument("--reference", default=None, help="commit of the reference Mesa engine (default: golden)")
+    ap.add_argument("--rounds", type=int, default=1, help="repeat the whole plan this many times")
     args = ap.parse_args()
     reference = args.reference or golden_commit()
     print(f"recogsim run scenarios/baseline.yaml, one worker, BLAS threads 1, {os.cpu_count()} cores here")
     rates: dict[str, float] = {}
-    base_memory = None
+    base_memory: dict[str, float] = {}  # each engine's first line
     with tempfile.TemporaryDirectory() as tmp:
         tree = extract(reference, Path(tmp))
         if not imported_from(tree).is_relative_to(tree.resolve()):
             raise SystemExit(f"the reference tree's recogsim is not the one imported ({imported_from(tree)})")
         label = f"mesa@{reference[:7]}"
         plan = [(label, None, args.mesa, tree), ("mesa", "mesa", args.mesa, ROOT), ("batch", "batch", args.batch, ROOT)]
-        for name, engine, sizes, where in plan:
+        for name, engine, sizes, where in plan * max(args.rounds, 1):  # round after round
             for runs in sizes:
                 seconds, peak = measure(engine, runs, where)
                 rate = runs / seconds
                 rates[name] = max(rates.get(name, 0.0), rate)
-                base_memory = peak if base_memory is None else base_memory
-                extra = max(peak - base_memory, 0) / runs / 1024
+                extra = max(peak - base_memory.setdefault(name, peak), 0) / runs / 1024
                 print(
                     f"{name:13s} R={runs:>6,}: {seconds:7.1f} s  {rate:8.1f} runs/s  "
-                    f"peak {peak / 2**20:6.0f} MiB  ({extra:5.1f} KiB per replication above the first line)"
+                    f"peak {peak / 2**20:6.0f} MiB  ({extra:5.1f} KiB per replication above its first line)"
                 )
     if "batch" in rates:
         for name in (label, "mesa"):

@@ -13,6 +13,8 @@ Array = np.ndarray
 
 def real(x: ArrayLike) -> Array:
     """``x`` as a float array: float32 kept, anything else as ``np.asarray(x, dtype=float)``."""
+    if type(x) is np.ndarray and x.dtype.char in "fd":  # the common case, first (one run calls this often)
+        return x
     a = np.asarray(x)
     return a if a.dtype == np.float32 else np.asarray(a, dtype=float)
 

@@ -366,12 +366,19 @@ def _rungs(levels: Array, top: Array) -> Array:
     return rungs
 
 
-def _weighted(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]):
+def _weighted(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike], plain: bool = False):
     """Each term in the order of ``UTILITY_TERMS``: (name, sign, its weight broadcast over the
     entity axes or None, its values): the one reading of terms and weights that
-    :func:`term_contributions` and :func:`state_utility` share."""
+    :func:`term_contributions` and :func:`state_utility` share. ``plain``: a Python number as
+    weight stays one (one run's weights are numbers: the same products, without an array each)."""
     for name, (sign, weight) in UTILITY_TERMS.items():
-        yield name, sign, None if weight is None else _per_entity(w[weight], 2), real(terms[name])
+        value = real(terms[name])
+        if weight is None:
+            yield name, sign, None, value
+        elif plain and type(w[weight]) is float and value.dtype == np.float64:
+            yield name, sign, w[weight], value
+        else:
+            yield name, sign, _per_entity(w[weight], 2), value
 
 
 def term_contributions(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) -> dict[str, Array]:
@@ -396,8 +403,8 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) ->
     (adding a negated term is exactly subtracting it).
     """
     total: Array | float = 0.0
-    if max(np.size(v) for v in terms.values()) < SMALL:  # one run: a new array per term
-        for _, sign, coefficient, value in _weighted(terms, w):
+    if max(np.size(v) for v in terms.values()) < SMALL:  # one run: a new array per term, the
+        for _, sign, coefficient, value in _weighted(terms, w, plain=True):  # weight as given
             term = value if coefficient is None else coefficient * value
             total = total + (term if sign > 0 else -term)
         return np.asarray(total)
