@@ -4,13 +4,14 @@ Usage: python benchmarks/bench_per_run.py [OTHER_SRC] [ROUNDS]
   OTHER_SRC  a `src` folder of another checkout (e.g. `git worktree add /tmp/old 8bbdff9`, then
              /tmp/old/src); without it only this tree is timed.
 Each round times 20 runs per scenario, each tree on its own scenario files, in a fresh process for
-each tree, alternating, so both see the same machine; prints the median ms per run and the ratio.
+each tree, alternating, so both see the same machine; prints each tree's best round (the process's
+CPU time, which another process on the machine does not lengthen; this machine's wall-clock times
+drift by a third within minutes) in ms per run, and the ratio.
 Target (issue 8): the current tree within 10% of commit 8bbdff9.
 """
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -28,10 +29,10 @@ except ImportError:  # trees from before the layers (8bbdff9)
 for name in ("baseline", "adaptive_taliban"):
     s = load_scenario(sys.argv[2] + f"/scenarios/{name}.yaml")
     RecognitionModel(s, seed=0).run()  # warm up
-    t = time.perf_counter()
+    t = time.process_time()
     for seed in range(20):
         RecognitionModel(s, seed=seed).run()
-    print(name, (time.perf_counter() - t) / 20 * 1000)
+    print(name, (time.process_time() - t) / 20 * 1000)
 """
 
 
@@ -52,10 +53,10 @@ def main() -> None:
             for name, ms in time_tree(src).items():
                 times[label][name].append(ms)
     for name in ("baseline", "adaptive_taliban"):
-        here = statistics.median(times["this tree"][name])
+        here = min(times["this tree"][name])
         line = f"{name:17s} this tree {here:6.1f} ms/run"
         if other:
-            there = statistics.median(times[other][name])
+            there = min(times[other][name])
             line += f"   {other}: {there:6.1f} ms/run   ratio {here / there:.3f}"
         print(line)
 

@@ -129,12 +129,13 @@ def test_peer_pull_over_a_block_is_the_dense_sum(rng):
     np.testing.assert_allclose(block, rows, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("runs", [40, 400])  # 400 x 12 states: above arrays.SMALL, the block's own sums
 @pytest.mark.parametrize("groups", [1, 3, 7, 9])
-def test_exposure_sums_over_a_block_are_numpys_sums_bit_for_bit(rng, groups):
+def test_exposure_sums_over_a_block_are_numpys_sums_bit_for_bit(rng, groups, runs):
     exposure = np.where(rng.random((12, groups)) < 0.5, rng.random((12, groups)), 0.0)
-    strength, floor = rng.random((40, groups)), rng.random(40)
+    strength, floor = rng.random((runs, groups)), rng.random(runs)
     hostile = np.arange(groups) == 0
-    k = rng.random((40, groups))
+    k = rng.random((runs, groups))
     threat = strength * rules.restraint(k, hostile, floor)
     dense = np.sum(exposure * threat[..., None, :], axis=-1)
     np.testing.assert_array_equal(

@@ -112,7 +112,13 @@ def observation(
         "lobbying": lobbying,
         "resistance_strength": m.resistance_strengths.sum(axis=-1),
     }
-    obs.update(zip(m.strength_columns, np.moveaxis(m.strength, -1, 0), strict=True))
+    obs.update(zip(m.strength_columns, _by_group(m.strength), strict=True))
     pressure = rules.group_pressure(crackdown, m.hostile)
-    obs.update(zip(m.pressure_columns, np.moveaxis(pressure, -1, 0), strict=True))
+    obs.update(zip(m.pressure_columns, _by_group(pressure), strict=True))
     return obs
+
+
+def _by_group(x: np.ndarray) -> np.ndarray:
+    """``x`` (groups on the last axis) with the groups first: ``np.moveaxis(x, -1, 0)``, which is
+    the transpose for one run or a block (and costs a run more than the month's counts)."""
+    return x.T if x.ndim <= 2 else np.moveaxis(x, -1, 0)

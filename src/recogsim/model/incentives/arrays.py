@@ -13,8 +13,10 @@ Array = np.ndarray
 
 def real(x: ArrayLike) -> Array:
     """``x`` as a float array: float32 kept, anything else as ``np.asarray(x, dtype=float)``."""
-    if type(x) is np.ndarray and x.dtype.char in "fd":  # the common case, first (one run calls this often)
-        return x
+    if type(x) is np.ndarray and x.dtype.char in "fd":  # the common cases first: one run calls this
+        return x  # some eighty times a month
+    if type(x) is float:
+        return np.asarray(x)  # float64
     a = np.asarray(x)
     return a if a.dtype == np.float32 else np.asarray(a, dtype=float)
 
@@ -49,7 +51,8 @@ def select(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array:
     ones where ``condition`` holds. ``np.where`` branches on each element, and over a block's
     irregular masks (which states may climb, which posts are open) mispredicts about half the
     time: 5 to 8 times as long as an addition; this takes about as long as three."""
-    if np.size(condition) < SMALL:  # first, so that a small array costs one call more
+    size = condition.size if type(condition) is np.ndarray else np.size(condition)
+    if size < SMALL:  # first, so that a small array costs little more than np.where
         return np.where(condition, x, y)
     dtype = np.result_type(x, y)
     if dtype.kind != "f" or dtype.itemsize not in _BITS:

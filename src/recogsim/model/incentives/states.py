@@ -69,7 +69,8 @@ def _exposed(exposure: Array, threat: Array) -> Array:
     along the runs): numpy sums fewer than 8 terms one after another, so the same additions in
     the same order give the same bits (``tests/model/test_batch.py``)."""
     groups = exposure.shape[-1]
-    if exposure.ndim != 2 or threat.ndim < 2 or not 0 < groups < 8:
+    small = threat.size // max(groups, 1) * len(exposure) < SMALL  # one run, its candidate policies too
+    if exposure.ndim != 2 or threat.ndim < 2 or not 0 < groups < 8 or small:
         return np.sum(exposure * threat[..., None, :], axis=-1)
     by_group = np.moveaxis(threat, -1, 0).copy()  # (groups, ..., runs): each group's row contiguous
     flat = by_group.reshape(groups, -1)
@@ -403,7 +404,7 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) ->
     (adding a negated term is exactly subtracting it).
     """
     total: Array | float = 0.0
-    if max(np.size(v) for v in terms.values()) < SMALL:  # one run: a new array per term, the
+    if max(map(np.size, terms.values())) < SMALL:  # one run: a new array per term, the
         for _, sign, coefficient, value in _weighted(terms, w, plain=True):  # weight as given
             term = value if coefficient is None else coefficient * value
             total = total + (term if sign > 0 else -term)
