@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -59,22 +60,32 @@ def extract(commit: str, into: Path) -> Path:
     return into
 
 
-def command(runs: int, out: str, engine: str | None) -> list[str]:
-    """The command line of one measurement; ``engine`` None: the reference tree's own CLI (it may
-    predate ``--engine`` and ``python -m recogsim``)."""
+def command(runs: int, out: str, engine: str | None, tree: Path) -> list[str]:
+    """The command line of one measurement; ``engine`` None: the reference tree's own CLI on its
+    Mesa engine (a tree may predate ``--engine``, the batch engine and ``python -m recogsim``; one
+    that has them would otherwise pick the batch engine by default)."""
     args = ["run", "scenarios/baseline.yaml", "-n", str(runs), "--workers", "1", "--no-plots", "--out", out]
     args += ["--seed", "1"]
     if engine is None:
+        if (tree / "src" / "recogsim" / "model" / "batch.py").exists():
+            args += ["--engine", "mesa"]
         return [sys.executable, "-c", "import sys; from recogsim.cli import main; sys.exit(main())", *args]
     return [sys.executable, "-m", "recogsim", *args, "--engine", engine]
 
 
+def engine_of(out: str) -> str:
+    """The engine a results folder under ``out`` records (``mesa`` for a tree from before the batch
+    engine, whose manifests name none)."""
+    manifest = json.loads(next(Path(out).glob("*/manifest.json")).read_text())
+    return str(manifest.get("engine", "mesa"))
+
+
 def measure(engine: str | None, runs: int, tree: Path = ROOT) -> tuple[float, float]:
     """Seconds and peak resident bytes of one run of the command line, in ``tree`` (its ``src``
-    first on the path)."""
+    first on the path); refuses a run whose folder records another engine than the one meant."""
     env = {**os.environ, **PINNED, "PYTHONPATH": str(tree / "src")}
     with tempfile.TemporaryDirectory() as out:
-        argv = command(runs, out, engine)
+        argv = command(runs, out, engine, tree)
         start = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tree)
         watch, peak = psutil.Process(proc.pid), 0
@@ -86,6 +97,8 @@ def measure(engine: str | None, runs: int, tree: Path = ROOT) -> tuple[float, fl
         if proc.returncode:
             err = proc.stderr.read().decode() if proc.stderr else ""
             raise SystemExit(f"{' '.join(argv)} failed with exit status {proc.returncode}: {err[-500:]}")
+        if engine_of(out) != (engine or "mesa"):
+            raise SystemExit(f"{' '.join(argv)} ran the {engine_of(out)} engine, not {engine or 'mesa'}")
     return seconds, peak
 
 
@@ -113,6 +126,9 @@ def main() -> None:
         if not imported_from(tree).is_relative_to(tree.resolve()):
             raise SystemExit(f"the reference tree's recogsim is not the one imported ({imported_from(tree)})")
         label = f"mesa@{reference[:7]}"
+        same = ["git", "-C", str(ROOT), "diff", "--quiet", reference, "--", "scenarios", "calibration"]
+        if subprocess.run(same).returncode:
+            print(f"note: {reference[:7]}'s scenarios/ or calibration/ differ from this tree's (not the same runs)")
         plan = [(label, None, args.mesa, tree), ("mesa", "mesa", args.mesa, ROOT), ("batch", "batch", args.batch, ROOT)]
         for name, engine, sizes, where in plan * max(args.rounds, 1):  # round after round
             for runs in sizes:

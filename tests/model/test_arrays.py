@@ -51,3 +51,24 @@ def test_select_of_integers_is_np_where():
     condition = np.arange(5000) % 3 == 0
     x, y = np.arange(5000), -np.arange(5000)
     np.testing.assert_array_equal(select(condition, x, y), np.where(condition, x, y))
+
+
+@pytest.mark.parametrize("condition_of", ["integers", "floats"])
+def test_select_takes_any_truthy_condition_as_np_where_does(condition_of):
+    rng = np.random.default_rng(9)
+    raw = rng.random((80, 60))
+    condition = (raw < 0.5) * 256 if condition_of == "integers" else np.where(raw < 0.5, raw, 0.0)
+    x = np.full((80, 60), np.nextafter(0.1, 1.0))  # low bits set: a partial mask would clear them
+    for args in ((condition, x, 0.0), (condition, x.astype(np.float32), 1.0), (condition, [0.5] * 60, x)):
+        got, expected = select(*args), np.where(*args)
+        assert got.dtype == expected.dtype
+        assert bits(got) == bits(expected)
+
+
+def test_the_next_rung_is_the_level_plus_one_capped_at_the_top():
+    from recogsim.model.incentives.states import _rungs
+
+    top = np.array([4, 4, 4, 2])
+    for levels in ([[0, 3, 4, 2]], [[0, 3, 4, 3]]):  # the last: above its top (a scenario not checked)
+        levels = np.array(levels)
+        np.testing.assert_array_equal(_rungs(levels, top), np.stack([np.minimum(levels + 1, top), levels], axis=-2))

@@ -13,8 +13,9 @@ Array = np.ndarray
 
 def real(x: ArrayLike) -> Array:
     """``x`` as a float array: float32 kept, anything else as ``np.asarray(x, dtype=float)``."""
-    if type(x) is np.ndarray and x.dtype.char in "fd":  # the common cases first: one run calls this
-        return x  # some eighty times a month
+    # the common cases first: one run calls this some eighty times a month
+    if type(x) is np.ndarray and x.dtype.char in "fd" and x.dtype.isnative:
+        return x
     if type(x) is float:
         return np.asarray(x)  # float64
     a = np.asarray(x)
@@ -54,13 +55,15 @@ def select(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array:
     size = condition.size if type(condition) is np.ndarray else np.size(condition)
     if size < SMALL:  # first, so that a small array costs little more than np.where
         return np.where(condition, x, y)
+    x, y = (v if isinstance(v, (float, np.ndarray)) else np.asarray(v) for v in (x, y))  # lists too
     dtype = np.result_type(x, y)
     if dtype.kind != "f" or dtype.itemsize not in _BITS:
         return np.where(condition, x, y)
     shape = np.broadcast_shapes(np.shape(condition), np.shape(x), np.shape(y))
     bits = _BITS[dtype.itemsize]
     xb, yb = np.asarray(x, dtype).view(bits), np.asarray(y, dtype).view(bits)
-    mask = np.negative(np.asarray(condition, dtype=bits))  # -1: every bit set
+    mask = np.asarray(condition, dtype=bool).astype(bits)  # any truthy value as 1
+    np.negative(mask, out=mask)  # -1: every bit set
     out = np.bitwise_xor(xb, yb, out=np.empty(shape, bits))
     out &= mask
     out ^= yb

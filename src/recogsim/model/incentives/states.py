@@ -358,10 +358,14 @@ def utility_terms(
 
 def _rungs(levels: Array, top: Array) -> Array:
     """(..., 2, states): each state's next rung up (no higher than its ``top``) and its own rung.
-    A level never exceeds its top (the scenario's check, and every move is clipped), so the next
+    A level does not exceed its top (the scenario's check, and every move is clipped), so the next
     rung is the level plus whether it is below the top: ``np.minimum(levels + 1, top)`` without
-    a branch per element (``np.stack`` would copy a block's rows element by element, too)."""
+    a branch per element (``np.stack`` would copy a block's rows element by element, too). A
+    level above its top (a scenario that skipped its checks) gets its top, as ``np.minimum`` gives."""
     up = levels + (levels < top)
+    above = levels > top
+    if above.any():
+        up = np.where(above, top, up)
     rungs = np.empty((*up.shape[:-1], 2, up.shape[-1]), dtype=np.result_type(up, levels))
     rungs[..., 0, :], rungs[..., 1, :] = up, levels
     return rungs
