@@ -371,16 +371,16 @@ def _rungs(levels: Array, top: Array) -> Array:
     return rungs
 
 
-def _weighted(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike], plain: bool = False):
+def _weighted(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]):
     """Each term in the order of ``UTILITY_TERMS``: (name, sign, its weight broadcast over the
     entity axes or None, its values): the one reading of terms and weights that
-    :func:`term_contributions` and :func:`state_utility` share. ``plain``: a Python number as
-    weight stays one (one run's weights are numbers: the same products, without an array each)."""
+    :func:`term_contributions` and :func:`state_utility` share. A Python number weighing float64
+    values stays a number (one run's weights are: the same products, without an array each)."""
     for name, (sign, weight) in UTILITY_TERMS.items():
         value = real(terms[name])
         if weight is None:
             yield name, sign, None, value
-        elif plain and type(w[weight]) is float and value.dtype == np.float64:
+        elif type(w[weight]) is float and value.dtype == np.float64:
             yield name, sign, w[weight], value
         else:
             yield name, sign, _per_entity(w[weight], 2), value
@@ -408,21 +408,21 @@ def state_utility(terms: Mapping[str, ArrayLike], w: Mapping[str, ArrayLike]) ->
     (adding a negated term is exactly subtracting it).
     """
     total: Array | float = 0.0
-    if max(map(np.size, terms.values())) < SMALL:  # one run: a new array per term, the
-        for _, sign, coefficient, value in _weighted(terms, w, plain=True):  # weight as given
-            term = value if coefficient is None else coefficient * value
-            total = total + (term if sign > 0 else -term)
+    if max(map(np.size, terms.values())) < SMALL:  # one run: a new array per term
+        for term in term_contributions(terms, w).values():
+            total = total + term
         return np.asarray(total)
     part = None
     for _, sign, coefficient, value in _weighted(terms, w):  # a block: into one running total
-        shape = np.broadcast_shapes(np.shape(total), value.shape, () if coefficient is None else coefficient.shape)
+        shape = np.broadcast_shapes(np.shape(total), value.shape, np.shape(coefficient))
         if not isinstance(total, np.ndarray) or total.shape != shape or total.base is not None:
             term = value if coefficient is None else coefficient * value
             total = total + (term if sign > 0 else -term)  # a new array, owned here
             continue
         if coefficient is not None:  # the same product as term_contributions, into a scratch array
-            if part is None or part.shape != np.broadcast_shapes(coefficient.shape, value.shape):
-                part = np.empty(np.broadcast_shapes(coefficient.shape, value.shape), np.result_type(coefficient, value))
+            product = np.broadcast_shapes(np.shape(coefficient), value.shape)
+            if part is None or part.shape != product:
+                part = np.empty(product, np.result_type(coefficient, value))
             value = np.multiply(coefficient, value, out=part)
         (np.add if sign > 0 else np.subtract)(total, value, out=total)  # adding -x is exactly subtracting x
     return np.asarray(total)
