@@ -6,7 +6,8 @@ coefficient arrives as an argument; the scenario schema (``config/schema.py``) n
 it and ``docs/model.md`` gives its source. Source documents: ``000`` = RFE/RL analysis (April
 2023), ``002`` = the security assessment of Central Asian militants.
 
-By who acts: :mod:`.states` (a state's utility of each rung and its moves), :mod:`.posts` (posts
+By who acts: :mod:`.states` (the terms of a state's utility of each rung), :mod:`.utility` (how
+they add up to its utility and its monthly moves; the legitimacy index), :mod:`.posts` (posts
 abroad: lobbying channel, takeovers, finances), :mod:`.groups` (militant and resistance groups),
 :mod:`.taliban` (the adaptive Taliban's search).
 """
@@ -34,28 +35,23 @@ from .posts import (
     takeover_probability,
 )
 from .states import (
-    SLOPE,
-    UTILITY_TERMS,
     bandwagon,
     compliance,
     conditions_cost,
     durability,
-    legitimacy,
     migration_motive,
-    move_probabilities,
     peer_pull,
     recognition_scope,
     restraint,
     security_motive,
     sheltering_cost,
-    state_utility,
-    term_contributions,
     track_record,
     un_defiance,
     utility_terms,
     visible_links,
 )
 from .taliban import best_policy, policy_candidates, policy_reward, taliban_costs
+from .utility import SLOPE, UTILITY_TERMS, legitimacy, move_probabilities, state_utility, term_contributions
 
 __all__ = [
     "FULL_PRESSURE",
