@@ -118,6 +118,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="repeat the whole plan this many times")
     args = ap.parse_args()
     reference = args.reference or golden_commit()
+    known = ["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{reference}^{{commit}}"]
+    if subprocess.run(known, capture_output=True).returncode:
+        print(
+            f"bench_engines.py: --reference: expected a commit of this repository, got {reference!r}", file=sys.stderr
+        )
+        sys.exit(2)
     print(f"recogsim run scenarios/baseline.yaml, one worker, BLAS threads 1, {os.cpu_count()} cores here")
     rates: dict[str, float] = {}
     base_memory: dict[str, float] = {}  # each engine's first line
