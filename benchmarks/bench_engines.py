@@ -17,7 +17,10 @@ engine to that commit's numbers). A fixed yardstick, because the Mesa engine's o
 with the code the engines share: the current Mesa engine is measured too, on the same sizes.
 ``--rounds N`` repeats the whole plan N times, one engine after the other in each round, so that
 each sees the machine as it drifts (it does, here, by a quarter within minutes). Prints one line
-per measurement, then the batch engine's best rate over each Mesa engine's best.
+per measurement; then, for the batch engine's largest size, how much of a run's wall time is spent
+outside the engine (start-up, drawing parameters, building tables, writing files: one more run, in
+one process with the engine's ``Batch`` methods timed); then the batch engine's best rate over each
+Mesa engine's best.
 The README quotes its output. Not part of the test suite: speed lives here, never in timed unit
 tests.
 """
@@ -102,6 +105,45 @@ def measure(engine: str | None, runs: int, tree: Path = ROOT) -> tuple[float, fl
     return seconds, peak
 
 
+ENGINE_SHARE = """
+import time
+start = time.perf_counter()
+import sys
+from recogsim.cli import main
+from recogsim.model.batch import Batch
+inside = 0.0
+def timed(fn):
+    def wrapper(*args, **kwargs):
+        global inside
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            inside += time.perf_counter() - t
+    return wrapper
+Batch.__init__, Batch.run = timed(Batch.__init__), timed(Batch.run)
+code = main(sys.argv[1:])
+print(inside, time.perf_counter() - start)
+sys.exit(code)
+"""
+"""The batch engine's share of a command line run, in one process: the time spent constructing and
+running its ``Batch`` objects (every month of every block), against the process's wall time from
+its first line (imports included)."""
+
+
+def engine_share(runs: int) -> tuple[float, float]:
+    """Seconds inside the batch engine and in all, for one ``recogsim run`` of ``runs`` replications
+    (the command :func:`command` gives, run in one process with the engine's methods timed)."""
+    env = {**os.environ, **PINNED, "PYTHONPATH": str(ROOT / "src")}
+    with tempfile.TemporaryDirectory() as out:
+        args = command(runs, out, "batch", ROOT)[3:]  # after ``python -m recogsim``
+        proc = subprocess.run([sys.executable, "-c", ENGINE_SHARE, *args], env=env, capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(f"the engine's share of {runs} runs failed: {proc.stderr[-500:]}")
+    inside, total = map(float, proc.stdout.split()[-2:])
+    return inside, total
+
+
 def imported_from(tree: Path) -> Path:
     """Where ``recogsim`` is imported from with ``tree``'s ``src`` first on the path."""
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
@@ -146,6 +188,12 @@ def main() -> None:
                     f"{name:13s} R={runs:>6,}: {seconds:7.1f} s  {rate:8.1f} runs/s  "
                     f"peak {peak / 2**20:6.0f} MiB  ({extra:5.1f} KiB per replication above its first line)"
                 )
+    if args.batch:
+        inside, total = engine_share(max(args.batch))
+        print(
+            f"batch         R={max(args.batch):>6,}: {total:7.1f} s in one process, {inside:.1f} s of it in the engine "
+            f"(its blocks' set-up and months): {1 - inside / total:.0%} of the wall time outside the engine"
+        )
     if "batch" in rates:
         for name in (label, "mesa"):
             if name in rates:
