@@ -117,7 +117,8 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[dict], str, str]]:
     pd.DataFrame({"rules.w_economic": [0.1, 0.2]}).to_parquet(tmp / "twice.parquet")
     return [
         ("missing file", [block("nowhere.parquet")], "uncertain[0].from", "expected a Parquet file, got"),
-        ("a folder", [block("folder.parquet")], "uncertain[0].from", "folder.parquet': Is a directory"),
+        ("a folder", [block("folder.parquet")], "uncertain[0].from", "folder.parquet': not a regular file"),
+        ("a device", [block("/dev/zero")], "uncertain[0].from", "'/dev/zero': not a regular file"),
         ("not parquet", [block("text.parquet")], "uncertain[0].from", "text.parquet without Parquet's PAR1"),
         ("no weight column", [block("good.parquet", weight="w")], "uncertain[0].weight", "expected a column 'w'"),
         ("negative weight", [block("weights.parquet", weight="w")], "uncertain[0].weight", "got -0.5 in row 1"),

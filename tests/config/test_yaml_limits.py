@@ -4,6 +4,7 @@ values are refused with the reason."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -69,6 +70,30 @@ def test_deep_nesting_is_refused_not_a_crash(tmp_path, text):
 
 def test_a_folder_is_not_a_file(tmp_path):
     assert "got a folder" in refused(tmp_path).message
+
+
+def test_a_device_or_pipe_is_refused_before_it_is_read(tmp_path):
+    """/dev/zero has no size to check and never ends (read whole, it filled the machine's memory);
+    a pipe would wait for a writer."""
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    for path in (Path("/dev/zero"), pipe):
+        assert "got a device, pipe or socket" in refused(path).message
+
+
+def test_a_file_whose_size_lies_is_read_no_further_than_the_limit(tmp_path, monkeypatch):
+    """A file reporting a size within the limit (as /proc's report 0) is still read at most one
+    byte past it."""
+    f = tmp_path / "grows.yaml"
+    f.write_text("name: big\nx: [" + ",".join(["1"] * (loading.MAX_BYTES // 2 + 10)) + "]\n")
+    real_stat = Path.stat
+
+    def small(self, *args, **kwargs):
+        st = real_stat(self, *args, **kwargs)
+        return os.stat_result((st.st_mode, *st[1:6], 0, *st[7:])) if self == f else st
+
+    monkeypatch.setattr(Path, "stat", small)
+    assert "file too large" in refused(f).message
 
 
 def with_rules(tmp_path: Path, rules_text: str) -> Path:

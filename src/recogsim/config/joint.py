@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,6 +116,8 @@ def read(file: str | Path, weight: str | None) -> JointTable:
         raise JointFileError("from", f"expected a Parquet file, got {str(path)!r}: not found") from None
     except OSError as exc:
         raise JointFileError("from", f"expected a Parquet file, got {str(path)!r}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):  # a folder, device or pipe: no Parquet file, and a device may never end
+        raise JointFileError("from", f"expected a Parquet file, got {str(path)!r}: not a regular file")
     key = (os.path.abspath(path), weight, st.st_mtime_ns, st.st_size)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -67,14 +68,19 @@ def read_yaml(path: Path) -> dict:
     expansion are refused before they are built."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if path.is_dir():
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
             raise ScenarioError(name, None, "expected a YAML file, got a folder")
-        if size > MAX_BYTES:
+        if not stat.S_ISREG(mode):  # a device, pipe or socket: no size to check, and it may never end
+            raise ScenarioError(name, None, "expected a YAML file, got a device, pipe or socket")
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # a file's size may lie (/proc) or grow while read
+        if len(raw) > MAX_BYTES:
+            size = max(path.stat().st_size, len(raw))
             raise ScenarioError(
                 name, None, f"file too large: expected at most {MAX_BYTES // 1024**2} MiB of YAML, got {size:,} bytes"
             )
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(name, None, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
