@@ -52,6 +52,16 @@ def test_the_shipped_record_validates_with_a_source_per_fact_and_nothing_after_a
         ({"count": "missions_taliban", "month": "2023-04", "source": "s"}, "facts[0]", "either value or min/max"),
         ({"count": "missions_taliban", "month": "2023-04", "min": 5, "max": 2, "source": "s"}, "facts[0]", "min must"),
         ({**GOOD, "month": "2023-05"}, "facts[0]", "outside the record's window"),
+        (
+            {"count": "missions_taliban", "month": "2023-04", "value": float("nan"), "source": "s"},
+            "facts[0].value",
+            "expected a finite number, got nan",
+        ),
+        (
+            {"count": "legitimacy", "month": "2023-04", "max": float("inf"), "source": "s"},
+            "facts[0].max",
+            "expected a finite number, got inf",
+        ),
     ],
 )
 def test_a_bad_fact_is_one_line_naming_its_key(tmp_path, fact, loc, words):
@@ -109,3 +119,17 @@ def test_binding_names_the_fact_that_does_not_fit_the_scenario(tmp_path):
     baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     with pytest.raises(ObservationError, match="not after the scenario's start"):
         facts.bind(load_observations(_write(tmp_path, [GOOD], end="2022-04")), baseline, "r.yaml")
+
+
+@pytest.mark.parametrize(("key", "value"), [("value", -3), ("value", 14.5), ("min", -1), ("max", -2)])
+def test_a_count_of_states_or_posts_is_a_whole_number_not_below_zero(tmp_path, run_cli, key, value):
+    """Checked with the file alone (``validate``) and where a record is bound to a scenario; a
+    column that is not a count (legitimacy, a share) takes any finite number."""
+    fact = {"count": "countries_taliban_presence", "month": "2023-04", key: value, "source": "s"}
+    f = _write(tmp_path, [fact])
+    rc, err = run_cli(["validate", f])
+    assert rc == 2 and "facts[0]." + key in err and "whole number of states, at least 0" in err, err
+    with pytest.raises(ObservationError, match="whole number"):
+        facts.bind(load_observations(f), load_scenario(ROOT / "calibration" / "prior.yaml"), str(f))
+    fine = _write(tmp_path, [{**fact, "count": "legitimacy"}])
+    assert run_cli(["validate", fine])[0] == 0

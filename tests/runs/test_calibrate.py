@@ -92,6 +92,7 @@ def _no_uncertain(tmp_path: Path) -> Path:
         ("record before start", "not after the scenario's start 2021-08"),
         ("nothing uncertain", "nothing to calibrate"),
         ("budget", "--budget: expected at least twice --population (200), got 150"),
+        ("check runs", "--check-runs: 1,000,000,000,000 runs would need about"),  # not after the calibration
     ],
 )
 def test_calibrate_refuses_in_one_line(tmp_path: Path, run_cli, case: str, expect: str) -> None:
@@ -109,10 +110,24 @@ def test_calibrate_refuses_in_one_line(tmp_path: Path, run_cli, case: str, expec
         record = _write_record(tmp_path, edit=early)
     elif case == "nothing uncertain":
         scenario = _no_uncertain(tmp_path)
+    elif case == "check runs":
+        extra = ["--check-runs", 10**12]
     else:
         extra = ["--population", 100, "--budget", 150]
     out = tmp_path / "out"
     rc, err = run_cli(["calibrate", scenario, "--observed", record, "--out", out, "--check-runs", 0, *extra])
     assert rc == 2, err
     assert expect in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()
+
+
+def test_a_budget_spent_before_the_first_generation_fills_is_one_line(tmp_path: Path, run_cli) -> None:
+    """Twice the population passes the flags' check, but the prior sample takes half of it and the
+    first generation accepts only some of its candidates: no posterior, said in one line (it was
+    a KeyError from pyabc's empty population)."""
+    out = tmp_path / "out"
+    argv = ["calibrate", SMALL, "--observed", _write_record(tmp_path), "--out", out, "--seed", 3]
+    rc, err = run_cli([*argv, "--population", 6, "--budget", 12, "--check-runs", 0, "--no-plots", "--workers", 1])
+    assert rc == 2 and "Traceback" not in err, err
+    assert "--budget: expected enough simulations for a first generation of 6 particles" in err.strip().splitlines()[-1]
     assert not out.exists()

@@ -19,11 +19,12 @@ from ..config.schema import JointUncertain
 from ..errors import InputError
 from ..runs import calibrate as abc
 from ..runs import facts
+from ..runs import plan as plans
 from ..runs.executors import version_info
 from ..runs.folders import locked
 from ..runs.runner import run_ensemble
 from ..runs.store import write_json
-from .common import _non_negative, _positive, _save, add_engine, add_seed, add_workers
+from .common import _non_negative, _positive, _save, add_engine, add_seed, add_workers, out_path
 
 OUTPUTS = (
     "posterior.parquet",
@@ -84,7 +85,7 @@ def add_parser(sub) -> None:
     cal.add_argument(
         "--check-runs", type=_non_negative, default=200, help="posterior-predictive runs; 0 = none (default 200)"
     )
-    cal.add_argument("--out", type=Path, default=None, help="output folder (default results/calibration/NAME)")
+    cal.add_argument("--out", type=out_path, default=None, help="output folder (default results/calibration/NAME)")
     cal.add_argument("--no-plots", action="store_true", help="write tables only (default: plots too)")
 
 
@@ -99,6 +100,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise InputError(
             None, "--budget", f"expected at least twice --population ({2 * args.population}), got {args.budget}"
         )
+    if args.check_runs:  # the check's tables must fit too: found now, not after the calibration
+        short = set_values(scenario, {"horizon_months": bound.horizon})
+        plans.check_fits(plans.ensemble(short, args.check_runs, args.seed, args.engine), None, "--check-runs")
     out = args.out or Path("results") / "calibration" / scenario.name
     _fresh_folder(out)
     settings = abc.Settings(

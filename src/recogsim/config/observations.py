@@ -19,10 +19,20 @@ used (:mod:`recogsim.runs.facts`); here the file is checked on its own. Errors a
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import InputError
 from .calendar import Month, months_between
@@ -120,6 +130,13 @@ class CountFact(_Strict):
     max: float | None = Field(None, strict=True)
     source: str = Field(min_length=1)
     note: str | None = None
+
+    @field_validator("value", "min", "max")
+    @classmethod
+    def _finite(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):  # a NaN compares false with everything, silently
+            raise ValueError(f"expected a finite number, got {v}")
+        return v
 
     @model_validator(mode="after")
     def _bounds(self) -> CountFact:

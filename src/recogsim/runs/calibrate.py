@@ -273,6 +273,14 @@ def calibrate(problem: Problem, settings: Settings, out: Path, progress: bool = 
 def _posterior(problem: Problem, settings: Settings, history: Any, used: int) -> Posterior:
     pops = history.get_all_populations()
     gens = pops[pops.t >= 0]
+    if gens.empty:  # the prior sample and a cut-short first generation used the whole budget
+        raise CalibrationError(
+            None,
+            "--budget",
+            f"expected enough simulations for a first generation of {settings.population} particles; all "
+            f"{used} of the budget of {settings.budget} were used before it filled: "
+            "raise --budget or lower --population",
+        )
     rows = []
     for t, eps, samples in zip(gens.t, gens.epsilon, gens.samples, strict=True):
         _, w = history.get_distribution(t=int(t))

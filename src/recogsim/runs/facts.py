@@ -105,6 +105,26 @@ def _miss(value: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> np.ndarray:
     return np.maximum(np.maximum(lo - value, value - hi), 0.0)
 
 
+def check_counts(obs: Observations, file: str, scenario: Scenario | None = None) -> None:
+    """A count fact on a column that counts (states, posts: the record's kind ``count``) must give a
+    whole number of them, not below 0: -3 or 14.5 states cannot be scored against whole-number runs.
+    Without a scenario (checking a file alone), the columns the record names without one."""
+    for i, fact in enumerate(obs.facts):
+        if not isinstance(fact, CountFact):
+            continue
+        column = output.describe(fact.count, scenario)
+        if column is None or column.kind != "count":
+            continue
+        for key in ("value", "min", "max"):
+            v = getattr(fact, key)
+            if v is not None and (v < 0 or (key == "value" and not float(v).is_integer())):
+                raise ObservationError(
+                    file,
+                    f"facts[{i}].{key}",
+                    f"expected a whole number of {column.unit}, at least 0, for {fact.count}, got {v:g}",
+                )
+
+
 def bind(obs: Observations, scenario: Scenario, file: str, horizon: int | None = None) -> BoundRecord:
     """Check the record ``obs``'s names against ``scenario`` and date its facts in the scenario's months.
     ``horizon``: the runs' last month (default: the record's end). Raises :class:`ObservationError`."""
@@ -117,6 +137,7 @@ def bind(obs: Observations, scenario: Scenario, file: str, horizon: int | None =
     states = {s.name: i for i, s in enumerate(scenario.states)}
     posts = {m.name: i for i, m in enumerate(scenario.missions)}
     series = set(output.series_columns(scenario))
+    check_counts(obs, file, scenario)
     out: dict[str, list] = {"states": [], "posts": [], "counts": [], "out_of_range": []}
     for i, fact in enumerate(obs.facts):
         if isinstance(fact, StateFact) and fact.state not in states:
