@@ -104,6 +104,8 @@ def one_line(exc: InputError, *words: str) -> None:
         ("manifest.json", None, "[1, 2]", ["manifest.json", "JSON object"]),
         ("manifest.json", None, None, ["not a results folder"]),
         ("series.parquet", None, None, ["series.parquet", "missing"]),
+        ("missions.parquet", None, None, ["missions.parquet", "missing"]),  # its manifest lists it
+        ("runs.parquet", None, None, ["runs.parquet", "missing, though manifest.json says the runs are complete"]),
         ("runs.parquet", pa.table({"x": [1, 2]}), None, ["runs.parquet", "missing replication", "found x"]),
         ("states.parquet", pa.table({"x": [1]}), None, ["states.parquet", "missing replication"]),
         ("series.parquet", pa.table({"replication": ["a"]}), None, ["series.parquet", "missing month"]),
@@ -154,3 +156,129 @@ def test_a_sweep_whose_cluster_cannot_be_reached_leaves_nothing(tmp_path, run_cl
     rc, err = run_cli(["sweep", tmp_path / "e.yaml", "--scheduler", "notaurl", "--out", tmp_path / "a" / "sw"])
     assert rc == 2 and err.count("\n") == 1 and "--scheduler" in err
     assert [p.name for p in tmp_path.iterdir()] == ["e.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "words"),
+    [
+        (
+            "runs.parquet",
+            lambda t: t.slice(0, 2),
+            ["runs.parquet", "expected 3 rows (3 runs, as manifest.json", "found 2"],
+        ),
+        (
+            "states.parquet",
+            lambda t: pa.concat_tables([t, t.slice(0, 1)]),
+            ["states.parquet", "expected 12 rows (3 runs x 4 states", "found 13"],
+        ),
+        ("series.parquet", lambda t: t.slice(1), ["series.parquet", "(3 runs x 13 months", "found 38"]),
+    ],
+)
+def test_a_table_with_rows_missing_or_added_is_refused(finished, tmp_path, name, edit, words):
+    """Rows cut short or padded (a table rewritten by hand, a copy that failed half-way) would be
+    read as if they were every run: plots and scores would silently count fewer."""
+    table = edit(pq.read_table(finished / name))
+    with pytest.raises(InputError) as info:
+        load_results(damaged(finished, tmp_path / "bad", name, table))
+    one_line(info.value, *words, "the folder is damaged")
+
+
+def test_a_folder_from_before_the_missions_table_still_loads(finished, tmp_path):
+    manifest = json.loads((finished / "manifest.json").read_text())
+    del manifest["tables"]  # as written before folders listed their tables
+    folder = damaged(finished, tmp_path / "old", "manifest.json", text=json.dumps(manifest))
+    (folder / "missions.parquet").unlink()
+    assert load_results(folder).missions is None
+
+
+def test_a_manifest_whose_run_count_is_damaged_is_refused(finished, tmp_path):
+    manifest = json.loads((finished / "manifest.json").read_text())
+    manifest["runs"] = "three"
+    with pytest.raises(InputError) as info:
+        load_results(damaged(finished, tmp_path / "bad", "manifest.json", text=json.dumps(manifest)))
+    one_line(info.value, "manifest.json", "runs", "expected a whole number of runs, got 'three'")
+
+
+def finished_sweep(tmp_path: Path, run_cli, replications: int) -> tuple[Path, Path]:
+    """A two-point grid sweep of the tiny scenario, run: its experiment file and its folder."""
+    exp = tmp_path / "e.yaml"
+    exp.write_text(
+        f"name: e\nscenario: {DATA / 'tiny.yaml'}\nreplications: {replications}\ndesign: {{kind: grid}}\n"
+        "parameters: [{path: taliban.lobbying, values: [0.2, 0.4]}]\n"
+    )
+    out = tmp_path / "sw"
+    assert run_cli(["sweep", exp, "--out", out, "--workers", 1])[0] == 0
+    return exp, out
+
+
+def test_a_sweep_with_rows_missing_is_refused_before_anything_is_written(tmp_path, run_cli):
+    """``analyze`` rewrote the folder's summary from the damaged rows, then refused; ``sweep
+    --resume`` on the finished folder reported success with the runs still missing."""
+    exp, out = finished_sweep(tmp_path, run_cli, replications=2)
+    pq.write_table(pq.read_table(out / "runs.parquet").slice(0, 3), out / "runs.parquet")
+    summary = (out / "summary.csv").read_bytes()
+    for argv in (["analyze", out], ["sweep", exp, "--out", out, "--workers", 1, "--resume"]):
+        rc, err = run_cli(argv)
+        assert rc == 2 and err.count("\n") == 1 and "expected 4 rows (4 runs" in err, err
+        assert (out / "summary.csv").read_bytes() == summary
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("horizon_months", "x", ["horizon_months", "expected the scenario's 12, got 'x'"]),
+        ("root_seed", "abc", ["root_seed", "expected a whole number, at least 0, got 'abc'"]),
+        ("replications", -5, ["replications", "at least 1, got -5"]),
+        ("scenario.rules.rate_up", 0.9, ["scenario", "not the scenario its scenario_hash names"]),
+    ],
+)
+def test_a_manifest_that_disagrees_with_itself_is_refused(finished, tmp_path, key, value, words):
+    """Plots read the horizon, seed and replications from the manifest: a damaged one was a
+    traceback deep in a plot; an edited scenario would have been read as the one that ran."""
+    manifest = json.loads((finished / "manifest.json").read_text())
+    *parents, last = key.split(".")
+    target = manifest
+    for k in parents:
+        target = target[k]
+    target[last] = value
+    with pytest.raises(InputError) as info:
+        load_results(damaged(finished, tmp_path / "bad", "manifest.json", text=json.dumps(manifest)))
+    one_line(info.value, "manifest.json", *words)
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda e: e["parameters"][0].update(values=[0.9, 0.9]), ["experiment", "not the experiment"]),
+        (lambda e: e.update(design="x"), ["experiment.design", "damaged"]),
+    ],
+)
+def test_a_sweep_manifest_with_a_damaged_experiment_is_refused(tmp_path, run_cli, edit, words):
+    _, out = finished_sweep(tmp_path, run_cli, replications=1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    edit(manifest["experiment"])
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError) as info:
+        load_sweep(out)
+    one_line(info.value, "manifest.json", *words)
+
+
+def test_resume_reads_a_damaged_chunk_as_one_line_and_ignores_strays(tmp_path, interrupt_after):
+    """An interrupted folder's chunks are this store's: a damaged one is named in one line (it was a
+    pyarrow traceback), a stray file or folder among them neither stops the runs nor the tidying."""
+    tiny = load_scenario(DATA / "tiny.yaml")
+    for case in ("damaged", "strays"):
+        out = tmp_path / case
+        with pytest.raises(KeyboardInterrupt):
+            run_ensemble_to(tiny, 4, out, seed=1, chunk_runs=1, on_result=interrupt_after(2))
+        chunks = out / "chunks"
+        if case == "damaged":
+            (chunks / "runs-000000.parquet").write_text("junk")
+            with pytest.raises(InputError) as info:
+                run_ensemble_to(tiny, 4, out, seed=1, resume=True)
+            one_line(info.value, "runs-000000.parquet", "unreadable chunk", "--resume")
+        else:
+            (chunks / "foo-bar.parquet").write_text("x")
+            (chunks / "subdir").mkdir()
+            run_ensemble_to(tiny, 4, out, seed=1, resume=True)
+            assert not chunks.exists() and len(load_results(out).runs) == 4

@@ -225,6 +225,7 @@ def test_a_row_left_unchecked_up_front_is_a_one_line_error_when_drawn(tmp_path, 
     assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "uncertain[0].from: row 2 of post.parquet (uncertain[0]) cannot be drawn" in err
     assert "must not decrease up the ladder" in err
+    assert not (tmp_path / "out").exists()  # nothing half-written: neither the folder nor its runs so far
 
 
 def test_summaries_and_captions_count_a_blocks_columns(joint_scenario):

@@ -224,8 +224,12 @@ def test_summary_and_analyze_cli(reference, tmp_path, capsys):
     assert main(["analyze", str(out)]) == 0
     written = pd.read_csv(out / "summary.csv")
     pd.testing.assert_frame_equal(written, s, check_dtype=False)
+    (out / "summary.csv").unlink()
+    capsys.readouterr()
     assert main(["analyze", str(out), "--method", "sobol"]) == 2
     assert "needs a sobol design" in capsys.readouterr().err
+    assert not (out / "summary.csv").exists()  # refused before anything is written
+    assert main(["analyze", str(out)]) == 0  # the shared folder as the other tests find it
 
 
 def test_workers_with_other_versions_are_refused(tmp_path, monkeypatch):
@@ -328,11 +332,11 @@ def test_a_bad_row_the_replications_will_draw_is_refused_before_the_folder_start
     assert run_cli(["validate", path]) == (2, err)
 
 
-def test_a_sweep_stopped_by_a_bad_draw_leaves_a_folder_resume_refuses_in_one_line(tmp_path, monkeypatch, run_cli):
+def test_a_sweep_stopped_by_a_bad_draw_leaves_nothing_and_the_corrected_sweep_runs(tmp_path, monkeypatch, run_cli):
     """Draws beyond those checked up front (MAX_DRAWS_CHECKED) are checked as drawn: a bad one
-    stops the sweep in one line, with the runs before it kept; --resume with the same input stops
-    again in one line, and with the file corrected refuses the folder in one line (its runs drew
-    from the old file); the corrected sweep runs into another folder."""
+    stops the sweep in one line and removes the folder it started (its runs drew from a file that
+    must change before the sweep can finish, and --resume refuses a changed file: they could
+    never be used); the corrected sweep then runs into the same place."""
     from recogsim.config import joint
     from recogsim.runs import plan
 
@@ -341,11 +345,7 @@ def test_a_sweep_stopped_by_a_bad_draw_leaves_a_folder_resume_refuses_in_one_lin
     path, out = _bad_row_sweep(tmp_path), tmp_path / "out"
     rc, err = run_cli(["sweep", path, "--out", out, "--chunk", 1, "--workers", 1])  # one worker: one first error
     assert rc == 2 and err.count("\n") == 1 and "cannot be drawn at design point 0" in err, err
-    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
-    rc, again = run_cli(["sweep", path, "--out", out, "--resume", "--workers", 1])
-    assert rc == 2 and again == err
+    assert not out.exists()
     _bad_row_sweep(tmp_path, crossing=False)
-    rc, err = run_cli(["sweep", path, "--out", out, "--resume"])
-    assert rc == 2 and err.count("\n") == 1 and "--resume: the file " in err and "changed since" in err, err
-    assert run_cli(["sweep", path, "--out", tmp_path / "fixed"])[0] == 0
-    assert json.loads((tmp_path / "fixed" / "manifest.json").read_text())["status"] == "complete"
+    assert run_cli(["sweep", path, "--out", out])[0] == 0
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

@@ -339,6 +339,18 @@ def header(name: str) -> str:
     return col.header if col is not None else name.replace("_", " ")
 
 
+def rows_per_run(scenario: Scenario) -> dict[Table, int]:
+    """How many rows one run adds to each per-run table: every run goes to the horizon, month 0
+    included in its series (a run's own horizon, where ``horizon_months`` is drawn or swept)."""
+    return {
+        "runs": 1,
+        "parameters": 1,
+        "series": scenario.horizon_months + 1,
+        "states": len(scenario.states),
+        "missions": len(scenario.missions),
+    }
+
+
 def series_columns(scenario: Scenario) -> list[str]:
     """The measured series columns (what the model observes each month), in record order."""
     return [n for n in expand("series", scenario) if n not in KEYS]

@@ -15,7 +15,7 @@ import pyarrow as pa
 from ..config.calendar import add_month, month_labels
 from ..config.joint import JointTable
 from ..config.schema import LEVELS, Scenario
-from ..model import batch_record
+from ..model import batch_record, record
 from ..model.batch import CAUSES, CONTROLLERS, Batch
 
 BLOCK = 1000
@@ -95,7 +95,7 @@ def _tables(
         ms["controller"] = _names(ms["controller"], CONTROLLERS)
         ms["closed_by"] = _names(ms["closed_by"], CAUSES)
         columns["missions"] = {"point": keys["point"], "replication": np.repeat(keys["replication"], posts), **ms}
-    rows = {"runs": R, "parameters": R, "series": R * months, "states": R * states, "missions": R * posts}
+    rows: dict[str, int] = {table: R * n for table, n in record.rows_per_run(scenario).items()}
     return {
         name: pa.table(
             [_array(columns[name][c], f.type, rows[name]) for c, f in zip(sch.names, sch, strict=True)], schema=sch

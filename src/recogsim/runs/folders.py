@@ -86,6 +86,17 @@ def _same_files(out: Path, old: dict[str, Any], meta: dict[str, Any]) -> None:
             )
 
 
+def remove_new(out: Path, before: set[str]) -> None:
+    """Remove what was written in ``out`` since it held the entries ``before`` (a new folder's
+    manifest, points and chunks, when its runs stopped on bad input)."""
+    for p in out.iterdir():
+        if p.name not in before:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+
+
 def start_folder(out: Path, meta: dict[str, Any], points: pa.Table | None) -> None:
     write_json({**meta, "status": "running"}, out / "manifest.json")
     if points is not None:

@@ -243,6 +243,7 @@ class Plan:
             "horizon_months": self.scenario.horizon_months,
             "start": self.scenario.start,
             "outcomes": self.outcomes,
+            "tables": sorted([*self.columns(), *(["points"] if self.kind == "sweep" else [])]),
             "engine": self.engine,
             "versions": version_info(),
             "scenario": self.scenario.canonical(),
@@ -411,13 +412,7 @@ COPIES = 3
 def table_bytes(plan: Plan) -> int:
     """About how many bytes a plan's tables take in memory (8 bytes a value), from its columns and
     the rows each run adds to each table."""
-    rows = {
-        "runs": 1,
-        "parameters": 1,
-        "series": plan.scenario.horizon_months + 1,
-        "states": len(plan.scenario.states),
-        "missions": len(plan.scenario.missions),
-    }
+    rows = record.rows_per_run(plan.scenario)
     per_run = sum(rows[table] * len(columns) for table, columns in plan.columns().items())
     return 8 * per_run * plan.n_points * plan.replications
 

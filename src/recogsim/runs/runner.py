@@ -24,10 +24,10 @@ from ..config.experiment import Experiment, LoadedExperiment, point_scenario
 from ..config.joint import JointTable
 from ..config.references import check_references, joint_table, set_values
 from ..config.schema import JointUncertain, Scenario, Uncertain
-from ..errors import ScenarioError
+from ..errors import InputError, ScenarioError
 from . import plan as plans
 from .executors import Pool, open_pool
-from .folders import check_folder, check_writable, finish_folder, locked, start_folder
+from .folders import check_folder, check_writable, finish_folder, locked, remove_new, start_folder
 from .plan import IDENTITY, Plan, Task
 from .seeds import draw_uniforms, replication_seed, run_key
 from .store import ChunkStore, EnsembleResult, MemorySink, frame, read_manifest
@@ -284,14 +284,21 @@ def _run_into_folder(
         if resume and (out / "manifest.json").exists():
             plan.adopt_engine(read_manifest(out))
         meta = plan.manifest()
-        if check_folder(out, meta, IDENTITY, resume, flag, plans.IDENTITY_DEFAULTS) == "complete":
+        state = check_folder(out, meta, IDENTITY, resume, flag, plans.IDENTITY_DEFAULTS)
+        if state == "complete":
             return out  # resuming finished runs: nothing to run, nothing to rewrite
         check_writable(out, flag)  # before any run, not after all of them
-        with open_pool(**where) as pool:
-            start_folder(out, meta, plan.points_table())  # written only once the workers are there
-            store = ChunkStore(out, plan.schemas())
-            run_plan(plan, store, pool, progress=progress, chunk_runs=chunk_runs, on_result=on_result)
-        finish_folder(store, meta)
+        before = {p.name for p in out.iterdir()}
+        try:
+            with open_pool(**where) as pool:
+                start_folder(out, meta, plan.points_table())  # written only once the workers are there
+                store = ChunkStore(out, plan.schemas())
+                run_plan(plan, store, pool, progress=progress, chunk_runs=chunk_runs, on_result=on_result)
+            finish_folder(store, meta)
+        except InputError:  # found during the runs (a row of a large from: file): not half-written
+            if state == "new":  # only this command's runs were here: what it wrote goes
+                remove_new(out, before)
+            raise
     return out
 
 

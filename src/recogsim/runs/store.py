@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ TABLES = ("runs", "series", "states")
 """The tables every complete ensemble folder holds; ``missions`` and ``parameters`` may be absent."""
 SORT_KEYS = ("point", "replication")
 CHUNK = re.compile(r"^runs-(\d{6})\.parquet$")
+PART = re.compile(r"^([a-z]+)-(\d{6})\.parquet$")
+"""A chunk's file of any table: ``series-000003.parquet``."""
 
 
 class StoreError(InputError):
@@ -199,7 +202,8 @@ class ChunkStore:
         # consolidated table would miss them
         numbers = {n for n in numbers if all((self.dir / f"{t}-{n:06d}.parquet").exists() for t in schemas)}
         for orphan in self.dir.glob("*-*.parquet"):
-            if int(orphan.stem.split("-")[1]) not in numbers:
+            m = PART.match(orphan.name)
+            if m and int(m.group(2)) not in numbers:  # names of other kinds are not this store's: left
                 orphan.unlink()
         self.kept: dict[int, dict[str, pa.Table]] = {}
         """The first chunks this process wrote, as written, up to :data:`KEEP_BYTES`: not read back
@@ -210,7 +214,9 @@ class ChunkStore:
     def done(self) -> set[tuple[int, int]]:
         done: set[tuple[int, int]] = set()
         for f in sorted(self.dir.glob("runs-*.parquet")):
-            t = pq.read_table(f)
+            if not CHUNK.match(f.name):
+                continue
+            t = _read_chunk(f)
             # point and replication are non-null integer columns (record.KEYS)
             points = cast("list[int]", t["point"].to_pylist()) if "point" in t.column_names else [0] * t.num_rows
             done.update(zip(points, cast("list[int]", t["replication"].to_pylist()), strict=True))
@@ -231,10 +237,10 @@ class ChunkStore:
     def tables(self) -> dict[str, pa.Table]:
         def part(name: str, sch: pa.Schema, f: Path) -> pa.Table:
             kept = self.kept.get(int(f.stem.split("-")[1]))
-            return kept[name] if kept is not None else pq.read_table(f, schema=sch)
+            return kept[name] if kept is not None else _read_chunk(f, sch)
 
         parts = {
-            name: [part(name, sch, f) for f in sorted(self.dir.glob(f"{name}-*.parquet"))]
+            name: [part(name, sch, f) for f in sorted(self.dir.glob(f"{name}-*.parquet")) if PART.match(f.name)]
             for name, sch in self.schemas.items()
         }
         return consolidate(parts, self.schemas)
@@ -243,11 +249,24 @@ class ChunkStore:
         remove_chunks(self.dir)
 
 
+def _read_chunk(path: Path, schema: pa.Schema | None = None) -> pa.Table:
+    """A chunk read back; a damaged one (written whole and renamed, so damaged after the fact) is a
+    one-line error that says how to redo its runs."""
+    try:
+        return pq.read_table(path, schema=schema)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise StoreError(
+            str(path),
+            None,
+            f"unreadable chunk ({exc.__class__.__name__}); remove it and the other tables' files of its number "
+            "to run its runs again with --resume",
+        ) from None
+
+
 def remove_chunks(folder: Path) -> None:
+    """Remove the chunks folder and whatever is in it (it is this store's alone)."""
     if folder.is_dir():
-        for f in folder.iterdir():
-            f.unlink()
-        folder.rmdir()
+        shutil.rmtree(folder)
 
 
 # ---------------------------------------------------------------- folders
@@ -278,7 +297,10 @@ def write_results(result: EnsembleResult, out: str | Path) -> Path:
         if df is not None:
             sch = record.schema(name, list(df.columns), scenario, uncertain)
             write_table(pa.Table.from_pandas(df, schema=sch, preserve_index=False), out / f"{name}.parquet")
-    write_json(result.manifest, out / "manifest.json")
+    manifest = dict(result.manifest)
+    if "tables" in manifest:  # the tables this folder holds (a result read from an older folder may lack one)
+        manifest["tables"] = sorted(name for name, df in tables.items() if df is not None)
+    write_json(manifest, out / "manifest.json")
     return out
 
 
@@ -290,13 +312,17 @@ def _complete(d: Path, what: str) -> dict[str, Any]:
     if not (d / "manifest.json").is_file():
         raise StoreError(str(d), None, f"not a results folder (expected {what} and manifest.json)")
     manifest = read_manifest(d)
-    if manifest.get("status", "complete") != "complete" or not (d / "runs.parquet").exists():
-        command = "recogsim sweep EXPERIMENT" if manifest.get("kind") == "sweep" else "recogsim run SCENARIO"
+    if manifest.get("status", "complete") == "complete" and not (d / "runs.parquet").exists():
+        raise StoreError(str(d / "runs.parquet"), None, "missing, though manifest.json says the runs are complete")
+    if manifest.get("status", "complete") != "complete":
+        sweep, name = manifest.get("kind") == "sweep", manifest.get("scenario_name")
+        command = "recogsim sweep EXPERIMENT" if sweep else "recogsim run SCENARIO"
+        moved = "" if sweep or d.name in (name, f".{name}.partial") else f" (in a folder named {name!r} there)"
         raise StoreError(
             str(d),
             None,
             f"the runs in this folder are not finished; finish them with `{command} "
-            f"--out {d if manifest.get('kind') == 'sweep' else d.parent} --resume`",
+            f"--out {d if sweep else d.parent} --resume`{moved}",
         )
     return manifest
 
@@ -305,9 +331,11 @@ def load_results(directory: str | Path, only: Collection[str] | None = None) -> 
     """Read an ensemble's folder back; a missing, unreadable or damaged file is a one-line error.
     ``only``: read just these tables (a summary needs runs and parameters; the series alone is
     most of a folder), the others empty."""
+    from .checks import checked_tables  # the checks read this module's files: imported when reading
+
     d = Path(directory)
     manifest = _complete(d, "runs.parquet, series.parquet, states.parquet")
-    tables = _checked_tables(d, manifest, sweep=False, only=only)
+    tables = checked_tables(d, manifest, sweep=False, only=only)
     return EnsembleResult(
         tables["runs"],
         tables.get("series", pd.DataFrame()),
@@ -319,92 +347,13 @@ def load_results(directory: str | Path, only: Collection[str] | None = None) -> 
 
 
 def load_sweep(directory: str | Path) -> SweepResult:
+    from .checks import checked_tables
+
     d = Path(directory)
     if not (d / "points.parquet").exists():
         raise StoreError(
             str(d), None, "not a sweep results folder (expected points.parquet, runs.parquet, manifest.json)"
         )
     manifest = _complete(d, "points.parquet, runs.parquet")
-    tables = _checked_tables(d, manifest, sweep=True)
+    tables = checked_tables(d, manifest, sweep=True)
     return SweepResult(tables["points"], tables["runs"], tables.get("series"), manifest, tables.get("parameters"))
-
-
-OPTIONAL = ("missions",)
-"""Tables a folder may lack: written by a version before they existed."""
-
-
-def _checked_tables(
-    d: Path, manifest: dict[str, Any], sweep: bool, only: Collection[str] | None = None
-) -> dict[str, pd.DataFrame]:
-    """Every table the manifest implies, read and checked against the output record: each holds
-    the record's columns for these runs, with the record's types, or the folder is refused with a
-    one-line error (plots and analyses then never meet a column they cannot read)."""
-    from .plan import table_columns  # the plan says which columns runs fill; it sits beside the store
-
-    scenario = manifest_scenario(d, manifest)
-    outcomes = manifest.get("outcomes")
-    if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
-        raise StoreError(str(d / "manifest.json"), "outcomes", f"expected a list of column names, got {outcomes!r}")
-    uncertain = drawn_parameters(manifest)
-    record_columns = table_columns(
-        scenario,
-        sweep=sweep,
-        outcomes=outcomes,
-        keep_series=(d / "series.parquet").exists() or not sweep,
-        keep_states=not sweep,
-        uncertain=uncertain,
-    )
-    expected: dict[str, list[str]] = {str(name): cols for name, cols in record_columns.items()}
-    if sweep:
-        parameters = (
-            manifest.get("experiment", {}).get("parameters") if isinstance(manifest.get("experiment"), dict) else None
-        )
-        if not isinstance(parameters, list) or not all(isinstance(p, dict) and "path" in p for p in parameters):
-            raise StoreError(
-                str(d / "manifest.json"), "experiment.parameters", "missing or damaged: cannot tell what was swept"
-            )
-        expected["points"] = ["point", *(str(p["path"]) for p in parameters)]
-    out = {}
-    for name, columns in expected.items():
-        path = d / f"{name}.parquet"
-        if (name in OPTIONAL and not path.exists()) or (only is not None and name not in only):
-            continue
-        table = _read_table(path)
-        missing = [c for c in columns if c not in table.column_names]
-        if missing:
-            raise StoreError(
-                str(path),
-                None,
-                f"expected the output record's columns for these runs; missing {_some(missing)} "
-                f"(found {_some(table.column_names) or 'none'})",
-            )
-        table = table.select(columns)
-        if name != "points":  # a swept parameter's values may be text or numbers
-            try:
-                table = table.cast(record.schema(cast("record.Table", name), columns, scenario, uncertain))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
-                raise StoreError(
-                    str(path),
-                    None,
-                    f"a column does not hold the output record's type ({str(exc).splitlines()[0][:120]})",
-                ) from None
-        out[name] = frame(table)
-    return out
-
-
-def _some(names: list[str], shown: int = 5) -> str:
-    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
-
-
-def manifest_scenario(d: Path, manifest: dict[str, Any]) -> Scenario:
-    """The scenario a folder's runs simulated, from its manifest (a one-line error if damaged)."""
-    from pydantic import ValidationError
-
-    try:
-        return Scenario.model_validate(manifest.get("scenario"))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in ("scenario", *err["loc"]))
-        raise StoreError(
-            str(d / "manifest.json"), where, f"damaged, or written by another version of recogsim: {err['msg']}"
-        ) from None
