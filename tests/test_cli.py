@@ -317,11 +317,16 @@ def test_plot_unknown_kind(tiny_results, tmp_path, capsys):
     assert rc == 2 and "--kind" in line and "'pie'" in line
 
 
-def test_plot_to_an_unsupported_file_type_is_a_one_line_error(tiny_results, tmp_path, capsys):
+@pytest.mark.parametrize("name", ["plot.xyz", "plot.pgf"])
+def test_plot_to_an_unsupported_file_type_is_a_one_line_error(tiny_results, tmp_path, capsys, monkeypatch, name):
+    """PGF is matplotlib's but needs a TeX system to draw (a traceback from deep in matplotlib
+    without one): refused unless one is on the PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no xelatex
     out, *_ = tiny_results
-    rc = call(["plot", out / "tiny", "--kind", "survival", "-o", tmp_path / "plot.xyz"])
+    rc = call(["plot", out / "tiny", "--kind", "survival", "-o", tmp_path / name])
     line = one_line_error(capsys.readouterr().err)
-    assert rc == 2 and "plot.xyz" in line
+    assert rc == 2 and name in line and ".pdf" in line
+    assert not (tmp_path / name).exists()
 
 
 # ------------------------------------------------------------------------------------ validate, show

@@ -91,3 +91,13 @@ def test_a_record_with_nothing_to_score_or_a_bad_name_is_one_line(ensemble, tmp_
     rc, err = run_cli(["score", tmp_path / "nowhere", "--observed", _record(tmp_path, bad), "--no-plots"])
     assert rc == 2 and err.count("\n") == 1
     assert not list(ensemble.glob("scores_*"))  # nothing written by a refused command
+
+
+def test_score_checks_both_files_places_before_writing_either(ensemble, tmp_path, run_cli):
+    """A folder where the figure should go was found after the table was written."""
+    facts = [{"count": "countries_taliban_presence", "month": "2023-04", "value": 14, "source": "s"}]
+    out = tmp_path / "o"
+    (out / "scores_rec.png").mkdir(parents=True)
+    rc, err = run_cli(["score", ensemble, "--observed", _record(tmp_path, facts), "--out", out])
+    assert rc == 2 and err.count("\n") == 1 and "scores_rec.png: --out: expected a file name" in err, err
+    assert sorted(p.name for p in out.iterdir()) == ["scores_rec.png"]

@@ -76,3 +76,13 @@ def test_a_plot_is_written_whole(results, tmp_path, run_cli):
     assert rc == 0
     assert [p.name for p in tmp_path.iterdir()] == ["f.png"]  # no temporary file left beside it
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_out_with_dot_dots_makes_no_folder_on_the_way(tmp_path, run_cli):
+    """``a/sub/../../b`` is ``b``: made component by component, ``a/sub`` would be left behind,
+    outside the place asked for."""
+    out = tmp_path / "a" / "sub" / ".." / ".." / "b"
+    rc, err = run_cli(["run", DATA / "tiny.yaml", "-n", 2, "--out", out, "--no-plots"])
+    assert rc == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+    assert (tmp_path / "b" / "tiny" / "runs.parquet").exists()

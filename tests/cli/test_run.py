@@ -122,6 +122,33 @@ def test_run_never_replaces_a_sweep_or_a_folder_of_other_files(tmp_path, run_cli
     assert listing(tmp_path) == before
 
 
+@pytest.mark.parametrize("kind", ["own files", "a file"])
+def test_the_comparison_plots_never_replace_files_of_the_users_own(tmp_path, run_cli, kind):
+    """Several scenarios' plots go to ``comparison``, replaced whole: only when it holds nothing
+    but such plots, checked before the first run (it once deleted a notes file, and a file there
+    stranded every finished run behind a traceback)."""
+    other = tmp_path / "other.yaml"
+    other.write_text(TINY.read_text().replace("name: tiny", "name: other"))
+    out = tmp_path / "out"
+    out.mkdir()
+    comparison = out / "comparison"
+    if kind == "a file":
+        comparison.write_text("mine")
+    else:
+        comparison.mkdir()
+        (comparison / "notes.txt").write_text("mine")
+    before = listing(tmp_path)
+    rc, err = run_cli(["run", TINY, other, "-n", 2, "--out", out])
+    assert rc == 2 and err.count("\n") == 1 and str(comparison) in err, err
+    assert listing(tmp_path) == before
+    if kind == "own files":  # an earlier run's plots alone are replaced
+        (comparison / "notes.txt").unlink()
+        (comparison / "states.png").write_text("an earlier run's plot")
+        rc, err = run_cli(["run", TINY, other, "-n", 2, "--out", out])
+        assert rc == 0, err
+        assert (comparison / "states.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_an_out_that_cannot_be_a_folder_is_refused_before_any_run(tmp_path, run_cli):
     (tmp_path / "file").write_text("x")
     rc, err = run_cli(["run", TINY, "-n", 2, "--out", tmp_path / "file" / "out"])

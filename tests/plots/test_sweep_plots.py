@@ -42,6 +42,7 @@ DESIGNS = {
     + RANGES
     + "  - {path: rules.w_security, range: [0.0, 4.0]}\n",
     "morris": "design: {kind: morris, trajectories: 4, levels: 4}\nparameters:" + RANGES,
+    "text": "design: {kind: grid}\nparameters:\n  - {path: taliban.mode, values: [fixed, adaptive]}\n",
 }
 OUTCOME = "missions_taliban"  # a count that varies within and across points
 
@@ -416,3 +417,14 @@ def test_sweep_kind_bad_arguments_are_one_line_errors(sweeps):
         plots.plot_sweep_kind("fan", sweeps["grid"])
     with pytest.raises(InputError, match="censored"):
         plots.plot_sweep_kind("heatmap", sweeps["grid"], outcome="first_recognition_month")
+
+
+def test_a_response_to_a_text_parameter_places_its_values_as_categories(sweeps):
+    """``taliban.mode`` takes the values fixed and adaptive: one position each, labelled (it was a
+    traceback, pandas refusing to average text)."""
+    ax = plots.plot_sweep_kind("response", sweeps["text"], outcome=OUTCOME).axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert sorted(labels) == ["adaptive", "fixed"]
+    means = point_means(sweeps["text"], OUTCOME)
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "mean over points")
+    assert sorted(line.get_ydata()) == sorted(means.tolist())

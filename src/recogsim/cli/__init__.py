@@ -7,6 +7,7 @@ are never removed.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..plots.kinds import ENSEMBLE_KINDS, SWEEP_KINDS
 from ..runs.plan import load_experiment
 from ..runs.store import drawn_parameters, is_sweep, load_results, load_sweep
 from . import calibration, discover, explore, run, scoring
-from .common import EXIT_INPUT, _Parser, _positive, _save, add_engine, add_workers
+from .common import EXIT_INPUT, _Parser, _positive, _save, add_engine, add_workers, out_path
 from .run import DEFAULT_PLOTS
 
 SWEEP_PLOTS = tuple(SWEEP_KINDS)
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on a Dask LocalCluster of N workers (default: local processes)",
     )
     sweep.add_argument(
-        "--out", type=Path, default=None, help="results folder (default results/sweeps/NAME, NAME from the file)"
+        "--out", type=out_path, default=None, help="results folder (default results/sweeps/NAME, NAME from the file)"
     )
     sweep.add_argument(
         "--resume",
@@ -107,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="sensitivity plots: indices to show (default: the design's own)",
     )
-    plot.add_argument("-o", "--output", type=Path, default=None, help="PNG file (default: <kind>.png here)")
+    plot.add_argument("-o", "--output", type=out_path, default=None, help="PNG file (default: <kind>.png here)")
 
     calibration.add_parser(sub)
     scoring.add_parser(sub)
@@ -147,12 +148,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    import matplotlib
     from matplotlib.backend_bases import FigureCanvasBase
 
     from .. import plots
 
     output = args.output or Path(f"{args.kind}.png")
-    formats = FigureCanvasBase.get_supported_filetypes()
+    formats = dict(FigureCanvasBase.get_supported_filetypes())
+    if not shutil.which(matplotlib.rcParams["pgf.texsystem"]):  # PGF is drawn by a TeX system (xelatex)
+        formats.pop("pgf", None)
     if output.suffix.lstrip(".").lower() not in formats:
         raise InputError(
             str(output),
@@ -247,17 +251,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     except InputError as err:
         raise InputError(str(args.results), err.path, err.message) from None
     summary = summarize(result)
-    summary.to_csv(args.results / "summary.csv", index=False)
-    print(_table(summary))
     method = args.method or (
         experiment_of(result).design.kind if experiment_of(result).design.kind in ("sobol", "morris") else None
     )
-    if method is None:
+    indices = None
+    if method is not None:  # computed (or refused) before anything is written
+        try:
+            indices = sensitivity(result, method, args.outcome)
+        except InputError as err:
+            raise InputError(str(args.results), err.path, err.message) from None
+    summary.to_csv(args.results / "summary.csv", index=False)
+    print(_table(summary))
+    if method is None or indices is None:
         return 0
-    try:
-        indices = sensitivity(result, method, args.outcome)
-    except InputError as err:
-        raise InputError(str(args.results), err.path, err.message) from None
     path = args.results / f"sensitivity_{method}_{args.outcome}.csv"
     indices.to_csv(path, index=False)
     print(f"\n{method} indices of {args.outcome} (wrote {path}):")
@@ -289,7 +295,10 @@ def _check_file(path: Path) -> str:
     keys (``facts``: a record; ``scenario`` and ``parameters``: an experiment)."""
     data = read_yaml(path)
     if "facts" in data:
+        from ..runs.facts import check_counts
+
         obs = load_observations(path)
+        check_counts(obs, str(path))  # the names wait for a scenario; counts of states or posts do not
         return f"{obs.name}, a record of {len(obs.facts)} facts, {obs.start}..{obs.end}"
     if "scenario" in data and "parameters" in data:
         loaded = load_experiment(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -30,6 +31,12 @@ def _at_least(minimum: int):
 
 
 _positive, _non_negative = _at_least(1), _at_least(0)
+
+
+def out_path(text: str) -> Path:
+    """A place to write, its ``..`` taken by the text (``a/b/../c`` is ``a/c``): creating the
+    folders on the way would otherwise make ``a/b`` too, outside the place asked for."""
+    return Path(os.path.normpath(text)) if text else Path(text)
 
 
 class _Parser(argparse.ArgumentParser):

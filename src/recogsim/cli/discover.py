@@ -18,7 +18,7 @@ from ..config.fields import _identifier
 from ..errors import InputError
 from ..runs.folders import check_writable, locked
 from ..runs.store import atomic_write
-from .common import _non_negative, _save, add_seed
+from .common import _non_negative, _save, add_seed, out_path
 
 
 def add_parser(sub) -> None:
@@ -52,7 +52,7 @@ def add_parser(sub) -> None:
         "the runs where the condition holds)",
     )
     add_seed(d)
-    d.add_argument("--out", type=Path, default=None, help="folder for the CSV and figures (default: DIR)")
+    d.add_argument("--out", type=out_path, default=None, help="folder for the CSV and figures (default: DIR)")
     d.add_argument("--no-plots", action="store_true", help="write the CSV only (default: the figures too)")
 
 

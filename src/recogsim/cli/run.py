@@ -25,7 +25,7 @@ from ..runs import plan as plans
 from ..runs.folders import check_folder, check_writable, locked, replace_folder
 from ..runs.runner import run_ensemble_to
 from ..runs.store import EnsembleResult, load_results, read_manifest
-from .common import _positive, _save, add_engine, add_seed, add_workers
+from .common import _positive, _save, add_engine, add_seed, add_workers, out_path
 
 DEFAULT_PLOTS = tuple(ENSEMBLE_KINDS)
 COMPARISON = "comparison"
@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_workers(run)
     add_engine(run)
     run.add_argument(
-        "--out", type=Path, default=Path("results"), help="results root, one folder per scenario (default results)"
+        "--out", type=out_path, default=Path("results"), help="results root, one folder per scenario (default results)"
     )
     run.add_argument(
         "--resume",
@@ -69,11 +69,24 @@ def cmd_run(args: argparse.Namespace) -> int:
             None, None, f"a scenario named {COMPARISON!r} would share its folder with the plots comparing scenarios"
         )
     root: Path = args.out
+    made = not root.exists()
+    try:
+        return _run_all(scenarios, names, args, root)
+    except InputError:  # bad input found during the runs: a root made for them goes too, if empty
+        if made:
+            with contextlib.suppress(OSError):
+                root.rmdir()
+        raise
+
+
+def _run_all(scenarios: list[Scenario], names: list[str], args: argparse.Namespace, root: Path) -> int:
     with locked(root, "--out"):  # created if need be; the lock on the root is held only for these checks
         check_writable(root, "--out")
         for scen in scenarios:  # fail before hours of work, not after
             _replaceable(root / scen.name)
             plans.check_fits(plans.ensemble(scen, args.replications, args.seed, args.engine), None, "--replications")
+        if len(scenarios) > 1 and not args.no_plots:
+            _plots_replaceable(root / COMPARISON)
     with contextlib.ExitStack() as stack:
         for name in [*names, *([COMPARISON] if len(names) > 1 else [])]:
             stack.enter_context(_name_lock(root, name))
@@ -130,6 +143,22 @@ def _replaceable(final: Path) -> None:
         )
 
 
+def _plots_replaceable(final: Path) -> None:
+    """The folder of plots comparing scenarios may be replaced only if it holds nothing but such
+    plots (an earlier run's): a file of the user's own there is never deleted."""
+    if final.exists() and not final.is_dir():
+        raise InputError(str(final), "--out", "expected the folder of plots comparing scenarios, found a file")
+    ours = {name for name, _, _ in default_plot_names()}
+    theirs = sorted(p.name for p in final.iterdir() if p.name not in ours) if final.is_dir() else []
+    if theirs:
+        raise InputError(
+            str(final),
+            "--out",
+            f"expected only the plots comparing scenarios, found {theirs[0]!r}"
+            f"{f' and {len(theirs) - 1} more' if len(theirs) > 1 else ''}; it is not replaced: choose another --out",
+        )
+
+
 def _build(scen: Scenario, args: argparse.Namespace) -> tuple[Path, bool]:
     """The folder holding this scenario's runs, and whether it is new (to be swapped in). With
     ``--resume``: an unfinished run of the same runs is finished, else a finished folder of the
@@ -169,13 +198,20 @@ def _plots(results: dict[str, EnsembleResult], root: Path, built: dict[str, tupl
     return [final / p.name for p in written]
 
 
+def default_plot_names() -> list[tuple[str, str, str | None]]:
+    """(file name, plot kind, series) of every default plot, in the order they are drawn."""
+    return [
+        (f"fan_{column}.png" if column else f"{kind}.png", kind, column)
+        for kind in DEFAULT_PLOTS
+        for column in (FAN_SERIES if kind == "fan" else (None,))
+    ]
+
+
 def save_default_plots(results: dict[str, EnsembleResult], target: Path) -> list[Path]:
     """Every default plot of ``results`` into the folder ``target``."""
     from .. import plots  # matplotlib only when plotting
 
-    written = []
-    for kind in DEFAULT_PLOTS:
-        for column in FAN_SERIES if kind == "fan" else (None,):
-            name = f"fan_{column}.png" if column else f"{kind}.png"
-            written.append(_save(plots.plot_kind(kind, results, series=column), target / name))
-    return written
+    return [
+        _save(plots.plot_kind(kind, results, series=column), target / name)
+        for name, kind, column in default_plot_names()
+    ]

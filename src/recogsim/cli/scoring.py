@@ -16,7 +16,7 @@ from ..analysis.scores import csv_frame, score_results, scores_table
 from ..config.observations import load_observations
 from ..errors import InputError
 from ..runs.store import atomic_write, is_sweep, load_results
-from .common import _save
+from .common import _save, out_path
 
 
 def add_parser(sub) -> None:
@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
     )
     sc.add_argument("results", type=Path, metavar="RESULTS", help="an ensemble's results folder (recogsim run)")
     sc.add_argument("--observed", required=True, metavar="FILE", help="observation file (the dated record)")
-    sc.add_argument("--out", type=Path, default=None, help="folder for scores_<record>.csv/.png (default: RESULTS)")
+    sc.add_argument("--out", type=out_path, default=None, help="folder for scores_<record>.csv/.png (default: RESULTS)")
     sc.add_argument("--no-plots", action="store_true", help="write the table only (default: plots too)")
 
 
@@ -38,15 +38,20 @@ def cmd_score(args: argparse.Namespace) -> int:
     scores = score_results(result, record, str(args.observed), where=str(args.results))
     out = args.out if args.out is not None else args.results
     _writable(out)
+    if is_sweep(out):
+        raise InputError(str(out), "--out", "a sweep's results folder; scores go beside an ensemble's, or elsewhere")
+    csv, png = out / f"scores_{record.name}.csv", out / f"scores_{record.name}.png"
+    for target in (csv, *([] if args.no_plots else [png])):  # both places checked before either is written
+        if target.is_dir():
+            raise InputError(str(target), "--out", "expected a file name there, found a folder")
     table = csv_frame(scores)
     out.mkdir(parents=True, exist_ok=True)
-    csv = out / f"scores_{record.name}.csv"
     atomic_write(csv, lambda tmp: table.to_csv(tmp, index=False, lineterminator="\n"))
     written = [csv]
     if not args.no_plots:
         from ..plots import scores as splots  # matplotlib only when plotting
 
-        written.append(_save(splots.scores_figure(scores), out / f"scores_{record.name}.png"))
+        written.append(_save(splots.scores_figure(scores), png, "--out"))
     print(scores_table(scores))
     for path in written:
         print(f"wrote {path}", file=sys.stderr)

@@ -18,6 +18,7 @@ import contextlib
 import copy
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from types import UnionType
@@ -380,6 +381,8 @@ def _check_parameter(
     # without values, a range or a distribution is given (Parameter._one_kind), so support() is not None
     support = cast("tuple[float, float]", p.support())
     probes = list(p.values) if p.values is not None else list(support)
+    if p.values is not None and all(_alone(data, t) for t in concrete_paths(data, p.path)):
+        probes = _interval_probes(probes)  # a bounded number alone: valid values form an interval
     where = (
         f"{loc}.values" if p.values is not None else f"{loc}.range" if p.range is not None else f"{loc}.distribution"
     )
@@ -403,6 +406,21 @@ def _check_parameter(
                 raise ExperimentError(
                     file, where, f"{value!r} cannot be used for {p.path}{with_row}: {err.path}: {err.message}"
                 ) from None
+
+
+def _interval_probes(values: list[Any]) -> list[Any]:
+    """The values that decide whether all of ``values`` lie within a number's bounds: the smallest
+    and the largest, and anything that is not a finite number (each refused on its own), in the
+    order given. A thousand-value grid was a thousand scenarios validated, some 16 ms each."""
+
+    def number(v: Any) -> bool:
+        return type(v) in (int, float) and math.isfinite(v)
+
+    finite = [v for v in values if number(v)]
+    if not finite:
+        return values
+    ends = {id(min(finite)), id(max(finite))}
+    return [v for v in values if id(v) in ends or not number(v)]
 
 
 def point_scenario(scenario: Scenario, exp: Experiment, values: dict[str, Any]) -> Scenario:

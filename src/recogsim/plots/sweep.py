@@ -169,7 +169,7 @@ def sweep_response(
     band = runs.groupby("key", observed=True)["value"].agg(  # type: ignore[type-var]
         lambda v: wilson_interval(v.sum(), len(v)) if binary else tuple(v.quantile([0.05, 0.95]))
     )
-    line = points.groupby("key", observed=True).agg(x=("x", "mean"), y=("mean", "mean"))
+    line = points.groupby("key", observed=True).agg(x=("x", "mean" if numeric else "first"), y=("mean", "mean"))
     if not numeric:  # categorical values: one position each, labelled
         line["x"] = range(len(line))
         points["x"] = points["key"].map(dict(zip(line.index, line["x"], strict=True)))
