@@ -162,3 +162,13 @@ def test_an_ensemble_that_drew_nothing_is_refused(tmp_path):
 def test_a_folder_of_no_results_is_refused(tmp_path):
     rc, _, err = discover([tmp_path, "--where", "de_facto_count >= 1"])
     assert rc == 2 and err.count("\n") == 1 and str(tmp_path) in err
+
+
+def test_a_sweep_over_a_text_input_alone_says_why_it_cannot_be_used(tmp_path):
+    """``taliban.mode`` varies (fixed, adaptive), but PRIM and CART take numbers: the line names
+    the input rather than saying that nothing varies."""
+    folder = swept(tmp_path, "tiny.yaml", 2, [{"path": "taliban.mode", "values": ["fixed", "adaptive"]}])
+    rc, _, err = discover([folder, "--where", "missions_taliban >= 2", "--no-plots", "--out", tmp_path / "d"])
+    assert rc == 2 and err.count("\n") == 1, err
+    assert "only taliban.mode varies, and not as numbers" in err
+    assert not (tmp_path / "d").exists()

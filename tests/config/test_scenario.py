@@ -924,3 +924,16 @@ def test_every_scenario_validates_and_runs_three_months(path):
 def test_scenario_folder_is_not_empty():
     assert len(SCENARIOS) >= 9
     assert ROOT / "scenarios" / "baseline.yaml" in SCENARIOS
+
+
+def test_a_parents_value_made_invalid_by_its_child_names_both_files(tmp_path):
+    """from_2021 schedules an event in month 7; a child that shortens the horizon to 6 breaks it.
+    The value lies in the parent (named first, with its key) but the file to change may be the
+    child, which the line names too."""
+    child = tmp_path / "short.yaml"
+    child.write_text(f"extends: {ROOT / 'scenarios' / 'from_2021.yaml'}\nname: short\nhorizon_months: 6\n")
+    with pytest.raises(ScenarioError) as info:
+        loading.load(child)
+    err = info.value
+    assert err.file == str(ROOT / "scenarios" / "from_2021.yaml") and err.path.startswith("events[")
+    assert err.message.endswith(f"(in {child}, which extends it)") and "\n" not in str(err)

@@ -127,6 +127,13 @@ def _numeric_inputs(x: pd.DataFrame, names: Sequence[str] | None, where: str) ->
     else:
         chosen = varying
     if not chosen:
+        text = [c for c in x.columns if c not in numeric and x[c].nunique() > 1]
+        if text:  # PRIM and CART take numbers: say which input varies, and why it cannot be used
+            raise InputError(
+                where,
+                "--inputs",
+                f"only {', '.join(map(str, text))} varies, and not as numbers; PRIM and CART need numbers",
+            )
         raise InputError(where, "--inputs", "no input varies between these runs; nothing to discover")
     return x[chosen].astype("float64")
 

@@ -270,11 +270,18 @@ def validate(data: dict, file: str = "<scenario>", labels: Any = None, joint: bo
     data = copy.deepcopy(data)
     _fill_bloc_defaults(data, file, labels)
     try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        loc, msg = first_error(exc, Scenario, data)
-        raise ScenarioError(_blame(labels, loc, file), format_loc(loc), msg) from None
-    check_references(scenario, lambda loc: _blame(labels, loc, file), joint=joint)
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValidationError as exc:
+            loc, msg = first_error(exc, Scenario, data)
+            raise ScenarioError(_blame(labels, loc, file), format_loc(loc), msg) from None
+        check_references(scenario, lambda loc: _blame(labels, loc, file), joint=joint)
+    except ScenarioError as err:
+        if err.file is None or err.file == file or file.startswith("<"):
+            raise
+        # the value lies in a file ``file`` extends: it may be valid there and not against what
+        # ``file`` changed (a shorter horizon puts a parent's event beyond it), so both are named
+        raise ScenarioError(err.file, err.path, f"{err.message} (in {file}, which extends it)") from None
     return scenario
 
 
