@@ -128,7 +128,7 @@ sys.exit(code)
 """
 """The batch engine's share of a command line run, in one process: the time spent constructing and
 running its ``Batch`` objects (every month of every block), against the process's wall time from
-its first line (imports included)."""
+its first line (imports included; the interpreter's own start, some 20 ms, is not)."""
 
 
 def engine_share(runs: int) -> tuple[float, float]:
@@ -137,7 +137,8 @@ def engine_share(runs: int) -> tuple[float, float]:
     env = {**os.environ, **PINNED, "PYTHONPATH": str(ROOT / "src")}
     with tempfile.TemporaryDirectory() as out:
         args = command(runs, out, "batch", ROOT)[3:]  # after ``python -m recogsim``
-        proc = subprocess.run([sys.executable, "-c", ENGINE_SHARE, *args], env=env, capture_output=True, text=True)
+        cmd = [sys.executable, "-c", ENGINE_SHARE, *args]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)  # its paths are relative
         if proc.returncode:
             raise SystemExit(f"the engine's share of {runs} runs failed: {proc.stderr[-500:]}")
     inside, total = map(float, proc.stdout.split()[-2:])

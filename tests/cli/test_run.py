@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from recogsim.cli import run as run_cli_module
@@ -141,9 +142,10 @@ def test_the_comparison_plots_never_replace_files_of_the_users_own(tmp_path, run
     rc, err = run_cli(["run", TINY, other, "-n", 2, "--out", out])
     assert rc == 2 and err.count("\n") == 1 and str(comparison) in err, err
     assert listing(tmp_path) == before
-    if kind == "own files":  # an earlier run's plots alone are replaced
+    if kind == "own files":  # an earlier run's plots alone are replaced, with a file manager's traces
         (comparison / "notes.txt").unlink()
         (comparison / "states.png").write_text("an earlier run's plot")
+        (comparison / ".DS_Store").write_text("left by a look at the plots")
         rc, err = run_cli(["run", TINY, other, "-n", 2, "--out", out])
         assert rc == 0, err
         assert (comparison / "states.png").read_bytes()[:4] == b"\x89PNG"
@@ -180,3 +182,18 @@ def test_runs_that_would_not_fit_in_memory_are_refused_before_any_runs(tmp_path,
     assert "--replications: 100,000 runs would need about" in err and "50 MiB available" in err
     assert not (tmp_path / "out").exists()
     assert run_cli(["run", TINY, "-n", 2, "--out", tmp_path / "out", "--no-plots"])[0] == 0  # a small run fits
+
+
+def test_resume_of_several_scenarios_checks_every_finished_folder_before_running_any(tmp_path, run_cli):
+    """A finished folder to be reused but damaged was found only when its turn came, after the
+    scenarios before it had run."""
+    out = tmp_path / "out"
+    assert run_cli(["run", TINY, "-n", 3, "--out", out, "--no-plots"])[0] == 0
+    runs = out / "tiny" / "runs.parquet"
+    pq.write_table(pq.read_table(runs).slice(0, 2), runs)
+    other = tmp_path / "other.yaml"
+    other.write_text(TINY.read_text().replace("name: tiny", "name: other"))
+    before = listing(tmp_path)
+    rc, err = run_cli(["run", other, TINY, "-n", 3, "--out", out, "--no-plots", "--resume"])
+    assert rc == 2 and err.count("\n") == 1 and "runs.parquet" in err and "damaged" in err, err
+    assert listing(tmp_path) == before

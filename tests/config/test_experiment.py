@@ -407,3 +407,9 @@ def test_a_long_list_of_a_bounded_numbers_values_is_checked_by_its_ends(tmp_path
         data = base(parameters=[{"path": "taliban.crackdown", "values": [*values[:500], bad, *values[500:]]}])
         err = error_for(tmp_path, data)
         assert err.path == "parameters[0].values" and shown in err.message, err
+
+
+def test_a_whole_number_too_large_for_a_float_is_one_line(tmp_path):
+    """YAML reads 400 digits as an int: it failed deep in the checks (OverflowError)."""
+    err = error_for(tmp_path, base(parameters=[{"path": "taliban.crackdown", "values": [0.1, 10**400]}]))
+    assert err.path == "parameters[0].values" and "a whole number of 401 digits" in err.message

@@ -282,3 +282,52 @@ def test_resume_reads_a_damaged_chunk_as_one_line_and_ignores_strays(tmp_path, i
             (chunks / "subdir").mkdir()
             run_ensemble_to(tiny, 4, out, seed=1, resume=True)
             assert not chunks.exists() and len(load_results(out).runs) == 4
+
+
+def test_removing_a_stopped_commands_writes_leaves_everything_else(tmp_path):
+    """Only what a command writes while its runs go on (manifest, points, chunks, temporary
+    files), and only what was not there before it: a notes file added meanwhile stays."""
+    from recogsim.runs.folders import remove_new
+
+    out = tmp_path / "sw"
+    (out / "chunks").mkdir(parents=True)
+    (out / "mine").mkdir()
+    for name in ("manifest.json", "points.parquet", ".runs.parquet.x1.tmp", "notes.md", "mine/draft.txt"):
+        (out / name).write_text("x")
+    remove_new(out, before={"mine"})
+    assert sorted(p.name for p in out.iterdir()) == ["mine", "notes.md"]
+
+
+def test_a_chunk_damaged_before_the_folder_is_joined_keeps_the_finished_runs(tmp_path, monkeypatch):
+    """Consolidation reads chunks back: a damaged one is one line, and the other finished runs stay
+    for --resume (only a draw refused during the runs removes what the command wrote)."""
+    from recogsim.runs import runner
+
+    finish = runner.finish_folder
+
+    def damaging(store, meta):
+        store.kept = {}  # read back from disk, as a long run's chunks beyond KEEP_BYTES are
+        (store.dir / "runs-000001.parquet").write_text("junk")
+        finish(store, meta)
+
+    monkeypatch.setattr(runner, "finish_folder", damaging)
+    out = tmp_path / "tiny"
+    with pytest.raises(InputError) as info:
+        run_ensemble_to(load_scenario(DATA / "tiny.yaml"), 6, out, seed=1, chunk_runs=2)
+    one_line(info.value, "runs-000001.parquet", "unreadable chunk")
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    assert len(list((out / "chunks").glob("runs-*.parquet"))) >= 2  # the finished runs, on disk
+
+
+def test_a_sweep_that_kept_its_series_must_still_hold_them(tmp_path, run_cli):
+    exp = tmp_path / "e.yaml"
+    exp.write_text(
+        f"name: e\nscenario: {DATA / 'tiny.yaml'}\nreplications: 1\nkeep_series: true\ndesign: {{kind: grid}}\n"
+        "parameters: [{path: taliban.lobbying, values: [0.2, 0.4]}]\n"
+    )
+    out = tmp_path / "sw"
+    assert run_cli(["sweep", exp, "--out", out, "--workers", 1])[0] == 0
+    (out / "series.parquet").unlink()
+    with pytest.raises(InputError) as info:
+        load_sweep(out)
+    one_line(info.value, "series.parquet", "missing")

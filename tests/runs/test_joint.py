@@ -221,11 +221,11 @@ def test_a_row_left_unchecked_up_front_is_a_one_line_error_when_drawn(tmp_path, 
     pd.DataFrame(rows).to_parquet(tmp_path / "post.parquet")  # row 2 crosses, and holds no extreme
     scen = scenario(tmp_path, [{"from": "post.parquet", "reason": "x"}])
     loading.load(scen)  # passes: rows 0 and 1 hold every extreme
-    rc, err = run_cli(["run", scen, "-n", 12, "--out", tmp_path / "out", "--no-plots"])
+    rc, err = run_cli(["run", scen, "-n", 12, "--out", tmp_path / "a" / "b" / "out", "--no-plots"])
     assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "uncertain[0].from: row 2 of post.parquet (uncertain[0]) cannot be drawn" in err
     assert "must not decrease up the ladder" in err
-    assert not (tmp_path / "out").exists()  # nothing half-written: neither the folder nor its runs so far
+    assert not (tmp_path / "a").exists()  # nothing half-written: no folder, no runs so far
 
 
 def test_summaries_and_captions_count_a_blocks_columns(joint_scenario):

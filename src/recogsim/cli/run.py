@@ -69,13 +69,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             None, None, f"a scenario named {COMPARISON!r} would share its folder with the plots comparing scenarios"
         )
     root: Path = args.out
-    made = not root.exists()
+    made = [p for p in (root, *root.parents) if not p.exists()]  # deepest first
     try:
         return _run_all(scenarios, names, args, root)
-    except InputError:  # bad input found during the runs: a root made for them goes too, if empty
-        if made:
+    except InputError:  # bad input found during the runs: folders made for them go too, if empty
+        for folder in made:
             with contextlib.suppress(OSError):
-                root.rmdir()
+                folder.rmdir()
         raise
 
 
@@ -85,6 +85,8 @@ def _run_all(scenarios: list[Scenario], names: list[str], args: argparse.Namespa
         for scen in scenarios:  # fail before hours of work, not after
             _replaceable(root / scen.name)
             plans.check_fits(plans.ensemble(scen, args.replications, args.seed, args.engine), None, "--replications")
+            if _finished(scen, args):  # to be reused: it must read back, before another scenario runs
+                load_results(root / scen.name)
         if len(scenarios) > 1 and not args.no_plots:
             _plots_replaceable(root / COMPARISON)
     with contextlib.ExitStack() as stack:
@@ -149,7 +151,11 @@ def _plots_replaceable(final: Path) -> None:
     if final.exists() and not final.is_dir():
         raise InputError(str(final), "--out", "expected the folder of plots comparing scenarios, found a file")
     ours = {name for name, _, _ in default_plot_names()}
-    theirs = sorted(p.name for p in final.iterdir() if p.name not in ours) if final.is_dir() else []
+    theirs = (
+        sorted(p.name for p in final.iterdir() if p.name not in ours and not _metadata(p.name))
+        if final.is_dir()
+        else []
+    )
     if theirs:
         raise InputError(
             str(final),
@@ -159,18 +165,33 @@ def _plots_replaceable(final: Path) -> None:
         )
 
 
+def _finished(scen: Scenario, args: argparse.Namespace) -> bool:
+    """Whether ``--resume`` reuses this scenario's folder as it is: finished runs of the same
+    runs, and no unfinished runs aside; a folder of other runs is refused (one line)."""
+    final, stage = args.out / scen.name, _stage(args.out, scen.name)
+    if not args.resume or (stage / "manifest.json").exists() or not (final / "manifest.json").exists():
+        return False
+    plan = plans.ensemble(scen, args.replications, args.seed, args.engine)
+    plan.adopt_engine(read_manifest(final))
+    meta = plan.manifest()
+    return check_folder(final, meta, plans.IDENTITY, True, "--resume", plans.IDENTITY_DEFAULTS) == "complete"
+
+
+def _metadata(name: str) -> bool:
+    """A file a file manager leaves in a folder someone looked at (``.DS_Store``, ``Thumbs.db``):
+    not the user's work, replaced with the plots."""
+    return name.startswith(".") or name in ("Thumbs.db", "desktop.ini")
+
+
 def _build(scen: Scenario, args: argparse.Namespace) -> tuple[Path, bool]:
     """The folder holding this scenario's runs, and whether it is new (to be swapped in). With
     ``--resume``: an unfinished run of the same runs is finished, else a finished folder of the
     same runs is reused (other runs are refused); without, the runs are made afresh beside the old
     folder."""
     final, stage = args.out / scen.name, _stage(args.out, scen.name)
+    if _finished(scen, args):
+        return final, False
     if args.resume and not (stage / "manifest.json").exists() and (final / "manifest.json").exists():
-        plan = plans.ensemble(scen, args.replications, args.seed, args.engine)
-        plan.adopt_engine(read_manifest(final))
-        meta = plan.manifest()
-        if check_folder(final, meta, plans.IDENTITY, True, "--resume", plans.IDENTITY_DEFAULTS) == "complete":
-            return final, False
         final.rename(stage)  # unfinished in place (written by an older recogsim): finish it aside
     elif not args.resume and stage.exists():
         shutil.rmtree(stage)  # an unfinished run the user chose not to resume

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
-import json
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import UnionType
@@ -37,7 +36,7 @@ from .joint import JointTable
 from .loading import load as load_scenario
 from .loading import read_yaml, validate
 from .references import check_references, coerce, concrete_paths, fixed_reason, joint_table, set_values
-from .schema import Identifier, JointUncertain, Scenario, Uncertain
+from .schema import Identifier, JointUncertain, Scenario, Uncertain, digest
 
 
 class ExperimentError(InputError):
@@ -75,6 +74,16 @@ class Parameter(_Strict):
             return _spelled(paths.parse(path))
         except paths.PathError:
             return path
+
+    @field_validator("values")
+    @classmethod
+    def _floats_hold_them(cls, values: list[Any] | None) -> list[Any] | None:
+        """Whole numbers too large for a float (YAML reads 400 digits as an int) would fail deep in
+        the checks; every number a run reads is a float."""
+        for v in values or []:
+            if type(v) is int and abs(v) > sys.float_info.max:
+                raise ValueError(f"expected numbers a float can hold, got a whole number of {len(str(abs(v)))} digits")
+        return values
 
     @model_validator(mode="after")
     def _one_kind(self) -> Parameter:
@@ -128,10 +137,14 @@ class Experiment(_Strict):
         return self.model_dump(mode="json")
 
     def digest(self) -> str:
-        """The design's hash; the engine is left out (the manifest records it beside the hash)."""
-        design = {k: v for k, v in self.canonical().items() if k != "engine"}
-        blob = json.dumps(design, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()
+        """The design's hash (:func:`design_digest`)."""
+        return design_digest(self.canonical())
+
+
+def design_digest(data: dict[str, Any]) -> str:
+    """The hash of an experiment as plain data; the engine is left out (the manifest records it
+    beside the hash)."""
+    return digest({k: v for k, v in data.items() if k != "engine"})
 
 
 def _spelled(segments: list[paths.Segment]) -> str:
@@ -414,7 +427,7 @@ def _interval_probes(values: list[Any]) -> list[Any]:
     order given. A thousand-value grid was a thousand scenarios validated, some 16 ms each."""
 
     def number(v: Any) -> bool:
-        return type(v) in (int, float) and math.isfinite(v)
+        return type(v) is int or (type(v) is float and math.isfinite(v))
 
     finite = [v for v in values if number(v)]
     if not finite:

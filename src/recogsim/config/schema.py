@@ -375,5 +375,10 @@ class Scenario(Strict):
 
     def digest(self) -> str:
         """Stable hash of the resolved scenario, for manifests and resume checks."""
-        blob = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()
+        return digest(self.canonical())
+
+
+def digest(data: Any) -> str:
+    """The SHA-256 of plain data (a scenario or an experiment as a manifest stores it), keys sorted:
+    the hash a manifest records, and what a reader checks the stored data against."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -12,7 +12,7 @@ from typing import Any, cast
 import pandas as pd
 import pyarrow as pa
 
-from ..config.schema import Scenario
+from ..config.schema import Scenario, digest
 from ..model import record
 from .store import StoreError, _read_table, drawn_parameters, frame
 
@@ -35,11 +35,15 @@ def checked_tables(
     if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
         raise StoreError(str(d / "manifest.json"), "outcomes", f"expected a list of column names, got {outcomes!r}")
     uncertain = drawn_parameters(manifest)
+    written = manifest.get("tables")  # which tables its runs wrote (older folders do not say)
+    if written is not None and not (isinstance(written, list) and all(isinstance(t, str) for t in written)):
+        raise StoreError(str(d / "manifest.json"), "tables", f"expected a list of table names, got {written!r}")
+    series = "series" in written if written is not None else (d / "series.parquet").exists()
     record_columns = table_columns(
         scenario,
         sweep=sweep,
         outcomes=outcomes,
-        keep_series=(d / "series.parquet").exists() or not sweep,
+        keep_series=series or not sweep,
         keep_states=not sweep,
         uncertain=uncertain,
     )
@@ -54,11 +58,10 @@ def checked_tables(
             )
         expected["points"] = ["point", *(str(p["path"]) for p in parameters)]
     rows = _expected_rows(d, manifest, scenario)
-    written = manifest.get("tables")  # which tables its runs wrote (older folders do not say)
     out = {}
     for name, columns in expected.items():
         path = d / f"{name}.parquet"
-        optional = name in OPTIONAL and not (isinstance(written, list) and name in written)
+        optional = name in OPTIONAL and not (written is not None and name in written)
         if (optional and not path.exists()) or (only is not None and name not in only):
             continue
         table = _read_table(path)
@@ -97,7 +100,8 @@ def _check_manifest(d: Path, manifest: dict[str, Any], scenario: Scenario, sweep
     replications) must be numbers that agree. Checked once here, so no plot or analysis meets a
     damaged one (a folder from before a key was recorded lacks it: nothing to check)."""
     where = str(d / "manifest.json")
-    if "scenario_hash" in manifest and manifest["scenario_hash"] != scenario.digest():
+    # the hashes are of the data as stored: re-validating it first could tidy it into other bytes
+    if "scenario_hash" in manifest and manifest["scenario_hash"] != digest(manifest.get("scenario")):
         raise StoreError(where, "scenario", "damaged: it is not the scenario its scenario_hash names")
     if "horizon_months" in manifest and manifest["horizon_months"] != scenario.horizon_months:
         raise StoreError(
@@ -113,15 +117,15 @@ def _check_manifest(d: Path, manifest: dict[str, Any], scenario: Scenario, sweep
         return
     from pydantic import ValidationError
 
-    from ..config.experiment import Experiment
+    from ..config.experiment import Experiment, design_digest
 
     try:
-        experiment = Experiment.model_validate(manifest.get("experiment"))
+        Experiment.model_validate(manifest.get("experiment"))
     except ValidationError as exc:
         err = exc.errors()[0]
         at = ".".join(str(p) for p in ("experiment", *err["loc"]))
         raise StoreError(where, at, f"damaged, or written by another version of recogsim: {err['msg']}") from None
-    if "experiment_hash" in manifest and manifest["experiment_hash"] != experiment.digest():
+    if "experiment_hash" in manifest and manifest["experiment_hash"] != design_digest(manifest["experiment"]):
         raise StoreError(where, "experiment", "damaged: it is not the experiment its experiment_hash names")
 
 

@@ -86,15 +86,20 @@ def _same_files(out: Path, old: dict[str, Any], meta: dict[str, Any]) -> None:
             )
 
 
+WRITTEN = ("manifest.json", "points.parquet", "chunks")
+"""What a command writes in a results folder while its runs go on (the tables come at the end)."""
+
+
 def remove_new(out: Path, before: set[str]) -> None:
-    """Remove what was written in ``out`` since it held the entries ``before`` (a new folder's
-    manifest, points and chunks, when its runs stopped on bad input)."""
+    """Remove what this command wrote in ``out`` (:data:`WRITTEN`, and temporary files of its
+    atomic writes) that was not there before it (``before``): nothing else, whoever put it there."""
     for p in out.iterdir():
-        if p.name not in before:
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
+        if p.name in before or not (p.name in WRITTEN or (p.name.startswith(".") and p.name.endswith(".tmp"))):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
 
 
 def start_folder(out: Path, meta: dict[str, Any], points: pa.Table | None) -> None:

@@ -24,7 +24,7 @@ from ..config.experiment import Experiment, LoadedExperiment, point_scenario
 from ..config.joint import JointTable
 from ..config.references import check_references, joint_table, set_values
 from ..config.schema import JointUncertain, Scenario, Uncertain
-from ..errors import InputError, ScenarioError
+from ..errors import ScenarioError
 from . import plan as plans
 from .executors import Pool, open_pool
 from .folders import check_folder, check_writable, finish_folder, locked, remove_new, start_folder
@@ -289,16 +289,16 @@ def _run_into_folder(
             return out  # resuming finished runs: nothing to run, nothing to rewrite
         check_writable(out, flag)  # before any run, not after all of them
         before = {p.name for p in out.iterdir()}
-        try:
-            with open_pool(**where) as pool:
-                start_folder(out, meta, plan.points_table())  # written only once the workers are there
-                store = ChunkStore(out, plan.schemas())
+        with open_pool(**where) as pool:
+            start_folder(out, meta, plan.points_table())  # written only once the workers are there
+            store = ChunkStore(out, plan.schemas())
+            try:
                 run_plan(plan, store, pool, progress=progress, chunk_runs=chunk_runs, on_result=on_result)
-            finish_folder(store, meta)
-        except InputError:  # found during the runs (a row of a large from: file): not half-written
-            if state == "new":  # only this command's runs were here: what it wrote goes
-                remove_new(out, before)
-            raise
+            except ScenarioError:  # a draw refused as a run made it (a row of a large from: file)
+                if state == "new":  # the runs drew from a file that must change: nothing to resume
+                    remove_new(out, before)
+                raise
+        finish_folder(store, meta)
     return out
 
 
