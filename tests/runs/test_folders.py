@@ -199,12 +199,13 @@ def test_a_manifest_whose_run_count_is_damaged_is_refused(finished, tmp_path):
     one_line(info.value, "manifest.json", "runs", "expected a whole number of runs, got 'three'")
 
 
-def finished_sweep(tmp_path: Path, run_cli, replications: int) -> tuple[Path, Path]:
-    """A two-point grid sweep of the tiny scenario, run: its experiment file and its folder."""
+def finished_sweep(tmp_path: Path, run_cli, replications: int, more: str = "") -> tuple[Path, Path]:
+    """A two-point grid sweep of the tiny scenario, run: its experiment file and its folder.
+    ``more``: lines added to the experiment."""
     exp = tmp_path / "e.yaml"
     exp.write_text(
         f"name: e\nscenario: {DATA / 'tiny.yaml'}\nreplications: {replications}\ndesign: {{kind: grid}}\n"
-        "parameters: [{path: taliban.lobbying, values: [0.2, 0.4]}]\n"
+        f"parameters: [{{path: taliban.lobbying, values: [0.2, 0.4]}}]\n{more}"
     )
     out = tmp_path / "sw"
     assert run_cli(["sweep", exp, "--out", out, "--workers", 1])[0] == 0
@@ -320,13 +321,7 @@ def test_a_chunk_damaged_before_the_folder_is_joined_keeps_the_finished_runs(tmp
 
 
 def test_a_sweep_that_kept_its_series_must_still_hold_them(tmp_path, run_cli):
-    exp = tmp_path / "e.yaml"
-    exp.write_text(
-        f"name: e\nscenario: {DATA / 'tiny.yaml'}\nreplications: 1\nkeep_series: true\ndesign: {{kind: grid}}\n"
-        "parameters: [{path: taliban.lobbying, values: [0.2, 0.4]}]\n"
-    )
-    out = tmp_path / "sw"
-    assert run_cli(["sweep", exp, "--out", out, "--workers", 1])[0] == 0
+    _, out = finished_sweep(tmp_path, run_cli, replications=1, more="keep_series: true\n")
     (out / "series.parquet").unlink()
     with pytest.raises(InputError) as info:
         load_sweep(out)
