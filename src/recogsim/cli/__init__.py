@@ -262,7 +262,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise InputError(str(args.results), err.path, err.message) from None
     summary.to_csv(args.results / "summary.csv", index=False)
     print(_table(summary))
-    if method is None or indices is None:
+    if indices is None:
         return 0
     path = args.results / f"sensitivity_{method}_{args.outcome}.csv"
     indices.to_csv(path, index=False)

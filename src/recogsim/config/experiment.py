@@ -422,18 +422,15 @@ def _check_parameter(
 
 
 def _interval_probes(values: list[Any]) -> list[Any]:
-    """The values that decide whether all of ``values`` lie within a number's bounds: the smallest
-    and the largest, and anything that is not a finite number (each refused on its own), in the
-    order given. A thousand-value grid was a thousand scenarios validated, some 16 ms each."""
+    """The values that decide whether all of ``values`` lie within a number's bounds: anything that
+    is not a finite number (each refused on its own), then the smallest and the largest. A
+    thousand-value grid was a thousand scenarios validated, some 16 ms each."""
 
     def number(v: Any) -> bool:
         return type(v) is int or (type(v) is float and math.isfinite(v))
 
     finite = [v for v in values if number(v)]
-    if not finite:
-        return values
-    ends = {id(min(finite)), id(max(finite))}
-    return [v for v in values if id(v) in ends or not number(v)]
+    return [v for v in values if not number(v)] + ([min(finite), max(finite)] if finite else [])
 
 
 def point_scenario(scenario: Scenario, exp: Experiment, values: dict[str, Any]) -> Scenario:

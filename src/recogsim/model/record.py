@@ -341,7 +341,8 @@ def header(name: str) -> str:
 
 def rows_per_run(scenario: Scenario) -> dict[Table, int]:
     """How many rows one run adds to each per-run table: every run goes to the horizon, month 0
-    included in its series (a run's own horizon, where ``horizon_months`` is drawn or swept)."""
+    included in its series. Where ``horizon_months`` is drawn or swept, each run's series follow
+    its own horizon, not ``scenario``'s."""
     return {
         "runs": 1,
         "parameters": 1,

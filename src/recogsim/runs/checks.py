@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import pyarrow as pa
+from pydantic import BaseModel, ValidationError
 
 from ..config.schema import Scenario, digest
 from ..model import record
@@ -30,7 +31,7 @@ def checked_tables(
     from .plan import table_columns  # the plan says which columns runs fill; it sits beside the store
 
     scenario = manifest_scenario(d, manifest)
-    _check_manifest(d, manifest, scenario, sweep)
+    swept = _check_manifest(d, manifest, scenario, sweep)
     outcomes = manifest.get("outcomes")
     if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
         raise StoreError(str(d / "manifest.json"), "outcomes", f"expected a list of column names, got {outcomes!r}")
@@ -49,15 +50,8 @@ def checked_tables(
     )
     expected: dict[str, list[str]] = {str(name): cols for name, cols in record_columns.items()}
     if sweep:
-        parameters = (
-            manifest.get("experiment", {}).get("parameters") if isinstance(manifest.get("experiment"), dict) else None
-        )
-        if not isinstance(parameters, list) or not all(isinstance(p, dict) and "path" in p for p in parameters):
-            raise StoreError(
-                str(d / "manifest.json"), "experiment.parameters", "missing or damaged: cannot tell what was swept"
-            )
-        expected["points"] = ["point", *(str(p["path"]) for p in parameters)]
-    rows = _expected_rows(d, manifest, scenario)
+        expected["points"] = ["point", *swept]
+    rows = _expected_rows(d, manifest, scenario, swept)
     out = {}
     for name, columns in expected.items():
         path = d / f"{name}.parquet"
@@ -94,11 +88,12 @@ def checked_tables(
     return out
 
 
-def _check_manifest(d: Path, manifest: dict[str, Any], scenario: Scenario, sweep: bool) -> None:
+def _check_manifest(d: Path, manifest: dict[str, Any], scenario: Scenario, sweep: bool) -> list[str]:
     """The manifest's own record of what ran, against itself: the scenario and the experiment it
     holds must be the ones its hashes name, and the numbers readers take from it (horizon, seed,
     replications) must be numbers that agree. Checked once here, so no plot or analysis meets a
-    damaged one (a folder from before a key was recorded lacks it: nothing to check)."""
+    damaged one (a folder from before a key was recorded lacks it: nothing to check). Returns the
+    swept paths (none for an ensemble)."""
     where = str(d / "manifest.json")
     # the hashes are of the data as stored: re-validating it first could tidy it into other bytes
     if "scenario_hash" in manifest and manifest["scenario_hash"] != digest(manifest.get("scenario")):
@@ -114,22 +109,18 @@ def _check_manifest(d: Path, manifest: dict[str, Any], scenario: Scenario, sweep
         if type(value) is not int or value < least:
             raise StoreError(where, key, f"expected a whole number, at least {least}, got {value!r}")
     if not sweep:
-        return
-    from pydantic import ValidationError
-
+        return []
     from ..config.experiment import Experiment, design_digest
 
-    try:
-        Experiment.model_validate(manifest.get("experiment"))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        at = ".".join(str(p) for p in ("experiment", *err["loc"]))
-        raise StoreError(where, at, f"damaged, or written by another version of recogsim: {err['msg']}") from None
+    experiment = _stored(Experiment, d, manifest, "experiment")
     if "experiment_hash" in manifest and manifest["experiment_hash"] != design_digest(manifest["experiment"]):
         raise StoreError(where, "experiment", "damaged: it is not the experiment its experiment_hash names")
+    return [p.path for p in experiment.parameters]
 
 
-def _expected_rows(d: Path, manifest: dict[str, Any], scenario: Scenario) -> dict[str, tuple[int, str]]:
+def _expected_rows(
+    d: Path, manifest: dict[str, Any], scenario: Scenario, swept: list[str]
+) -> dict[str, tuple[int, str]]:
     """Each table's row count as the manifest's runs imply (``record.rows_per_run``), with how it
     is made up; none for a manifest without the counts (written before they were recorded). A
     table cut short or padded would otherwise be read as if it were every run."""
@@ -141,8 +132,7 @@ def _expected_rows(d: Path, manifest: dict[str, Any], scenario: Scenario) -> dic
             raise StoreError(str(d / "manifest.json"), key, f"expected a whole number of {key}, got {value!r}")
     assert isinstance(runs, int) and isinstance(points, int)
     out = {"points": (points, "one per design point")}
-    swept = manifest.get("experiment", {}).get("parameters", []) if isinstance(manifest.get("experiment"), dict) else []
-    varied = {*drawn_parameters(manifest), *(p.get("path") for p in swept if isinstance(p, dict))}
+    varied = {*drawn_parameters(manifest), *swept}
     for table, n in record.rows_per_run(scenario).items():
         if table == "series" and "horizon_months" in varied:  # runs of several lengths
             continue
@@ -159,13 +149,19 @@ def _some(names: list[str], shown: int = 5) -> str:
 
 def manifest_scenario(d: Path, manifest: dict[str, Any]) -> Scenario:
     """The scenario a folder's runs simulated, from its manifest (a one-line error if damaged)."""
-    from pydantic import ValidationError
+    return _stored(Scenario, d, manifest, "scenario")
 
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _stored(model: type[M], d: Path, manifest: dict[str, Any], key: str) -> M:
+    """``manifest[key]`` read as ``model``; a one-line error naming the key path if damaged."""
     try:
-        return Scenario.model_validate(manifest.get("scenario"))
+        return model.model_validate(manifest.get(key))
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in ("scenario", *err["loc"]))
+        where = ".".join(str(p) for p in (key, *err["loc"]))
         raise StoreError(
             str(d / "manifest.json"), where, f"damaged, or written by another version of recogsim: {err['msg']}"
         ) from None
