@@ -231,6 +231,7 @@ def test_a_sweep_with_rows_missing_is_refused_before_anything_is_written(tmp_pat
         ("root_seed", "abc", ["root_seed", "expected a whole number, at least 0, got 'abc'"]),
         ("replications", -5, ["replications", "at least 1, got -5"]),
         ("scenario.rules.rate_up", 0.9, ["scenario", "not the scenario its scenario_hash names"]),
+        ("tables", "runs", ["tables", "expected a list of table names, got 'runs'"]),
     ],
 )
 def test_a_manifest_that_disagrees_with_itself_is_refused(finished, tmp_path, key, value, words):
